@@ -1,0 +1,144 @@
+//! Small text newtypes: names, notes, label colours, idempotency keys.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters (got {got})")]
+    TooLong { max: usize, got: usize },
+    #[error("must not contain control characters")]
+    Control,
+    #[error("must be a colour like #3b82f6 or #ccc")]
+    Colour,
+    #[error("must be 1 to 255 visible ASCII characters")]
+    Key,
+}
+
+/// A display name (menu entry, café, person): trimmed, 1 to 100 characters, no control chars.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Name(String);
+
+impl Name {
+    pub const MAX: usize = 100;
+
+    pub fn parse(s: &str) -> Result<Self, TextError> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(TextError::Empty);
+        }
+        let n = t.chars().count();
+        if n > Self::MAX {
+            return Err(TextError::TooLong { max: Self::MAX, got: n });
+        }
+        if t.chars().any(char::is_control) {
+            return Err(TextError::Control);
+        }
+        Ok(Self(t.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Name {
+    type Error = TextError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> String {
+        n.0
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Free text a customer adds to a line ("extra hot"): at most 200 characters; empty means none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notes(String);
+
+impl Notes {
+    pub const MAX: usize = 200;
+
+    /// `Ok(None)` for empty or whitespace-only input.
+    pub fn parse(s: &str) -> Result<Option<Self>, TextError> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        let n = t.chars().count();
+        if n > Self::MAX {
+            return Err(TextError::TooLong { max: Self::MAX, got: n });
+        }
+        // Newlines are fine in a note; other control characters are not.
+        if t.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(TextError::Control);
+        }
+        Ok(Some(Self(t.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A label colour as `#rgb` or `#rrggbb`, stored lower-case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LabelColor(String);
+
+impl LabelColor {
+    pub fn parse(s: &str) -> Result<Self, TextError> {
+        let t = s.trim();
+        let hex = t.strip_prefix('#').ok_or(TextError::Colour)?;
+        if !(hex.len() == 3 || hex.len() == 6) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(TextError::Colour);
+        }
+        Ok(Self(format!("#{}", hex.to_ascii_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for LabelColor {
+    type Error = TextError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<LabelColor> for String {
+    fn from(c: LabelColor) -> String {
+        c.0
+    }
+}
+
+/// The `Idempotency-Key` a client sends with a creating POST.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(s: &str) -> Result<Self, TextError> {
+        if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            return Err(TextError::Key);
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
