@@ -26,8 +26,7 @@ impl Slug {
             && s.len() <= 40
             && !s.starts_with('-')
             && !s.ends_with('-')
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
             Ok(Self(s.to_owned()))

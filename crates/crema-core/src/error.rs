@@ -43,7 +43,12 @@ impl Rejection {
         }
     }
 
-    pub fn push(&mut self, field: impl Into<String>, code: &'static str, message: impl Into<String>) {
+    pub fn push(
+        &mut self,
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
         self.errors.push(FieldError::new(field, code, message));
     }
 

@@ -79,7 +79,9 @@ impl fmt::Display for Currency {
 }
 
 /// A non-negative amount in minor units: a price, a subtotal, a total.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Amount(i64);
 

@@ -115,7 +115,11 @@ pub const MAX_LINES: usize = 100;
 pub fn place(menu: &Menu, open: bool, lines: &[LineRequest]) -> Result<OrderDraft, Rejection> {
     let mut rej = Rejection::default();
     if !open {
-        rej.push("cafe", "closed", "the café is closed and takes no orders now");
+        rej.push(
+            "cafe",
+            "closed",
+            "the café is closed and takes no orders now",
+        );
     }
     if lines.is_empty() {
         rej.push("lines", "required", "an order needs at least one line");
@@ -139,9 +143,18 @@ pub fn place(menu: &Menu, open: bool, lines: &[LineRequest]) -> Result<OrderDraf
     }
     let mut subtotal = Amount::ZERO;
     for l in &out {
-        match subtotal.checked_add(l.line_total).and_then(|a| Amount::new(a.minor()).ok()) {
+        match subtotal
+            .checked_add(l.line_total)
+            .and_then(|a| Amount::new(a.minor()).ok())
+        {
             Some(s) => subtotal = s,
-            None => return Err(Rejection::one("lines", "too_large", "the order total is too large")),
+            None => {
+                return Err(Rejection::one(
+                    "lines",
+                    "too_large",
+                    "the order total is too large",
+                ))
+            }
         }
     }
     Ok(OrderDraft {
@@ -152,7 +165,12 @@ pub fn place(menu: &Menu, open: bool, lines: &[LineRequest]) -> Result<OrderDraf
     })
 }
 
-fn place_line(menu: &Menu, at: &str, line: &LineRequest, rej: &mut Rejection) -> Option<LineSnapshot> {
+fn place_line(
+    menu: &Menu,
+    at: &str,
+    line: &LineRequest,
+    rej: &mut Rejection,
+) -> Option<LineSnapshot> {
     let before = rej.errors.len();
     let quantity = if (1..=MAX_QUANTITY).contains(&line.quantity) {
         Some(line.quantity as u32)
@@ -239,7 +257,11 @@ fn place_line(menu: &Menu, at: &str, line: &LineRequest, rej: &mut Rejection) ->
                 continue;
             }
             if !opt.enabled {
-                rej.push(oat, "disabled", format!("{} is not available right now", opt.name));
+                rej.push(
+                    oat,
+                    "disabled",
+                    format!("{} is not available right now", opt.name),
+                );
                 continue;
             }
             if opt.sold_out {

@@ -32,7 +32,10 @@ impl Name {
         }
         let n = t.chars().count();
         if n > Self::MAX {
-            return Err(TextError::TooLong { max: Self::MAX, got: n });
+            return Err(TextError::TooLong {
+                max: Self::MAX,
+                got: n,
+            });
         }
         if t.chars().any(char::is_control) {
             return Err(TextError::Control);
@@ -79,7 +82,10 @@ impl Notes {
         }
         let n = t.chars().count();
         if n > Self::MAX {
-            return Err(TextError::TooLong { max: Self::MAX, got: n });
+            return Err(TextError::TooLong {
+                max: Self::MAX,
+                got: n,
+            });
         }
         // Newlines are fine in a note; other control characters are not.
         if t.chars().any(|c| c.is_control() && c != '\n') {

@@ -46,8 +46,7 @@ impl StepName {
     pub fn parse(s: &str) -> Result<Self, WorkflowError> {
         let ok = !s.is_empty()
             && s.len() <= 32
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !ok {
             return Err(WorkflowError::StepName(s.to_owned()));
@@ -179,7 +178,8 @@ impl Workflow {
         if undo_target(history).as_deref() == Some(target) && current != target {
             return Ok(MoveKind::Undo);
         }
-        if may_finish && target == self.last().as_str() && current != target && current != CANCELLED {
+        if may_finish && target == self.last().as_str() && current != target && current != CANCELLED
+        {
             return Ok(MoveKind::Finish);
         }
         Err(WorkflowError::Jump {
