@@ -167,7 +167,7 @@ impl PriceEffect {
     pub const MAX_PERCENT: u32 = 1_000;
 
     pub fn fixed(minor: i64) -> Result<Self, EffectError> {
-        if minor.abs() > Self::MAX_FIXED {
+        if minor.unsigned_abs() > Self::MAX_FIXED.unsigned_abs() {
             return Err(EffectError::Fixed(Self::MAX_FIXED));
         }
         Ok(Self::Fixed(minor))

@@ -23,30 +23,51 @@ pub fn unit_price(
     effects: &[PriceEffect],
     rounding: Amount,
 ) -> Result<Amount, PricingError> {
+    // The effect variants are public, so a caller can hand in values the constructors refuse
+    // (`Percent(u32::MAX)`, `Fixed(i64::MIN)`): every step is checked, and an intermediate
+    // that does not fit in `i128` is far above `Amount::MAX`, hence an overflow.
     let mut sum: i128 = i128::from(base.minor());
     let mut num: i128 = 1;
     let mut den: i128 = 1;
     let mut percentages = 0;
+    let mut zero = false;
+    let mut too_large = false;
     for e in effects {
         match *e {
-            PriceEffect::Fixed(d) => sum += i128::from(d),
+            PriceEffect::Fixed(d) => {
+                // At most ~2^64 effects could overflow this; saturating keeps it total.
+                sum = sum.saturating_add(i128::from(d));
+            }
             PriceEffect::Percent(p) => {
                 percentages += 1;
                 if percentages > MAX_PERCENTAGES {
                     return Err(PricingError::TooManyPercentages(MAX_PERCENTAGES));
                 }
-                num *= i128::from(p);
+                zero |= p == 0;
+                match num.checked_mul(i128::from(p)) {
+                    Some(n) => num = n,
+                    None => too_large = true,
+                }
                 den *= 100;
             }
         }
     }
     let sum = sum.max(0);
+    if sum == 0 || zero {
+        return Ok(Amount::ZERO);
+    }
+    if too_large {
+        return Err(PricingError::Overflow);
+    }
     let step = i128::from(rounding.minor().max(1));
     // ceil(sum × num / den) to a multiple of `step`: ceil(sum × num / (den × step)) × step.
-    let d = den * step;
-    let raw = sum * num;
-    let units = (raw + d - 1) / d;
-    let minor = units * step;
+    let minor = (|| {
+        let d = den.checked_mul(step)?;
+        let raw = sum.checked_mul(num)?;
+        let units = raw.checked_add(d - 1)? / d;
+        units.checked_mul(step)
+    })()
+    .ok_or(PricingError::Overflow)?;
     let minor = i64::try_from(minor).map_err(|_| PricingError::Overflow)?;
     Amount::new(minor).map_err(|_| PricingError::Overflow)
 }
