@@ -105,12 +105,18 @@ impl Amount {
         self.0
     }
 
+    /// `None` when the sum would exceed [`Amount::MAX`]: no `Amount` outside the range exists.
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
-        self.0.checked_add(other.0).map(Amount)
+        self.0
+            .checked_add(other.0)
+            .and_then(|v| Amount::new(v).ok())
     }
 
+    /// `None` when the product would exceed [`Amount::MAX`].
     pub fn checked_mul(self, n: u32) -> Option<Amount> {
-        self.0.checked_mul(i64::from(n)).map(Amount)
+        self.0
+            .checked_mul(i64::from(n))
+            .and_then(|v| Amount::new(v).ok())
     }
 }
 

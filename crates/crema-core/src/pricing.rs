@@ -74,9 +74,7 @@ pub fn unit_price(
 
 /// `unit × quantity`.
 pub fn line_total(unit: Amount, quantity: u32) -> Result<Amount, PricingError> {
-    unit.checked_mul(quantity)
-        .and_then(|a| Amount::new(a.minor()).ok())
-        .ok_or(PricingError::Overflow)
+    unit.checked_mul(quantity).ok_or(PricingError::Overflow)
 }
 
 #[cfg(test)]

@@ -68,7 +68,9 @@ impl fmt::Display for Name {
 }
 
 /// Free text a customer adds to a line ("extra hot"): at most 200 characters; empty means none.
+/// Line breaks are stored as `\n` (a browser sends a textarea's as `\r\n`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Notes(String);
 
 impl Notes {
@@ -76,6 +78,13 @@ impl Notes {
 
     /// `Ok(None)` for empty or whitespace-only input.
     pub fn parse(s: &str) -> Result<Option<Self>, TextError> {
+        let normalised;
+        let s = if s.contains('\r') {
+            normalised = s.replace("\r\n", "\n").replace('\r', "\n");
+            normalised.as_str()
+        } else {
+            s
+        };
         let t = s.trim();
         if t.is_empty() {
             return Ok(None);
@@ -96,6 +105,20 @@ impl Notes {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for Notes {
+    type Error = TextError;
+    /// A stored note is never empty: "no note" is the absence of one.
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)?.ok_or(TextError::Empty)
+    }
+}
+
+impl From<Notes> for String {
+    fn from(n: Notes) -> String {
+        n.0
     }
 }
 
