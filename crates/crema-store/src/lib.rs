@@ -1,0 +1,16 @@
+//! crema's persistence.
+//!
+//! The repository traits in [`repo`] are what the server talks to; [`sqlite::SqliteStore`]
+//! implements them on SQLite with one group-committing writer and a pool of readers. A
+//! PostgreSQL implementation plugs in behind the same traits.
+
+pub mod error;
+pub mod model;
+pub mod repo;
+pub mod sqlite;
+
+pub use error::StoreError;
+pub use model::*;
+pub use repo::Store;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

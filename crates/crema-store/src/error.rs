@@ -1,0 +1,71 @@
+use crema_core::Rejection;
+
+/// What can go wrong in the store, in terms a handler can map to HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The named thing does not exist (in this café).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The change clashes with what is stored (a duplicate name, a category still in use).
+    #[error("{message}")]
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
+    /// The domain rules refused the change.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// The workflow does not allow this move from the order's current step.
+    #[error(transparent)]
+    Workflow(#[from] crema_core::workflow::WorkflowError),
+    /// The database cannot take writes now (disk full, read-only file system).
+    #[error("the database cannot take writes right now: {0}")]
+    Unavailable(String),
+    /// The store is shutting down.
+    #[error("the store is shutting down")]
+    Closed,
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            // SQLite's primary result codes: 8 READONLY, 10 IOERR, 13 FULL, 14 CANTOPEN.
+            if let Some(code) = db.code() {
+                let primary = code.parse::<i64>().map(|c| c & 0xff).unwrap_or(0);
+                if matches!(primary, 8 | 10 | 13 | 14) {
+                    return StoreError::Unavailable(db.message().to_owned());
+                }
+            }
+        }
+        if let sqlx::Error::Io(io) = &e {
+            return StoreError::Unavailable(io.to_string());
+        }
+        if matches!(e, sqlx::Error::RowNotFound) {
+            return StoreError::NotFound("record");
+        }
+        StoreError::Internal(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Internal(format!("stored JSON: {e}"))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Internal(format!("migration: {e}"))
+    }
+}

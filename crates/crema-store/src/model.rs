@@ -1,0 +1,248 @@
+//! What the store hands out and takes in.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::cafe::{Cafe, CafeId};
+use crema_core::menu::{Category, Item, Menu, ModifierGroup, ModifierOption};
+use crema_core::money::{Amount, Currency};
+use crema_core::order::{Channel, Customer, LineRequest, LineSnapshot};
+use crema_core::text::IdempotencyKey;
+use crema_core::workflow::MoveKind;
+use crema_core::Rejection;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A stored value with its timestamps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamped<T> {
+    pub value: T,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An edit applied to the current value inside the write transaction, so a read-modify-write
+/// from two screens at once never loses one of them.
+pub type Edit<T> = Box<dyn FnOnce(&mut T) -> Result<(), Rejection> + Send>;
+
+#[derive(Debug, Clone)]
+pub struct CafeRecord {
+    pub cafe: Cafe,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MenuRecords {
+    pub categories: Vec<Stamped<Category>>,
+    pub items: Vec<Stamped<Item>>,
+    pub groups: Vec<Stamped<ModifierGroup>>,
+    pub options: Vec<Stamped<ModifierOption>>,
+}
+
+impl MenuRecords {
+    pub fn to_menu(&self, currency: Currency, rounding: Amount) -> Menu {
+        Menu {
+            currency,
+            rounding,
+            categories: self.categories.iter().map(|s| s.value.clone()).collect(),
+            items: self.items.iter().map(|s| s.value.clone()).collect(),
+            groups: self.groups.iter().map(|s| s.value.clone()).collect(),
+            options: self.options.iter().map(|s| s.value.clone()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusFields {
+    pub open: bool,
+    pub show_message: bool,
+    pub message_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRecord {
+    pub id: i64,
+    pub cafe_id: CafeId,
+    pub fields: StatusFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageFields {
+    pub title: String,
+    pub subtitle: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub id: i64,
+    pub cafe_id: CafeId,
+    pub fields: MessageFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StationRecord {
+    pub id: i64,
+    pub cafe_id: CafeId,
+    pub name: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub cafe_id: CafeId,
+    pub channel: Channel,
+    pub customer: Customer,
+    pub placed_by: Option<i64>,
+    pub station_id: Option<i64>,
+    pub lines: Vec<LineRequest>,
+    pub missing_information: bool,
+    /// The client's key and a hash of the request it came with.
+    pub idempotency: Option<(IdempotencyKey, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderRecord {
+    pub id: i64,
+    pub uuid: Uuid,
+    pub cafe_id: CafeId,
+    pub local_date: NaiveDate,
+    pub day_number: u32,
+    pub channel: Channel,
+    pub customer: Customer,
+    pub placed_by: Option<i64>,
+    pub station_id: Option<i64>,
+    pub step: String,
+    pub lines: Vec<LineSnapshot>,
+    pub currency: Currency,
+    pub subtotal: Amount,
+    pub tip: Amount,
+    pub total: Amount,
+    pub missing_information: bool,
+    pub cancel_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The result of placing an order: `replayed` when an idempotency key had been seen and the
+/// first order is returned instead of a new one.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub order: OrderRecord,
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MoveRecord {
+    pub kind: MoveKind,
+    pub from: Option<String>,
+    pub to: String,
+    pub actor_id: Option<i64>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveRequest {
+    Forward,
+    Undo,
+    Cancel { reason: String },
+    /// Put the order in `target` if that is a forward step, the undo of the last move, or (when
+    /// `may_finish`) the last step. Kaffebase's PATCH `{"state": ...}`.
+    To { target: String, may_finish: bool },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub step: Option<String>,
+    pub local_date: Option<NaiveDate>,
+    pub day_number: Option<u32>,
+    pub station_id: Option<i64>,
+    pub customer_user_id: Option<i64>,
+    pub channel: Option<Channel>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    /// Keyset pagination: only orders with an id above this.
+    pub after_id: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Manager,
+    Barista,
+    Cashier,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Manager, Role::Barista, Role::Cashier];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Manager => "manager",
+            Role::Barista => "barista",
+            Role::Cashier => "cashier",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub cafe_id: CafeId,
+    pub user_id: i64,
+    pub role: Role,
+}
+
+/// One entry of the event log. `payload` is JSON text, encoded once when the change was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub cafe_id: CafeId,
+    pub topic: String,
+    pub kind: String,
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Topic names, built in one place.
+pub mod topics {
+    pub fn orders(slug: &str) -> String {
+        format!("cafe:{slug}:orders")
+    }
+    pub fn board(slug: &str) -> String {
+        format!("cafe:{slug}:board")
+    }
+    pub fn menu(slug: &str) -> String {
+        format!("cafe:{slug}:menu")
+    }
+    pub fn status(slug: &str) -> String {
+        format!("cafe:{slug}:status")
+    }
+    pub fn order(uuid: &uuid::Uuid) -> String {
+        format!("order:{uuid}")
+    }
+    pub fn station(id: i64) -> String {
+        format!("station:{id}")
+    }
+}

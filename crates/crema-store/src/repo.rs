@@ -1,0 +1,102 @@
+//! The repository interfaces the server uses. Every method names the café it works in, so
+//! nothing can reach another café's rows by id alone.
+
+use crate::model::*;
+use crate::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use crema_core::cafe::{Cafe, CafeId};
+use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
+use std::path::Path;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+#[async_trait]
+pub trait CafeRepo: Send + Sync {
+    async fn cafes(&self) -> Result<Vec<CafeRecord>>;
+    async fn cafe_by_slug(&self, slug: &str) -> Result<CafeRecord>;
+    async fn cafe_by_id(&self, id: CafeId) -> Result<CafeRecord>;
+    async fn default_cafe(&self) -> Result<CafeRecord>;
+    /// Creates a café with its status row. The `id` of `cafe` is ignored.
+    async fn create_cafe(&self, cafe: Cafe, is_default: bool) -> Result<CafeRecord>;
+    async fn update_cafe(&self, id: CafeId, edit: Edit<Cafe>) -> Result<CafeRecord>;
+}
+
+#[async_trait]
+pub trait MenuRepo: Send + Sync {
+    async fn menu(&self, cafe: CafeId) -> Result<MenuRecords>;
+    async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>>;
+    async fn update_category(&self, cafe: CafeId, id: i64, edit: Edit<Category>) -> Result<Stamped<Category>>;
+    async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()>;
+    async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>>;
+    async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>>;
+    async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()>;
+    async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>>;
+    async fn update_group(&self, cafe: CafeId, id: i64, edit: Edit<ModifierGroup>) -> Result<Stamped<ModifierGroup>>;
+    async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()>;
+    async fn create_option(&self, cafe: CafeId, o: ModifierOption) -> Result<Stamped<ModifierOption>>;
+    async fn update_option(&self, cafe: CafeId, id: i64, edit: Edit<ModifierOption>) -> Result<Stamped<ModifierOption>>;
+    async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()>;
+}
+
+#[async_trait]
+pub trait ContentRepo: Send + Sync {
+    async fn status(&self, cafe: CafeId) -> Result<StatusRecord>;
+    async fn update_status(&self, cafe: CafeId, edit: Edit<StatusFields>) -> Result<StatusRecord>;
+    async fn messages(&self, cafe: CafeId) -> Result<Vec<MessageRecord>>;
+    async fn message(&self, cafe: CafeId, id: i64) -> Result<MessageRecord>;
+    async fn create_message(&self, cafe: CafeId, m: MessageFields) -> Result<MessageRecord>;
+    async fn update_message(&self, cafe: CafeId, id: i64, edit: Edit<MessageFields>) -> Result<MessageRecord>;
+    async fn delete_message(&self, cafe: CafeId, id: i64) -> Result<()>;
+    async fn stations(&self, cafe: CafeId) -> Result<Vec<StationRecord>>;
+    async fn create_station(&self, cafe: CafeId, name: String, active: bool) -> Result<StationRecord>;
+}
+
+#[async_trait]
+pub trait OrderRepo: Send + Sync {
+    /// Validates against the menu and status as they are inside the write transaction, assigns
+    /// the day number, stores the snapshot, the first move and the events, all in one commit.
+    async fn place_order(&self, order: NewOrder) -> Result<Placed>;
+    async fn order(&self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
+    async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
+    async fn list_orders(&self, cafe: CafeId, filter: &OrderFilter) -> Result<Vec<OrderRecord>>;
+    async fn move_order(&self, cafe: CafeId, uuid: Uuid, req: MoveRequest, actor: Option<i64>) -> Result<OrderRecord>;
+    async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>>;
+}
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    async fn create_user(&self, email: &str, name: Option<&str>, password_hash: Option<&str>) -> Result<UserRecord>;
+    async fn user_by_email(&self, email: &str) -> Result<UserRecord>;
+    async fn set_membership(&self, cafe: CafeId, user: i64, role: Role) -> Result<()>;
+    async fn memberships(&self, user: i64) -> Result<Vec<Membership>>;
+}
+
+#[async_trait]
+pub trait EventRepo: Send + Sync {
+    /// Events of the given topics after `seq`, oldest first, at most `limit`.
+    async fn events_after(&self, topics: &[String], seq: i64, limit: u32) -> Result<Vec<EventRecord>>;
+    /// The newest sequence number in the log (0 when empty).
+    async fn latest_seq(&self) -> Result<i64>;
+    /// The oldest sequence number still kept (events before it were pruned).
+    async fn oldest_seq(&self) -> Result<i64>;
+    /// Drops events older than `before`; returns how many.
+    async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// Every committed event, in sequence order, as it is committed.
+    fn subscribe(&self) -> broadcast::Receiver<std::sync::Arc<EventRecord>>;
+}
+
+#[async_trait]
+pub trait AdminRepo: Send + Sync {
+    /// Checks that the database answers.
+    async fn health(&self) -> Result<()>;
+    /// Writes a consistent copy of the live database to `path`.
+    async fn backup(&self, path: &Path) -> Result<()>;
+    /// Stops taking writes, finishes what is queued and closes.
+    async fn close(&self);
+}
+
+/// Everything the server needs from a store.
+pub trait Store: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo {}
+
+impl<T> Store for T where T: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo {}

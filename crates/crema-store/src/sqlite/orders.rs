@@ -1,0 +1,422 @@
+//! Orders: placement (rules, day number, snapshot, first move, events: one commit), moves
+//! through the workflow, reads.
+
+use super::{bool_of, now, parse_ts, ts, SqliteStore, WriteCtx};
+use crate::model::{MoveRecord, MoveRequest, NewOrder, OrderFilter, OrderRecord, Placed};
+use crate::repo::OrderRepo;
+use crate::{topics, Result, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::cafe::CafeId;
+use crema_core::day::{local_date, DayNumber};
+use crema_core::money::{Amount, Currency};
+use crema_core::order::{place, Channel, Customer};
+use crema_core::workflow::{undo_target, Move, MoveKind, WorkflowError, CANCELLED};
+use crema_core::Rejection;
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::Row;
+use uuid::Uuid;
+
+/// How long an idempotency key protects against a retry.
+const KEY_TTL_HOURS: i64 = 24;
+
+fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(format!("stored order {what}: {e}"))
+}
+
+fn order_of(r: &SqliteRow) -> Result<OrderRecord> {
+    let uuid: &str = r.try_get("uuid")?;
+    let date: &str = r.try_get("local_date")?;
+    let channel: &str = r.try_get("channel")?;
+    Ok(OrderRecord {
+        id: r.try_get("id")?,
+        uuid: Uuid::parse_str(uuid).map_err(|e| bad("uuid", e))?,
+        cafe_id: r.try_get("cafe_id")?,
+        local_date: NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| bad("date", e))?,
+        day_number: r.try_get::<i64, _>("day_number")? as u32,
+        channel: Channel::parse(channel).ok_or_else(|| bad("channel", channel))?,
+        customer: serde_json::from_str(r.try_get("customer")?)?,
+        placed_by: r.try_get("placed_by")?,
+        station_id: r.try_get("station_id")?,
+        step: r.try_get("step")?,
+        lines: serde_json::from_str(r.try_get("lines")?)?,
+        currency: Currency::parse(r.try_get("currency")?).map_err(|e| bad("currency", e))?,
+        subtotal: Amount::new(r.try_get("subtotal")?).map_err(|e| bad("subtotal", e))?,
+        tip: Amount::new(r.try_get("tip")?).map_err(|e| bad("tip", e))?,
+        total: Amount::new(r.try_get("total")?).map_err(|e| bad("total", e))?,
+        missing_information: bool_of(r.try_get("missing_information")?),
+        cancel_reason: r.try_get("cancel_reason")?,
+        created_at: parse_ts(r.try_get("created_at")?)?,
+        updated_at: parse_ts(r.try_get("updated_at")?)?,
+    })
+}
+
+async fn by_id(conn: &mut SqliteConnection, cafe: CafeId, id: i64) -> Result<OrderRecord> {
+    let r = sqlx::query("SELECT * FROM orders WHERE cafe_id = ? AND id = ?")
+        .bind(cafe)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound("order"))?;
+    order_of(&r)
+}
+
+async fn by_uuid(conn: &mut SqliteConnection, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
+    let r = sqlx::query("SELECT * FROM orders WHERE cafe_id = ? AND uuid = ?")
+        .bind(cafe)
+        .bind(uuid.to_string())
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound("order"))?;
+    order_of(&r)
+}
+
+async fn moves(conn: &mut SqliteConnection, order_id: i64) -> Result<Vec<MoveRecord>> {
+    let rows = sqlx::query("SELECT kind, from_step, to_step, actor_id, reason, at FROM order_moves WHERE order_id = ? ORDER BY id")
+        .bind(order_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: &str = r.try_get("kind")?;
+            Ok(MoveRecord {
+                kind: MoveKind::parse(kind).ok_or_else(|| bad("move kind", kind))?,
+                from: r.try_get("from_step")?,
+                to: r.try_get("to_step")?,
+                actor_id: r.try_get("actor_id")?,
+                reason: r.try_get("reason")?,
+                at: parse_ts(r.try_get("at")?)?,
+            })
+        })
+        .collect()
+}
+
+/// What the public board may know of an order: its number and step, nothing personal.
+#[derive(Serialize)]
+struct BoardEntry<'a> {
+    day_number: u32,
+    local_date: NaiveDate,
+    step: &'a str,
+}
+
+#[derive(Serialize)]
+struct OrderEvent<'a> {
+    order: &'a OrderRecord,
+    #[serde(rename = "move")]
+    mv: &'a MoveRecord,
+}
+
+/// Appends the events of an order change: the full order for staff and for the customer's
+/// own page, the number and step for the public board.
+async fn announce(ctx: &mut WriteCtx, slug: &str, o: &OrderRecord, mv: &MoveRecord, kind: &str) -> Result<()> {
+    let full = serde_json::to_string(&OrderEvent { order: o, mv })?;
+    let board = serde_json::to_string(&BoardEntry {
+        day_number: o.day_number,
+        local_date: o.local_date,
+        step: &o.step,
+    })?;
+    let t = mv.at;
+    ctx.emit(o.cafe_id, topics::orders(slug), kind, full.clone(), t).await?;
+    ctx.emit(o.cafe_id, topics::board(slug), kind, board, t).await?;
+    if let Some(st) = o.station_id {
+        ctx.emit(o.cafe_id, topics::station(st), kind, full.clone(), t).await?;
+    }
+    ctx.emit(o.cafe_id, topics::order(&o.uuid), kind, full, t).await
+}
+
+async fn record_move(ctx: &mut WriteCtx, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
+    sqlx::query("INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(o.cafe_id)
+        .bind(o.id)
+        .bind(mv.kind.as_str())
+        .bind(&mv.from)
+        .bind(&mv.to)
+        .bind(mv.actor_id)
+        .bind(&mv.reason)
+        .bind(ts(mv.at))
+        .execute(ctx.conn())
+        .await?;
+    Ok(())
+}
+
+async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
+    let t = now();
+    if let Some((key, hash)) = &o.idempotency {
+        let seen: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT order_id, request_hash, created_at FROM idempotency_keys WHERE cafe_id = ? AND key = ?",
+        )
+        .bind(o.cafe_id)
+        .bind(key.as_str())
+        .fetch_optional(ctx.conn())
+        .await?;
+        if let Some((order_id, seen_hash, at)) = seen {
+            if parse_ts(&at)? > t - chrono::Duration::hours(KEY_TTL_HOURS) {
+                if &seen_hash != hash {
+                    return Err(Rejection::one(
+                        "Idempotency-Key",
+                        "reused",
+                        "this key was already used for a different request",
+                    )
+                    .into());
+                }
+                let order = by_id(ctx.conn(), o.cafe_id, order_id).await?;
+                return Ok(Placed { order, replayed: true });
+            }
+            sqlx::query("DELETE FROM idempotency_keys WHERE cafe_id = ? AND key = ?")
+                .bind(o.cafe_id)
+                .bind(key.as_str())
+                .execute(ctx.conn())
+                .await?;
+        }
+    }
+    let snap = ctx.snapshot(o.cafe_id).await?;
+    if let Some(st) = o.station_id {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?")
+            .bind(o.cafe_id)
+            .bind(st)
+            .fetch_one(ctx.conn())
+            .await?;
+        if n == 0 {
+            return Err(Rejection::one("station_id", "unknown", format!("there is no station with id {st}")).into());
+        }
+    }
+    let draft = place(&snap.menu, snap.open, &o.lines)?;
+    let date = local_date(snap.cafe.timezone, t);
+    // The counter row makes the number atomic (one writer, one transaction) and never reuses
+    // one: max(last + 1, first) also honours a first number raised during the day.
+    let n: i64 = sqlx::query_scalar(
+        "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
+         ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = max(last_number + 1, excluded.last_number)
+         RETURNING last_number",
+    )
+    .bind(o.cafe_id)
+    .bind(date.to_string())
+    .bind(i64::from(snap.cafe.first_number.get()))
+    .fetch_one(ctx.conn())
+    .await?;
+    let number = u32::try_from(n)
+        .ok()
+        .and_then(|n| DayNumber::new(n).ok())
+        .ok_or_else(|| StoreError::conflict("day_number", "the café has used every order number for today"))?;
+    let step = snap.cafe.workflow.first().as_str().to_owned();
+    let uuid = Uuid::new_v4();
+    let customer_user = match &o.customer {
+        Customer::User { user_id } => Some(*user_id),
+        _ => None,
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
+                             currency, subtotal, tip, total, missing_information, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(uuid.to_string())
+    .bind(o.cafe_id)
+    .bind(date.to_string())
+    .bind(i64::from(number.get()))
+    .bind(o.channel.as_str())
+    .bind(serde_json::to_string(&o.customer)?)
+    .bind(customer_user)
+    .bind(o.placed_by)
+    .bind(o.station_id)
+    .bind(&step)
+    .bind(serde_json::to_string(&draft.lines)?)
+    .bind(draft.currency.code())
+    .bind(draft.subtotal.minor())
+    .bind(draft.total.minor())
+    .bind(o.missing_information)
+    .bind(ts(t))
+    .bind(ts(t))
+    .fetch_one(ctx.conn())
+    .await
+    .map_err(|e| {
+        if super::is_foreign_key(&e) {
+            StoreError::Rejected(Rejection::one("placed_by", "unknown", "the user placing the order does not exist"))
+        } else {
+            e.into()
+        }
+    })?;
+    if let Some((key, hash)) = &o.idempotency {
+        sqlx::query("INSERT INTO idempotency_keys (cafe_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(o.cafe_id)
+            .bind(key.as_str())
+            .bind(hash)
+            .bind(id)
+            .bind(ts(t))
+            .execute(ctx.conn())
+            .await?;
+    }
+    let order = OrderRecord {
+        id,
+        uuid,
+        cafe_id: o.cafe_id,
+        local_date: date,
+        day_number: number.get(),
+        channel: o.channel,
+        customer: o.customer,
+        placed_by: o.placed_by,
+        station_id: o.station_id,
+        step: step.clone(),
+        lines: draft.lines,
+        currency: draft.currency,
+        subtotal: draft.subtotal,
+        tip: Amount::ZERO,
+        total: draft.total,
+        missing_information: o.missing_information,
+        cancel_reason: None,
+        created_at: t,
+        updated_at: t,
+    };
+    let mv = MoveRecord {
+        kind: MoveKind::Place,
+        from: None,
+        to: step,
+        actor_id: o.placed_by,
+        reason: None,
+        at: t,
+    };
+    record_move(ctx, &order, &mv).await?;
+    let slug = snap.cafe.slug.as_str().to_owned();
+    announce(ctx, &slug, &order, &mv, "order.placed").await?;
+    Ok(Placed { order, replayed: false })
+}
+
+async fn move_job(ctx: &mut WriteCtx, cafe: CafeId, uuid: Uuid, req: MoveRequest, actor: Option<i64>) -> Result<OrderRecord> {
+    let mut order = by_uuid(ctx.conn(), cafe, uuid).await?;
+    let history = moves(ctx.conn(), order.id).await?;
+    let snap = ctx.snapshot(cafe).await?;
+    let wf = &snap.cafe.workflow;
+    let plain: Vec<Move> = history
+        .iter()
+        .map(|m| Move { kind: m.kind, from: m.from.clone(), to: m.to.clone() })
+        .collect();
+    let current = order.step.clone();
+    let undo = || undo_target(&plain).ok_or(WorkflowError::NothingToUndo);
+    let (kind, to, reason) = match req {
+        MoveRequest::Forward => (MoveKind::Forward, wf.forward(&current)?.as_str().to_owned(), None),
+        MoveRequest::Undo => (MoveKind::Undo, undo()?, None),
+        MoveRequest::Cancel { reason } => {
+            wf.cancel(&current)?;
+            let reason = crema_core::workflow::parse_reason(&reason)?;
+            (MoveKind::Cancel, CANCELLED.to_owned(), Some(reason))
+        }
+        MoveRequest::To { target, may_finish } => {
+            let kind = wf.decide(&current, &target, &plain, may_finish)?;
+            (kind, target, None)
+        }
+    };
+    let t = now();
+    order.step = to.clone();
+    order.updated_at = t;
+    order.cancel_reason = if kind == MoveKind::Cancel { reason.clone() } else { None };
+    sqlx::query("UPDATE orders SET step = ?, cancel_reason = ?, updated_at = ? WHERE id = ?")
+        .bind(&order.step)
+        .bind(&order.cancel_reason)
+        .bind(ts(t))
+        .bind(order.id)
+        .execute(ctx.conn())
+        .await?;
+    let mv = MoveRecord { kind, from: Some(current), to, actor_id: actor, reason, at: t };
+    record_move(ctx, &order, &mv).await?;
+    let slug = snap.cafe.slug.as_str().to_owned();
+    announce(ctx, &slug, &order, &mv, "order.moved").await?;
+    Ok(order)
+}
+
+fn push_filters(sql: &mut String, f: &OrderFilter) {
+    if f.step.is_some() {
+        sql.push_str(" AND step = ?");
+    }
+    if f.local_date.is_some() {
+        sql.push_str(" AND local_date = ?");
+    }
+    if f.day_number.is_some() {
+        sql.push_str(" AND day_number = ?");
+    }
+    if f.station_id.is_some() {
+        sql.push_str(" AND station_id = ?");
+    }
+    if f.customer_user_id.is_some() {
+        sql.push_str(" AND customer_user_id = ?");
+    }
+    if f.channel.is_some() {
+        sql.push_str(" AND channel = ?");
+    }
+    if f.created_from.is_some() {
+        sql.push_str(" AND created_at >= ?");
+    }
+    if f.created_before.is_some() {
+        sql.push_str(" AND created_at < ?");
+    }
+    if f.after_id.is_some() {
+        sql.push_str(" AND id > ?");
+    }
+}
+
+fn time_arg(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(ts)
+}
+
+#[async_trait]
+impl OrderRepo for SqliteStore {
+    async fn place_order(&self, order: NewOrder) -> Result<Placed> {
+        self.write(move |ctx| Box::pin(place_job(ctx, order))).await
+    }
+
+    async fn order(&self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
+        let mut c = self.read().await?;
+        by_uuid(&mut c, cafe, uuid).await
+    }
+
+    async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord> {
+        let mut c = self.read().await?;
+        by_id(&mut c, cafe, id).await
+    }
+
+    async fn list_orders(&self, cafe: CafeId, f: &OrderFilter) -> Result<Vec<OrderRecord>> {
+        let mut sql = String::from("SELECT * FROM orders WHERE cafe_id = ?");
+        push_filters(&mut sql, f);
+        sql.push_str(" ORDER BY id LIMIT ?");
+        let mut q = sqlx::query(&sql).bind(cafe);
+        if let Some(v) = &f.step {
+            q = q.bind(v.clone());
+        }
+        if let Some(v) = f.local_date {
+            q = q.bind(v.to_string());
+        }
+        if let Some(v) = f.day_number {
+            q = q.bind(i64::from(v));
+        }
+        if let Some(v) = f.station_id {
+            q = q.bind(v);
+        }
+        if let Some(v) = f.customer_user_id {
+            q = q.bind(v);
+        }
+        if let Some(v) = f.channel {
+            q = q.bind(v.as_str());
+        }
+        if let Some(v) = time_arg(f.created_from) {
+            q = q.bind(v);
+        }
+        if let Some(v) = time_arg(f.created_before) {
+            q = q.bind(v);
+        }
+        if let Some(v) = f.after_id {
+            q = q.bind(v);
+        }
+        let mut c = self.read().await?;
+        let rows = q.bind(i64::from(f.limit.max(1))).fetch_all(&mut *c).await?;
+        rows.iter().map(order_of).collect()
+    }
+
+    async fn move_order(&self, cafe: CafeId, uuid: Uuid, req: MoveRequest, actor: Option<i64>) -> Result<OrderRecord> {
+        self.write(move |ctx| Box::pin(move_job(ctx, cafe, uuid, req, actor))).await
+    }
+
+    async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>> {
+        let mut c = self.read().await?;
+        let o = by_uuid(&mut c, cafe, uuid).await?;
+        moves(&mut c, o.id).await
+    }
+}
