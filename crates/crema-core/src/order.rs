@@ -143,10 +143,7 @@ pub fn place(menu: &Menu, open: bool, lines: &[LineRequest]) -> Result<OrderDraf
     }
     let mut subtotal = Amount::ZERO;
     for l in &out {
-        match subtotal
-            .checked_add(l.line_total)
-            .and_then(|a| Amount::new(a.minor()).ok())
-        {
+        match subtotal.checked_add(l.line_total) {
             Some(s) => subtotal = s,
             None => {
                 return Err(Rejection::one(
@@ -211,7 +208,13 @@ fn place_line(
             format!("{} is sold out", item.name),
         );
     }
-    let allowed: &[GroupId] = category.map(|c| c.allowed_groups.as_slice()).unwrap_or(&[]);
+    // A category listing a group twice must not apply that group's rule (and default) twice.
+    let mut allowed: Vec<GroupId> = Vec::new();
+    for g in category.map(|c| c.allowed_groups.as_slice()).unwrap_or(&[]) {
+        if !allowed.contains(g) {
+            allowed.push(*g);
+        }
+    }
 
     // Collect the picks per group, checking each one.
     let mut picked: BTreeMap<GroupId, Vec<OptionId>> = BTreeMap::new();
@@ -278,7 +281,7 @@ fn place_line(
 
     // Each allowed group's rule, applying defaults where a pick is needed and none was made.
     let mut mods: Vec<(&ModifierGroup, OptionId)> = Vec::new();
-    for gid in allowed {
+    for gid in &allowed {
         let Some(group) = menu.group(*gid).filter(|g| g.enabled) else {
             continue;
         };

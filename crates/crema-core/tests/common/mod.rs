@@ -4,8 +4,7 @@
 #![allow(dead_code)]
 
 use crema_core::menu::{
-    Category, Item, Menu, ModifierGroup, ModifierOption, PriceEffect, SelectionMode,
-    SelectionRule,
+    Category, Item, Menu, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{LineRequest, SelectionRequest};
@@ -67,7 +66,12 @@ pub fn option(id: i64, group_id: i64, n: &str, effect: PriceEffect) -> ModifierO
     }
 }
 
-pub fn rule(mode: SelectionMode, required: bool, min: Option<u32>, max: Option<u32>) -> SelectionRule {
+pub fn rule(
+    mode: SelectionMode,
+    required: bool,
+    min: Option<u32>,
+    max: Option<u32>,
+) -> SelectionRule {
     SelectionRule::new(mode, required, min, max).unwrap()
 }
 
@@ -121,7 +125,12 @@ pub fn menu() -> Menu {
     let mut cortado = item(CORTADO, KAFFE, "Cortado", 4000);
     cortado.sold_out = true;
 
-    let mut size = group(SIZE, "Størrelse", Some("#3B82F6"), rule(Single, true, None, None));
+    let mut size = group(
+        SIZE,
+        "Størrelse",
+        Some("#3B82F6"),
+        rule(Single, true, None, None),
+    );
     size.default_option = Some(MEDIUM);
     let mut decor = group(DECOR, "Pynt", None, rule(Multiple, false, None, None));
     decor.enabled = false;
@@ -155,8 +164,18 @@ pub fn menu() -> Menu {
             group(MILK, "Melk", Some("#ccc"), rule(Single, false, None, None)),
             group(EXTRAS, "Ekstra", None, rule(Multiple, false, None, Some(2))),
             decor,
-            group(BEAN, "Bønne", Some("#a16207"), rule(Single, true, None, None)),
-            group(TOPPING, "Topping", None, rule(Multiple, false, Some(2), Some(3))),
+            group(
+                BEAN,
+                "Bønne",
+                Some("#a16207"),
+                rule(Single, true, None, None),
+            ),
+            group(
+                TOPPING,
+                "Topping",
+                None,
+                rule(Multiple, false, Some(2), Some(3)),
+            ),
         ],
         options: vec![
             option(SMALL, SIZE, "Liten", Fixed(-500)),
