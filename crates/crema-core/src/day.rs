@@ -127,13 +127,26 @@ pub fn day_bounds(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 
 fn start_of(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     use chrono::{NaiveTime, TimeZone};
-    // Midnight may not exist (a DST jump at 00:00 in some zones): take the earliest instant of
-    // that local date, searching forward an hour at a time.
-    for h in 0..24 {
-        let t = NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
-        if let Some(dt) = tz.from_local_datetime(&date.and_time(t)).earliest() {
-            return dt.with_timezone(&Utc);
+    let midnight = date.and_time(NaiveTime::MIN);
+    // An ambiguous midnight (clocks turned back over it) starts the day at its first occurrence.
+    if let Some(dt) = tz.from_local_datetime(&midnight).earliest() {
+        return dt.with_timezone(&Utc);
+    }
+    // Midnight does not exist: the clocks jumped over it (a DST change at 00:00, by any
+    // amount, or a whole skipped day such as Samoa's 2011-12-30). The day starts at the first
+    // instant whose local date is `date` or later. Bisect for it between two instants two days
+    // either side of midnight read as UTC, which no UTC offset (at most ±15 h) can reach across.
+    let naive = midnight.and_utc().timestamp();
+    let local_date_at = |secs: i64| DateTime::from_timestamp(secs, 0).map(|t| local_date(tz, t));
+    let (mut lo, mut hi) = (naive - 2 * 86_400, naive + 2 * 86_400);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match local_date_at(mid) {
+            Some(d) if d >= date => hi = mid,
+            Some(_) => lo = mid,
+            // Outside chrono's range: only at the ends of time; keep the naive answer.
+            None => return midnight.and_utc(),
         }
     }
-    date.and_time(NaiveTime::MIN).and_utc()
+    DateTime::from_timestamp(hi, 0).unwrap_or_else(|| midnight.and_utc())
 }
