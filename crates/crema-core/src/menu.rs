@@ -60,13 +60,31 @@ pub enum RuleError {
 }
 
 /// How many options of a group a line must and may pick. The constructor keeps the four
-/// settings consistent, so the placement rules can trust them.
+/// settings consistent, so the placement rules can trust them; deserialising goes through it
+/// too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawSelectionRule")]
 pub struct SelectionRule {
     mode: SelectionMode,
     required: bool,
     min: u32,
     max: Option<u32>,
+}
+
+/// The serialised shape of a [`SelectionRule`], checked by its constructor on the way in.
+#[derive(Deserialize)]
+struct RawSelectionRule {
+    mode: SelectionMode,
+    required: bool,
+    min: u32,
+    max: Option<u32>,
+}
+
+impl TryFrom<RawSelectionRule> for SelectionRule {
+    type Error = RuleError;
+    fn try_from(r: RawSelectionRule) -> Result<Self, Self::Error> {
+        Self::new(r.mode, r.required, Some(r.min), r.max)
+    }
 }
 
 impl SelectionRule {
@@ -144,9 +162,15 @@ pub struct ModifierGroup {
     pub sort_order: i64,
 }
 
-/// What choosing an option does to the price.
+/// What choosing an option does to the price. Deserialising checks the same bounds as
+/// [`PriceEffect::fixed`] and [`PriceEffect::percent`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    content = "value",
+    rename_all = "snake_case",
+    try_from = "RawPriceEffect"
+)]
 pub enum PriceEffect {
     /// Minor units added to (or, when negative, taken from) the base price.
     Fixed(i64),
@@ -160,6 +184,23 @@ pub enum EffectError {
     Fixed(i64),
     #[error("a percentage must be between 0 and {0}")]
     Percent(u32),
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+enum RawPriceEffect {
+    Fixed(i64),
+    Percent(i64),
+}
+
+impl TryFrom<RawPriceEffect> for PriceEffect {
+    type Error = EffectError;
+    fn try_from(r: RawPriceEffect) -> Result<Self, Self::Error> {
+        match r {
+            RawPriceEffect::Fixed(v) => Self::fixed(v),
+            RawPriceEffect::Percent(p) => Self::percent(p),
+        }
+    }
 }
 
 impl PriceEffect {
