@@ -1,0 +1,60 @@
+//! crema's HTTP server: the native API under `/api/v1`, health and metrics, realtime.
+//!
+//! [`app`] builds the whole router from a [`State`]; the binary and the tests both use it.
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod metrics;
+pub mod realtime;
+pub mod state;
+
+pub use state::{Config, State};
+
+use axum::Router;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// The whole application.
+pub fn app(state: State) -> Router {
+    let (api, _openapi) = api::router(state.clone());
+    Router::new()
+        .merge(api)
+        .merge(metrics::router(state.clone()))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(RequestBodyLimitLayer::new(api::extract::MAX_JSON_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Work that runs beside the server: counting published events for `/metrics`, and pruning
+/// the event log (7 days) and old idempotency keys (24 h) every hour.
+pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
+    let mut events = state.store.subscribe();
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut prune = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Ok(_) => metrics::events_published(1),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => metrics::events_published(n),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                _ = prune.tick() => {
+                    let before = chrono::Utc::now() - chrono::Duration::days(7);
+                    match store.prune_events(before).await {
+                        Ok(n) if n > 0 => tracing::info!(pruned = n, "pruned old events"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "could not prune events"),
+                    }
+                }
+            }
+        }
+    })
+}

@@ -151,10 +151,15 @@ pub struct MoveRecord {
 pub enum MoveRequest {
     Forward,
     Undo,
-    Cancel { reason: String },
+    Cancel {
+        reason: String,
+    },
     /// Put the order in `target` if that is a forward step, the undo of the last move, or (when
     /// `may_finish`) the last step. Kaffebase's PATCH `{"state": ...}`.
-    To { target: String, may_finish: bool },
+    To {
+        target: String,
+        may_finish: bool,
+    },
 }
 
 #[derive(Debug, Clone, Default)]

@@ -26,16 +26,35 @@ pub trait CafeRepo: Send + Sync {
 pub trait MenuRepo: Send + Sync {
     async fn menu(&self, cafe: CafeId) -> Result<MenuRecords>;
     async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>>;
-    async fn update_category(&self, cafe: CafeId, id: i64, edit: Edit<Category>) -> Result<Stamped<Category>>;
+    async fn update_category(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<Category>,
+    ) -> Result<Stamped<Category>>;
     async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()>;
     async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>>;
     async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>>;
     async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()>;
     async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>>;
-    async fn update_group(&self, cafe: CafeId, id: i64, edit: Edit<ModifierGroup>) -> Result<Stamped<ModifierGroup>>;
+    async fn update_group(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<ModifierGroup>,
+    ) -> Result<Stamped<ModifierGroup>>;
     async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()>;
-    async fn create_option(&self, cafe: CafeId, o: ModifierOption) -> Result<Stamped<ModifierOption>>;
-    async fn update_option(&self, cafe: CafeId, id: i64, edit: Edit<ModifierOption>) -> Result<Stamped<ModifierOption>>;
+    async fn create_option(
+        &self,
+        cafe: CafeId,
+        o: ModifierOption,
+    ) -> Result<Stamped<ModifierOption>>;
+    async fn update_option(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<ModifierOption>,
+    ) -> Result<Stamped<ModifierOption>>;
     async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()>;
 }
 
@@ -46,10 +65,20 @@ pub trait ContentRepo: Send + Sync {
     async fn messages(&self, cafe: CafeId) -> Result<Vec<MessageRecord>>;
     async fn message(&self, cafe: CafeId, id: i64) -> Result<MessageRecord>;
     async fn create_message(&self, cafe: CafeId, m: MessageFields) -> Result<MessageRecord>;
-    async fn update_message(&self, cafe: CafeId, id: i64, edit: Edit<MessageFields>) -> Result<MessageRecord>;
+    async fn update_message(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<MessageFields>,
+    ) -> Result<MessageRecord>;
     async fn delete_message(&self, cafe: CafeId, id: i64) -> Result<()>;
     async fn stations(&self, cafe: CafeId) -> Result<Vec<StationRecord>>;
-    async fn create_station(&self, cafe: CafeId, name: String, active: bool) -> Result<StationRecord>;
+    async fn create_station(
+        &self,
+        cafe: CafeId,
+        name: String,
+        active: bool,
+    ) -> Result<StationRecord>;
 }
 
 #[async_trait]
@@ -60,13 +89,24 @@ pub trait OrderRepo: Send + Sync {
     async fn order(&self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
     async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
     async fn list_orders(&self, cafe: CafeId, filter: &OrderFilter) -> Result<Vec<OrderRecord>>;
-    async fn move_order(&self, cafe: CafeId, uuid: Uuid, req: MoveRequest, actor: Option<i64>) -> Result<OrderRecord>;
+    async fn move_order(
+        &self,
+        cafe: CafeId,
+        uuid: Uuid,
+        req: MoveRequest,
+        actor: Option<i64>,
+    ) -> Result<OrderRecord>;
     async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>>;
 }
 
 #[async_trait]
 pub trait UserRepo: Send + Sync {
-    async fn create_user(&self, email: &str, name: Option<&str>, password_hash: Option<&str>) -> Result<UserRecord>;
+    async fn create_user(
+        &self,
+        email: &str,
+        name: Option<&str>,
+        password_hash: Option<&str>,
+    ) -> Result<UserRecord>;
     async fn user_by_email(&self, email: &str) -> Result<UserRecord>;
     async fn set_membership(&self, cafe: CafeId, user: i64, role: Role) -> Result<()>;
     async fn memberships(&self, user: i64) -> Result<Vec<Membership>>;
@@ -75,7 +115,12 @@ pub trait UserRepo: Send + Sync {
 #[async_trait]
 pub trait EventRepo: Send + Sync {
     /// Events of the given topics after `seq`, oldest first, at most `limit`.
-    async fn events_after(&self, topics: &[String], seq: i64, limit: u32) -> Result<Vec<EventRecord>>;
+    async fn events_after(
+        &self,
+        topics: &[String],
+        seq: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>>;
     /// The newest sequence number in the log (0 when empty).
     async fn latest_seq(&self) -> Result<i64>;
     /// The oldest sequence number still kept (events before it were pruned).
@@ -97,6 +142,12 @@ pub trait AdminRepo: Send + Sync {
 }
 
 /// Everything the server needs from a store.
-pub trait Store: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo {}
+pub trait Store:
+    CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo
+{
+}
 
-impl<T> Store for T where T: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo {}
+impl<T> Store for T where
+    T: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo
+{
+}

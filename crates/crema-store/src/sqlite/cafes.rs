@@ -29,7 +29,8 @@ fn decode(r: &SqliteRow) -> Result<CafeRecord> {
         first_number: FirstNumber::new(r.try_get::<i64, _>("first_number")? as u32)
             .map_err(|e| bad("first number", e))?,
         workflow: Workflow::new(&steps).map_err(|e| bad("workflow", e))?,
-        price_rounding: Amount::new(r.try_get("price_rounding")?).map_err(|e| bad("rounding", e))?,
+        price_rounding: Amount::new(r.try_get("price_rounding")?)
+            .map_err(|e| bad("rounding", e))?,
         age_thresholds: (
             r.try_get::<i64, _>("age_warn_secs")? as u32,
             r.try_get::<i64, _>("age_late_secs")? as u32,

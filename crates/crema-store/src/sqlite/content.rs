@@ -65,11 +65,22 @@ struct ContentEvent<'a, T: Serialize> {
     record: T,
 }
 
-async fn changed<T: Serialize>(ctx: &mut WriteCtx, cafe: CafeId, entity: &str, action: &str, record: T) -> Result<()> {
+async fn changed<T: Serialize>(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    entity: &str,
+    action: &str,
+    record: T,
+) -> Result<()> {
     let slug = slug_of(ctx.conn(), cafe).await?;
-    let payload = serde_json::to_string(&ContentEvent { entity, action, record })?;
+    let payload = serde_json::to_string(&ContentEvent {
+        entity,
+        action,
+        record,
+    })?;
     let kind = format!("{entity}.{action}");
-    ctx.emit(cafe, topics::status(&slug), &kind, payload, now()).await
+    ctx.emit(cafe, topics::status(&slug), &kind, payload, now())
+        .await
 }
 
 #[derive(Serialize)]
@@ -173,7 +184,12 @@ impl ContentRepo for SqliteStore {
         .await
     }
 
-    async fn update_message(&self, cafe: CafeId, id: i64, edit: Edit<MessageFields>) -> Result<MessageRecord> {
+    async fn update_message(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<MessageFields>,
+    ) -> Result<MessageRecord> {
         self.write(move |ctx| {
             Box::pin(async move {
                 let mut cur = load_message(ctx.conn(), cafe, id).await?.fields;
@@ -198,11 +214,13 @@ impl ContentRepo for SqliteStore {
     async fn delete_message(&self, cafe: CafeId, id: i64) -> Result<()> {
         self.write(move |ctx| {
             Box::pin(async move {
-                let shown: i64 = sqlx::query_scalar("SELECT count(*) FROM cafe_status WHERE cafe_id = ? AND message_id = ?")
-                    .bind(cafe)
-                    .bind(id)
-                    .fetch_one(ctx.conn())
-                    .await?;
+                let shown: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM cafe_status WHERE cafe_id = ? AND message_id = ?",
+                )
+                .bind(cafe)
+                .bind(id)
+                .fetch_one(ctx.conn())
+                .await?;
                 let n = sqlx::query("DELETE FROM messages WHERE cafe_id = ? AND id = ?")
                     .bind(cafe)
                     .bind(id)
@@ -212,12 +230,29 @@ impl ContentRepo for SqliteStore {
                 if n == 0 {
                     return Err(StoreError::NotFound("message"));
                 }
-                changed(ctx, cafe, "message", "delete", serde_json::json!({ "id": id })).await?;
+                changed(
+                    ctx,
+                    cafe,
+                    "message",
+                    "delete",
+                    serde_json::json!({ "id": id }),
+                )
+                .await?;
                 if shown > 0 {
                     // The foreign key cleared the status' message: say so on the status too.
                     ctx.touch(cafe);
                     let rec = load_status(ctx.conn(), cafe).await?;
-                    changed(ctx, cafe, "status", "update", StatusJson { id: rec.id, fields: &rec.fields }).await?;
+                    changed(
+                        ctx,
+                        cafe,
+                        "status",
+                        "update",
+                        StatusJson {
+                            id: rec.id,
+                            fields: &rec.fields,
+                        },
+                    )
+                    .await?;
                 }
                 Ok(())
             })
@@ -245,7 +280,12 @@ impl ContentRepo for SqliteStore {
             .collect()
     }
 
-    async fn create_station(&self, cafe: CafeId, name: String, active: bool) -> Result<StationRecord> {
+    async fn create_station(
+        &self,
+        cafe: CafeId,
+        name: String,
+        active: bool,
+    ) -> Result<StationRecord> {
         self.write(move |ctx| {
             Box::pin(async move {
                 let t = now();

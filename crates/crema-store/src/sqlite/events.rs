@@ -11,7 +11,12 @@ use tokio::sync::broadcast;
 
 #[async_trait]
 impl EventRepo for SqliteStore {
-    async fn events_after(&self, topics: &[String], seq: i64, limit: u32) -> Result<Vec<EventRecord>> {
+    async fn events_after(
+        &self,
+        topics: &[String],
+        seq: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>> {
         if topics.is_empty() {
             return Ok(Vec::new());
         }
@@ -24,7 +29,11 @@ impl EventRepo for SqliteStore {
             q = q.bind(t);
         }
         let mut c = self.read().await?;
-        let rows = q.bind(seq).bind(i64::from(limit)).fetch_all(&mut *c).await?;
+        let rows = q
+            .bind(seq)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(EventRecord {
@@ -42,15 +51,18 @@ impl EventRepo for SqliteStore {
     async fn latest_seq(&self) -> Result<i64> {
         let mut c = self.read().await?;
         // sqlite_sequence keeps the highest seq ever given, even after pruning.
-        let n: Option<i64> = sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-            .fetch_optional(&mut *c)
-            .await?;
+        let n: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+                .fetch_optional(&mut *c)
+                .await?;
         Ok(n.unwrap_or(0))
     }
 
     async fn oldest_seq(&self) -> Result<i64> {
         let mut c = self.read().await?;
-        let n: Option<i64> = sqlx::query_scalar("SELECT min(seq) FROM events").fetch_one(&mut *c).await?;
+        let n: Option<i64> = sqlx::query_scalar("SELECT min(seq) FROM events")
+            .fetch_one(&mut *c)
+            .await?;
         match n {
             Some(n) => Ok(n),
             None => Ok(self.latest_seq().await? + 1),
@@ -94,7 +106,10 @@ impl AdminRepo for SqliteStore {
 
     async fn backup(&self, path: &Path) -> Result<()> {
         if path.exists() {
-            return Err(StoreError::conflict("path", format!("{} already exists", path.display())));
+            return Err(StoreError::conflict(
+                "path",
+                format!("{} already exists", path.display()),
+            ));
         }
         // VACUUM INTO writes a consistent, compacted copy from one read transaction while the
         // writer goes on. It cannot run inside the writer's transaction, and a read-only
@@ -113,7 +128,10 @@ impl AdminRepo for SqliteStore {
         self.shutdown.notify_one();
         let handle = self.writer.lock().await.take();
         if let Some(h) = handle {
-            if tokio::time::timeout(std::time::Duration::from_secs(10), h).await.is_err() {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), h)
+                .await
+                .is_err()
+            {
                 tracing::error!("the writer did not finish within 10 s");
             }
         }

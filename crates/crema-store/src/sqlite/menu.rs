@@ -64,18 +64,21 @@ pub(crate) async fn load_menu(conn: &mut SqliteConnection, cafe: CafeId) -> Resu
         let i = item_of(&r)?;
         out.items.push(stamps(&r, i)?);
     }
-    for r in sqlx::query("SELECT * FROM modifier_groups WHERE cafe_id = ? ORDER BY sort_order, name, id")
-        .bind(cafe)
-        .fetch_all(&mut *conn)
-        .await?
+    for r in
+        sqlx::query("SELECT * FROM modifier_groups WHERE cafe_id = ? ORDER BY sort_order, name, id")
+            .bind(cafe)
+            .fetch_all(&mut *conn)
+            .await?
     {
         let g = group_of(&r)?;
         out.groups.push(stamps(&r, g)?);
     }
-    for r in sqlx::query("SELECT * FROM modifier_options WHERE cafe_id = ? ORDER BY sort_order, name, id")
-        .bind(cafe)
-        .fetch_all(&mut *conn)
-        .await?
+    for r in sqlx::query(
+        "SELECT * FROM modifier_options WHERE cafe_id = ? ORDER BY sort_order, name, id",
+    )
+    .bind(cafe)
+    .fetch_all(&mut *conn)
+    .await?
     {
         let o = option_of(&r)?;
         out.options.push(stamps(&r, o)?);
@@ -138,20 +141,29 @@ fn option_of(r: &SqliteRow) -> Result<ModifierOption> {
     })
 }
 
-async fn one(conn: &mut SqliteConnection, table: &str, cafe: CafeId, id: i64) -> Result<Option<SqliteRow>> {
-    Ok(sqlx::query(&format!("SELECT * FROM {table} WHERE cafe_id = ? AND id = ?"))
-        .bind(cafe)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+async fn one(
+    conn: &mut SqliteConnection,
+    table: &str,
+    cafe: CafeId,
+    id: i64,
+) -> Result<Option<SqliteRow>> {
+    Ok(sqlx::query(&format!(
+        "SELECT * FROM {table} WHERE cafe_id = ? AND id = ?"
+    ))
+    .bind(cafe)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
 async fn exists(conn: &mut SqliteConnection, table: &str, cafe: CafeId, id: i64) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE cafe_id = ? AND id = ?"))
-        .bind(cafe)
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM {table} WHERE cafe_id = ? AND id = ?"
+    ))
+    .bind(cafe)
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
     Ok(n > 0)
 }
 
@@ -171,7 +183,13 @@ struct MenuEvent<'a, T: Serialize> {
 }
 
 /// Records a menu change: forgets the cached snapshot and appends the event.
-async fn changed<T: Serialize>(ctx: &mut WriteCtx, cafe: CafeId, entity: &str, action: &str, record: T) -> Result<()> {
+async fn changed<T: Serialize>(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    entity: &str,
+    action: &str,
+    record: T,
+) -> Result<()> {
     ctx.touch(cafe);
     let slug = slug_of(ctx.conn(), cafe).await?;
     let payload = serde_json::to_string(&MenuEvent {
@@ -197,15 +215,28 @@ async fn check_groups(conn: &mut SqliteConnection, cafe: CafeId, groups: &[i64])
     let mut rej = Rejection::default();
     for (i, g) in groups.iter().enumerate() {
         if groups[..i].contains(g) {
-            rej.push(format!("allowed_groups[{i}]"), "duplicate", format!("group {g} is listed twice"));
+            rej.push(
+                format!("allowed_groups[{i}]"),
+                "duplicate",
+                format!("group {g} is listed twice"),
+            );
         } else if !exists(&mut *conn, "modifier_groups", cafe, *g).await? {
-            rej.push(format!("allowed_groups[{i}]"), "unknown", format!("there is no modifier group with id {g}"));
+            rej.push(
+                format!("allowed_groups[{i}]"),
+                "unknown",
+                format!("there is no modifier group with id {g}"),
+            );
         }
     }
     Ok(rej.into_result(())?)
 }
 
-async fn write_links(conn: &mut SqliteConnection, cafe: CafeId, category: i64, groups: &[i64]) -> Result<()> {
+async fn write_links(
+    conn: &mut SqliteConnection,
+    cafe: CafeId,
+    category: i64,
+    groups: &[i64],
+) -> Result<()> {
     sqlx::query("DELETE FROM category_groups WHERE category_id = ?")
         .bind(category)
         .execute(&mut *conn)
@@ -223,11 +254,15 @@ async fn write_links(conn: &mut SqliteConnection, cafe: CafeId, category: i64, g
 }
 
 async fn category(conn: &mut SqliteConnection, cafe: CafeId, id: i64) -> Result<Stamped<Category>> {
-    let r = one(&mut *conn, "categories", cafe, id).await?.ok_or(StoreError::NotFound("category"))?;
-    let groups: Vec<i64> = sqlx::query_scalar("SELECT group_id FROM category_groups WHERE category_id = ? ORDER BY position")
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let r = one(&mut *conn, "categories", cafe, id)
+        .await?
+        .ok_or(StoreError::NotFound("category"))?;
+    let groups: Vec<i64> = sqlx::query_scalar(
+        "SELECT group_id FROM category_groups WHERE category_id = ? ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     let c = Category {
         id,
         name: name(&r)?,
@@ -238,7 +273,12 @@ async fn category(conn: &mut SqliteConnection, cafe: CafeId, id: i64) -> Result<
     stamps(&r, c)
 }
 
-async fn save_category(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, c: Category) -> Result<Stamped<Category>> {
+async fn save_category(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: Option<i64>,
+    c: Category,
+) -> Result<Stamped<Category>> {
     let action = if id.is_some() { "update" } else { "create" };
     check_groups(ctx.conn(), cafe, &c.allowed_groups).await?;
     let t = ts(now());
@@ -275,10 +315,20 @@ async fn save_category(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, c: Cat
 
 // ---- items ------------------------------------------------------------------------------
 
-async fn save_item(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, i: Item) -> Result<Stamped<Item>> {
+async fn save_item(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: Option<i64>,
+    i: Item,
+) -> Result<Stamped<Item>> {
     let action = if id.is_some() { "update" } else { "create" };
     if !exists(ctx.conn(), "categories", cafe, i.category_id).await? {
-        return Err(Rejection::one("category_id", "unknown", format!("there is no category with id {}", i.category_id)).into());
+        return Err(Rejection::one(
+            "category_id",
+            "unknown",
+            format!("there is no category with id {}", i.category_id),
+        )
+        .into());
     }
     let t = ts(now());
     let res = match id {
@@ -316,7 +366,9 @@ async fn save_item(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, i: Item) -
         .await,
     };
     let id: i64 = res.map_err(|e| unique_name(e, "menu item"))?;
-    let r = one(ctx.conn(), "items", cafe, id).await?.ok_or(StoreError::NotFound("item"))?;
+    let r = one(ctx.conn(), "items", cafe, id)
+        .await?
+        .ok_or(StoreError::NotFound("item"))?;
     let saved = stamps(&r, item_of(&r)?)?;
     changed(ctx, cafe, "item", action, &saved.value).await?;
     Ok(saved)
@@ -324,7 +376,12 @@ async fn save_item(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, i: Item) -
 
 // ---- modifier groups --------------------------------------------------------------------
 
-async fn save_group(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, g: ModifierGroup) -> Result<Stamped<ModifierGroup>> {
+async fn save_group(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: Option<i64>,
+    g: ModifierGroup,
+) -> Result<Stamped<ModifierGroup>> {
     let action = if id.is_some() { "update" } else { "create" };
     if let Some(d) = g.default_option {
         let ok = match id {
@@ -341,7 +398,12 @@ async fn save_group(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, g: Modifi
             None => false,
         };
         if !ok {
-            return Err(Rejection::one("default_option_id", "not_in_group", format!("option {d} is not an option of this group")).into());
+            return Err(Rejection::one(
+                "default_option_id",
+                "not_in_group",
+                format!("option {d} is not an option of this group"),
+            )
+            .into());
         }
     }
     let t = ts(now());
@@ -388,7 +450,9 @@ async fn save_group(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, g: Modifi
         .await,
     };
     let id: i64 = res.map_err(|e| unique_name(e, "modifier group"))?;
-    let r = one(ctx.conn(), "modifier_groups", cafe, id).await?.ok_or(StoreError::NotFound("modifier group"))?;
+    let r = one(ctx.conn(), "modifier_groups", cafe, id)
+        .await?
+        .ok_or(StoreError::NotFound("modifier group"))?;
     let saved = stamps(&r, group_of(&r)?)?;
     changed(ctx, cafe, "modifier_group", action, &saved.value).await?;
     Ok(saved)
@@ -396,10 +460,20 @@ async fn save_group(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, g: Modifi
 
 // ---- modifier options -------------------------------------------------------------------
 
-async fn save_option(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, o: ModifierOption) -> Result<Stamped<ModifierOption>> {
+async fn save_option(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: Option<i64>,
+    o: ModifierOption,
+) -> Result<Stamped<ModifierOption>> {
     let action = if id.is_some() { "update" } else { "create" };
     if !exists(ctx.conn(), "modifier_groups", cafe, o.group_id).await? {
-        return Err(Rejection::one("group_id", "unknown", format!("there is no modifier group with id {}", o.group_id)).into());
+        return Err(Rejection::one(
+            "group_id",
+            "unknown",
+            format!("there is no modifier group with id {}", o.group_id),
+        )
+        .into());
     }
     let t = ts(now());
     let (kind, value) = match o.effect {
@@ -449,13 +523,21 @@ async fn save_option(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, o: Modif
             .execute(ctx.conn())
             .await?;
     }
-    let r = one(ctx.conn(), "modifier_options", cafe, id).await?.ok_or(StoreError::NotFound("option"))?;
+    let r = one(ctx.conn(), "modifier_options", cafe, id)
+        .await?
+        .ok_or(StoreError::NotFound("option"))?;
     let saved = stamps(&r, option_of(&r)?)?;
     changed(ctx, cafe, "modifier_option", action, &saved.value).await?;
     Ok(saved)
 }
 
-async fn delete_row(ctx: &mut WriteCtx, cafe: CafeId, table: &'static str, entity: &'static str, id: i64) -> Result<()> {
+async fn delete_row(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    table: &'static str,
+    entity: &'static str,
+    id: i64,
+) -> Result<()> {
     let human = match entity {
         "modifier_group" => "modifier group",
         "modifier_option" => "option",
@@ -485,10 +567,16 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>> {
-        self.write(move |ctx| Box::pin(save_category(ctx, cafe, None, c))).await
+        self.write(move |ctx| Box::pin(save_category(ctx, cafe, None, c)))
+            .await
     }
 
-    async fn update_category(&self, cafe: CafeId, id: i64, edit: Edit<Category>) -> Result<Stamped<Category>> {
+    async fn update_category(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<Category>,
+    ) -> Result<Stamped<Category>> {
         self.write(move |ctx| {
             Box::pin(async move {
                 let mut cur = category(ctx.conn(), cafe, id).await?.value;
@@ -501,17 +589,21 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "categories", "category", id))).await
+        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "categories", "category", id)))
+            .await
     }
 
     async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>> {
-        self.write(move |ctx| Box::pin(save_item(ctx, cafe, None, i))).await
+        self.write(move |ctx| Box::pin(save_item(ctx, cafe, None, i)))
+            .await
     }
 
     async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>> {
         self.write(move |ctx| {
             Box::pin(async move {
-                let r = one(ctx.conn(), "items", cafe, id).await?.ok_or(StoreError::NotFound("item"))?;
+                let r = one(ctx.conn(), "items", cafe, id)
+                    .await?
+                    .ok_or(StoreError::NotFound("item"))?;
                 let mut cur = item_of(&r)?;
                 edit(&mut cur)?;
                 cur.id = id;
@@ -522,17 +614,26 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "items", "item", id))).await
+        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "items", "item", id)))
+            .await
     }
 
     async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>> {
-        self.write(move |ctx| Box::pin(save_group(ctx, cafe, None, g))).await
+        self.write(move |ctx| Box::pin(save_group(ctx, cafe, None, g)))
+            .await
     }
 
-    async fn update_group(&self, cafe: CafeId, id: i64, edit: Edit<ModifierGroup>) -> Result<Stamped<ModifierGroup>> {
+    async fn update_group(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<ModifierGroup>,
+    ) -> Result<Stamped<ModifierGroup>> {
         self.write(move |ctx| {
             Box::pin(async move {
-                let r = one(ctx.conn(), "modifier_groups", cafe, id).await?.ok_or(StoreError::NotFound("modifier group"))?;
+                let r = one(ctx.conn(), "modifier_groups", cafe, id)
+                    .await?
+                    .ok_or(StoreError::NotFound("modifier group"))?;
                 let mut cur = group_of(&r)?;
                 edit(&mut cur)?;
                 cur.id = id;
@@ -543,17 +644,38 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "modifier_groups", "modifier_group", id))).await
+        self.write(move |ctx| {
+            Box::pin(delete_row(
+                ctx,
+                cafe,
+                "modifier_groups",
+                "modifier_group",
+                id,
+            ))
+        })
+        .await
     }
 
-    async fn create_option(&self, cafe: CafeId, o: ModifierOption) -> Result<Stamped<ModifierOption>> {
-        self.write(move |ctx| Box::pin(save_option(ctx, cafe, None, o))).await
+    async fn create_option(
+        &self,
+        cafe: CafeId,
+        o: ModifierOption,
+    ) -> Result<Stamped<ModifierOption>> {
+        self.write(move |ctx| Box::pin(save_option(ctx, cafe, None, o)))
+            .await
     }
 
-    async fn update_option(&self, cafe: CafeId, id: i64, edit: Edit<ModifierOption>) -> Result<Stamped<ModifierOption>> {
+    async fn update_option(
+        &self,
+        cafe: CafeId,
+        id: i64,
+        edit: Edit<ModifierOption>,
+    ) -> Result<Stamped<ModifierOption>> {
         self.write(move |ctx| {
             Box::pin(async move {
-                let r = one(ctx.conn(), "modifier_options", cafe, id).await?.ok_or(StoreError::NotFound("option"))?;
+                let r = one(ctx.conn(), "modifier_options", cafe, id)
+                    .await?
+                    .ok_or(StoreError::NotFound("option"))?;
                 let mut cur = option_of(&r)?;
                 edit(&mut cur)?;
                 cur.id = id;
@@ -564,6 +686,15 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "modifier_options", "modifier_option", id))).await
+        self.write(move |ctx| {
+            Box::pin(delete_row(
+                ctx,
+                cafe,
+                "modifier_options",
+                "modifier_option",
+                id,
+            ))
+        })
+        .await
     }
 }

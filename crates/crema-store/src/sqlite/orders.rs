@@ -109,7 +109,13 @@ struct OrderEvent<'a> {
 
 /// Appends the events of an order change: the full order for staff and for the customer's
 /// own page, the number and step for the public board.
-async fn announce(ctx: &mut WriteCtx, slug: &str, o: &OrderRecord, mv: &MoveRecord, kind: &str) -> Result<()> {
+async fn announce(
+    ctx: &mut WriteCtx,
+    slug: &str,
+    o: &OrderRecord,
+    mv: &MoveRecord,
+    kind: &str,
+) -> Result<()> {
     let full = serde_json::to_string(&OrderEvent { order: o, mv })?;
     let board = serde_json::to_string(&BoardEntry {
         day_number: o.day_number,
@@ -117,12 +123,16 @@ async fn announce(ctx: &mut WriteCtx, slug: &str, o: &OrderRecord, mv: &MoveReco
         step: &o.step,
     })?;
     let t = mv.at;
-    ctx.emit(o.cafe_id, topics::orders(slug), kind, full.clone(), t).await?;
-    ctx.emit(o.cafe_id, topics::board(slug), kind, board, t).await?;
+    ctx.emit(o.cafe_id, topics::orders(slug), kind, full.clone(), t)
+        .await?;
+    ctx.emit(o.cafe_id, topics::board(slug), kind, board, t)
+        .await?;
     if let Some(st) = o.station_id {
-        ctx.emit(o.cafe_id, topics::station(st), kind, full.clone(), t).await?;
+        ctx.emit(o.cafe_id, topics::station(st), kind, full.clone(), t)
+            .await?;
     }
-    ctx.emit(o.cafe_id, topics::order(&o.uuid), kind, full, t).await
+    ctx.emit(o.cafe_id, topics::order(&o.uuid), kind, full, t)
+        .await
 }
 
 async fn record_move(ctx: &mut WriteCtx, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
@@ -161,7 +171,10 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
                     .into());
                 }
                 let order = by_id(ctx.conn(), o.cafe_id, order_id).await?;
-                return Ok(Placed { order, replayed: true });
+                return Ok(Placed {
+                    order,
+                    replayed: true,
+                });
             }
             sqlx::query("DELETE FROM idempotency_keys WHERE cafe_id = ? AND key = ?")
                 .bind(o.cafe_id)
@@ -172,13 +185,19 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
     }
     let snap = ctx.snapshot(o.cafe_id).await?;
     if let Some(st) = o.station_id {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?")
-            .bind(o.cafe_id)
-            .bind(st)
-            .fetch_one(ctx.conn())
-            .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?")
+                .bind(o.cafe_id)
+                .bind(st)
+                .fetch_one(ctx.conn())
+                .await?;
         if n == 0 {
-            return Err(Rejection::one("station_id", "unknown", format!("there is no station with id {st}")).into());
+            return Err(Rejection::one(
+                "station_id",
+                "unknown",
+                format!("there is no station with id {st}"),
+            )
+            .into());
         }
     }
     let draft = place(&snap.menu, snap.open, &o.lines)?;
@@ -198,7 +217,12 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
     let number = u32::try_from(n)
         .ok()
         .and_then(|n| DayNumber::new(n).ok())
-        .ok_or_else(|| StoreError::conflict("day_number", "the café has used every order number for today"))?;
+        .ok_or_else(|| {
+            StoreError::conflict(
+                "day_number",
+                "the café has used every order number for today",
+            )
+        })?;
     let step = snap.cafe.workflow.first().as_str().to_owned();
     let uuid = Uuid::new_v4();
     let customer_user = match &o.customer {
@@ -278,22 +302,39 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
     record_move(ctx, &order, &mv).await?;
     let slug = snap.cafe.slug.as_str().to_owned();
     announce(ctx, &slug, &order, &mv, "order.placed").await?;
-    Ok(Placed { order, replayed: false })
+    Ok(Placed {
+        order,
+        replayed: false,
+    })
 }
 
-async fn move_job(ctx: &mut WriteCtx, cafe: CafeId, uuid: Uuid, req: MoveRequest, actor: Option<i64>) -> Result<OrderRecord> {
+async fn move_job(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    uuid: Uuid,
+    req: MoveRequest,
+    actor: Option<i64>,
+) -> Result<OrderRecord> {
     let mut order = by_uuid(ctx.conn(), cafe, uuid).await?;
     let history = moves(ctx.conn(), order.id).await?;
     let snap = ctx.snapshot(cafe).await?;
     let wf = &snap.cafe.workflow;
     let plain: Vec<Move> = history
         .iter()
-        .map(|m| Move { kind: m.kind, from: m.from.clone(), to: m.to.clone() })
+        .map(|m| Move {
+            kind: m.kind,
+            from: m.from.clone(),
+            to: m.to.clone(),
+        })
         .collect();
     let current = order.step.clone();
     let undo = || undo_target(&plain).ok_or(WorkflowError::NothingToUndo);
     let (kind, to, reason) = match req {
-        MoveRequest::Forward => (MoveKind::Forward, wf.forward(&current)?.as_str().to_owned(), None),
+        MoveRequest::Forward => (
+            MoveKind::Forward,
+            wf.forward(&current)?.as_str().to_owned(),
+            None,
+        ),
         MoveRequest::Undo => (MoveKind::Undo, undo()?, None),
         MoveRequest::Cancel { reason } => {
             wf.cancel(&current)?;
@@ -308,7 +349,11 @@ async fn move_job(ctx: &mut WriteCtx, cafe: CafeId, uuid: Uuid, req: MoveRequest
     let t = now();
     order.step = to.clone();
     order.updated_at = t;
-    order.cancel_reason = if kind == MoveKind::Cancel { reason.clone() } else { None };
+    order.cancel_reason = if kind == MoveKind::Cancel {
+        reason.clone()
+    } else {
+        None
+    };
     sqlx::query("UPDATE orders SET step = ?, cancel_reason = ?, updated_at = ? WHERE id = ?")
         .bind(&order.step)
         .bind(&order.cancel_reason)
@@ -316,7 +361,14 @@ async fn move_job(ctx: &mut WriteCtx, cafe: CafeId, uuid: Uuid, req: MoveRequest
         .bind(order.id)
         .execute(ctx.conn())
         .await?;
-    let mv = MoveRecord { kind, from: Some(current), to, actor_id: actor, reason, at: t };
+    let mv = MoveRecord {
+        kind,
+        from: Some(current),
+        to,
+        actor_id: actor,
+        reason,
+        at: t,
+    };
     record_move(ctx, &order, &mv).await?;
     let slug = snap.cafe.slug.as_str().to_owned();
     announce(ctx, &slug, &order, &mv, "order.moved").await?;
@@ -410,8 +462,15 @@ impl OrderRepo for SqliteStore {
         rows.iter().map(order_of).collect()
     }
 
-    async fn move_order(&self, cafe: CafeId, uuid: Uuid, req: MoveRequest, actor: Option<i64>) -> Result<OrderRecord> {
-        self.write(move |ctx| Box::pin(move_job(ctx, cafe, uuid, req, actor))).await
+    async fn move_order(
+        &self,
+        cafe: CafeId,
+        uuid: Uuid,
+        req: MoveRequest,
+        actor: Option<i64>,
+    ) -> Result<OrderRecord> {
+        self.write(move |ctx| Box::pin(move_job(ctx, cafe, uuid, req, actor)))
+            .await
     }
 
     async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>> {

@@ -19,8 +19,17 @@ fn user_of(r: &SqliteRow) -> Result<UserRecord> {
 
 #[async_trait]
 impl UserRepo for SqliteStore {
-    async fn create_user(&self, email: &str, name: Option<&str>, password_hash: Option<&str>) -> Result<UserRecord> {
-        let (email, name, hash) = (email.to_owned(), name.map(str::to_owned), password_hash.map(str::to_owned));
+    async fn create_user(
+        &self,
+        email: &str,
+        name: Option<&str>,
+        password_hash: Option<&str>,
+    ) -> Result<UserRecord> {
+        let (email, name, hash) = (
+            email.to_owned(),
+            name.map(str::to_owned),
+            password_hash.map(str::to_owned),
+        );
         self.write(move |ctx| {
             Box::pin(async move {
                 let t = ts(now());
@@ -78,14 +87,21 @@ impl UserRepo for SqliteStore {
 
     async fn memberships(&self, user: i64) -> Result<Vec<Membership>> {
         let mut c = self.read().await?;
-        let rows: Vec<(i64, i64, String)> =
-            sqlx::query_as("SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id")
-                .bind(user)
-                .fetch_all(&mut *c)
-                .await?;
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",
+        )
+        .bind(user)
+        .fetch_all(&mut *c)
+        .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(cafe_id, user_id, role)| Role::parse(&role).map(|role| Membership { cafe_id, user_id, role }))
+            .filter_map(|(cafe_id, user_id, role)| {
+                Role::parse(&role).map(|role| Membership {
+                    cafe_id,
+                    user_id,
+                    role,
+                })
+            })
             .collect())
     }
 }

@@ -1,0 +1,227 @@
+//! What the café tells its customers: open or closed, which message shows, the messages
+//! themselves; and the café's stations.
+
+use super::dto::{MessageOut, StationOut, StatusOut};
+use super::extract::{nullable, ApiJson, ApiPath};
+use crate::auth::{authorize, Actor, Permission};
+use crate::error::{ApiResult, Problem};
+use crate::state::State;
+use axum::extract::State as S;
+use axum::http::StatusCode;
+use axum::Json;
+use crema_core::text::Name;
+use crema_core::Rejection;
+use crema_store::MessageFields;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<State> {
+    OpenApiRouter::new()
+        .routes(routes!(get_status, update_status))
+        .routes(routes!(list_messages, create_message))
+        .routes(routes!(update_message, delete_message))
+        .routes(routes!(list_stations, create_station))
+}
+
+async fn cafe_for(state: &State, actor: &Actor, slug: &str, p: Permission) -> ApiResult<i64> {
+    let cafe = state.cafe(slug).await?;
+    authorize(actor, cafe.cafe.id, p)?;
+    Ok(cafe.cafe.id)
+}
+
+/// Whether the café is open, and which message shows.
+#[utoipa::path(get, path = "/cafes/{slug}/status", tag = "content",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = StatusOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_status(
+    S(state): S<State>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<StatusOut>> {
+    let cafe = state.cafe(&slug).await?;
+    Ok(Json((&state.store.status(cafe.cafe.id).await?).into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    pub open: Option<bool>,
+    /// Show the message while open (a closed café always shows it).
+    pub show_message: Option<bool>,
+    /// `null` shows no message.
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<i64>)]
+    pub message_id: Option<Option<i64>>,
+}
+
+/// Opens or closes the café, or changes the message shown.
+#[utoipa::path(patch, path = "/cafes/{slug}/status", tag = "content",
+    params(("slug" = String, Path)), request_body = StatusBody,
+    responses((status = 200, body = StatusOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown message", body = Problem, content_type = "application/problem+json")))]
+pub async fn update_status(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(b): ApiJson<StatusBody>,
+) -> ApiResult<Json<StatusOut>> {
+    let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
+    let rec = state
+        .store
+        .update_status(
+            cafe,
+            Box::new(move |s| {
+                if let Some(v) = b.open {
+                    s.open = v;
+                }
+                if let Some(v) = b.show_message {
+                    s.show_message = v;
+                }
+                if let Some(v) = b.message_id {
+                    s.message_id = v;
+                }
+                Ok(())
+            }),
+        )
+        .await?;
+    Ok(Json((&rec).into()))
+}
+
+/// The café's messages, by title.
+#[utoipa::path(get, path = "/cafes/{slug}/messages", tag = "content",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<MessageOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_messages(
+    S(state): S<State>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<Vec<MessageOut>>> {
+    let cafe = state.cafe(&slug).await?;
+    let m = state.store.messages(cafe.cafe.id).await?;
+    Ok(Json(m.iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    /// At most 200 characters; may be empty.
+    pub title: Option<String>,
+    /// At most 500 characters; `null` removes it.
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub subtitle: Option<Option<String>>,
+}
+
+/// Adds a message.
+#[utoipa::path(post, path = "/cafes/{slug}/messages", tag = "content",
+    params(("slug" = String, Path)), request_body = MessageBody,
+    responses((status = 201, body = MessageOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_message(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(b): ApiJson<MessageBody>,
+) -> ApiResult<(StatusCode, Json<MessageOut>)> {
+    let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
+    let rec = state
+        .store
+        .create_message(
+            cafe,
+            MessageFields {
+                title: b.title.unwrap_or_default(),
+                subtitle: b.subtitle.flatten(),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json((&rec).into())))
+}
+
+/// Changes a message.
+#[utoipa::path(patch, path = "/cafes/{slug}/messages/{id}", tag = "content",
+    params(("slug" = String, Path), ("id" = i64, Path)), request_body = MessageBody,
+    responses((status = 200, body = MessageOut),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_message(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(b): ApiJson<MessageBody>,
+) -> ApiResult<Json<MessageOut>> {
+    let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
+    let rec = state
+        .store
+        .update_message(
+            cafe,
+            id,
+            Box::new(move |m| {
+                if let Some(v) = b.title {
+                    m.title = v;
+                }
+                if let Some(v) = b.subtitle {
+                    m.subtitle = v;
+                }
+                Ok(())
+            }),
+        )
+        .await?;
+    Ok(Json((&rec).into()))
+}
+
+/// Deletes a message. If it was the one shown, the status shows none.
+#[utoipa::path(delete, path = "/cafes/{slug}/messages/{id}", tag = "content",
+    params(("slug" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_message(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
+    state.store.delete_message(cafe, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The café's stations (bar positions that make orders).
+#[utoipa::path(get, path = "/cafes/{slug}/stations", tag = "content",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<StationOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_stations(
+    S(state): S<State>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<Vec<StationOut>>> {
+    let cafe = state.cafe(&slug).await?;
+    let s = state.store.stations(cafe.cafe.id).await?;
+    Ok(Json(s.iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StationBody {
+    pub name: String,
+    /// Defaults to true.
+    pub active: Option<bool>,
+}
+
+/// Adds a station.
+#[utoipa::path(post, path = "/cafes/{slug}/stations", tag = "content",
+    params(("slug" = String, Path)), request_body = StationBody,
+    responses((status = 201, body = StationOut),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_station(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(b): ApiJson<StationBody>,
+) -> ApiResult<(StatusCode, Json<StationOut>)> {
+    let cafe = cafe_for(&state, &actor, &slug, Permission::EditCafe).await?;
+    let name =
+        Name::parse(&b.name).map_err(|e| Rejection::one("name", "invalid", e.to_string()))?;
+    let rec = state
+        .store
+        .create_station(cafe, name.to_string(), b.active.unwrap_or(true))
+        .await?;
+    Ok((StatusCode::CREATED, Json((&rec).into())))
+}

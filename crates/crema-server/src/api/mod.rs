@@ -1,0 +1,57 @@
+//! The native JSON API under `/api/v1`, with its OpenAPI 3.1 document generated from the
+//! handlers at `/api/v1/openapi.json`.
+
+pub mod cafes;
+pub mod content;
+pub mod dto;
+pub mod extract;
+pub mod menu;
+pub mod orders;
+
+use crate::state::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "crema",
+        description = "A real-time ordering system for cafés. Money is in minor units (øre, cents) with the café's currency. Errors are application/problem+json with per-field errors."
+    ),
+    tags(
+        (name = "cafes", description = "Cafés and their settings"),
+        (name = "menu", description = "Categories, items, modifier groups and options"),
+        (name = "orders", description = "Placing orders and moving them through the workflow"),
+        (name = "content", description = "Open/closed status, messages, stations"),
+    )
+)]
+struct ApiDoc;
+
+/// The API routes and the OpenAPI document describing them.
+pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .merge(cafes::router())
+                .merge(menu::router())
+                .merge(orders::router())
+                .merge(content::router()),
+        )
+        .split_for_parts();
+    let doc = api.clone();
+    let router = router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(doc) }),
+        )
+        .fallback(not_found)
+        .with_state(state);
+    (router, api)
+}
+
+async fn not_found(uri: axum::http::Uri) -> crate::error::ApiError {
+    crate::error::ApiError::NotFound(format!("route {}", uri.path()))
+}

@@ -1,0 +1,344 @@
+//! First-run data: the demo cafés (a Norwegian one like Kaffediem's, and an English one), or
+//! one empty default café for a real installation; and the first admin account.
+
+use crate::auth::{generate_password, hash_password};
+use crate::error::ApiError;
+use crema_core::cafe::{Cafe, Locale, Slug};
+use crema_core::day::{parse_tz, FirstNumber};
+use crema_core::menu::{
+    Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
+};
+use crema_core::money::{Amount, Currency};
+use crema_core::text::{LabelColor, Name};
+use crema_core::workflow::Workflow;
+use crema_store::{MessageFields, Role, Store, StoreError};
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+fn bad(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(format!("demo data: {e}"))
+}
+
+fn name(s: &str) -> Result<Name> {
+    Name::parse(s).map_err(bad)
+}
+
+fn money(minor: i64) -> Result<Amount> {
+    Amount::new(minor).map_err(bad)
+}
+
+/// The admin account created on first run: its email and the password, shown once.
+pub struct FirstAdmin {
+    pub email: String,
+    pub password: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cafe(
+    slug: &str,
+    title: &str,
+    tz: &str,
+    currency: Currency,
+    locale: Locale,
+    rounding: i64,
+) -> Result<Cafe> {
+    Ok(Cafe {
+        id: 0,
+        slug: Slug::parse(slug).map_err(bad)?,
+        name: name(title)?,
+        timezone: parse_tz(tz).map_err(bad)?,
+        currency,
+        locale,
+        first_number: FirstNumber::KAFFEBASE,
+        workflow: Workflow::kaffediem(),
+        price_rounding: money(rounding)?,
+        age_thresholds: (300, 600),
+    })
+}
+
+struct Builder<'a> {
+    store: &'a dyn Store,
+    cafe: i64,
+    sort: i64,
+}
+
+impl Builder<'_> {
+    fn next(&mut self) -> i64 {
+        self.sort += 1;
+        self.sort
+    }
+
+    async fn group(
+        &mut self,
+        n: &str,
+        color: &str,
+        mode: SelectionMode,
+        required: bool,
+        max: Option<u32>,
+    ) -> Result<i64> {
+        let sort_order = self.next();
+        let g = ModifierGroup {
+            id: 0,
+            name: name(n)?,
+            label_color: Some(LabelColor::parse(color).map_err(bad)?),
+            rule: SelectionRule::new(mode, required, None, max).map_err(bad)?,
+            default_option: None,
+            enabled: true,
+            sort_order,
+        };
+        Ok(self.store.create_group(self.cafe, g).await?.value.id)
+    }
+
+    async fn option(&mut self, group: i64, n: &str, effect: PriceEffect) -> Result<i64> {
+        let sort_order = self.next();
+        let o = ModifierOption {
+            id: 0,
+            group_id: group,
+            name: name(n)?,
+            effect,
+            enabled: true,
+            sold_out: false,
+            sort_order,
+        };
+        Ok(self.store.create_option(self.cafe, o).await?.value.id)
+    }
+
+    async fn default(&mut self, group: i64, option: i64) -> Result<()> {
+        self.store
+            .update_group(
+                self.cafe,
+                group,
+                Box::new(move |g| {
+                    g.default_option = Some(option);
+                    Ok(())
+                }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn category(&mut self, n: &str, groups: Vec<i64>) -> Result<i64> {
+        let sort_order = self.next();
+        let c = Category {
+            id: 0,
+            name: name(n)?,
+            sort_order,
+            enabled: true,
+            allowed_groups: groups,
+        };
+        Ok(self.store.create_category(self.cafe, c).await?.value.id)
+    }
+
+    async fn item(&mut self, category: i64, n: &str, price: i64) -> Result<i64> {
+        let sort_order = self.next();
+        let i = Item {
+            id: 0,
+            category_id: category,
+            name: name(n)?,
+            price: money(price)?,
+            image: None,
+            enabled: true,
+            sold_out: false,
+            sort_order,
+        };
+        Ok(self.store.create_item(self.cafe, i).await?.value.id)
+    }
+
+    async fn open_with(&mut self, title: &str, subtitle: &str) -> Result<()> {
+        let m = self
+            .store
+            .create_message(
+                self.cafe,
+                MessageFields {
+                    title: title.to_owned(),
+                    subtitle: Some(subtitle.to_owned()),
+                },
+            )
+            .await?;
+        self.store
+            .update_status(
+                self.cafe,
+                Box::new(move |s| {
+                    s.open = true;
+                    s.show_message = false;
+                    s.message_id = Some(m.id);
+                    Ok(())
+                }),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The demo: "Kaffediem" (Norwegian, NOK in whole kroner, the default café) and "Corner
+/// Coffee" (English, GBP in pence). Both open.
+pub async fn seed_demo(store: &dyn Store) -> Result<()> {
+    let kd = store
+        .create_cafe(
+            cafe(
+                "kaffediem",
+                "Kaffediem",
+                "Europe/Oslo",
+                Currency::NOK,
+                Locale::Nb,
+                100,
+            )?,
+            true,
+        )
+        .await?;
+    let mut b = Builder {
+        store,
+        cafe: kd.cafe.id,
+        sort: 0,
+    };
+    let melk = b
+        .group("Melk", "#3b82f6", SelectionMode::Single, false, None)
+        .await?;
+    let hel = b.option(melk, "Helmelk", PriceEffect::Fixed(0)).await?;
+    b.option(melk, "Lettmelk", PriceEffect::Fixed(0)).await?;
+    b.option(melk, "Havre", PriceEffect::Fixed(500)).await?;
+    b.option(melk, "Laktosefri", PriceEffect::Fixed(0)).await?;
+    b.default(melk, hel).await?;
+    let size = b
+        .group("Størrelse", "#f59e0b", SelectionMode::Single, true, None)
+        .await?;
+    b.option(size, "Liten", PriceEffect::Percent(80)).await?;
+    let medium = b.option(size, "Medium", PriceEffect::Percent(100)).await?;
+    b.option(size, "Stor", PriceEffect::Percent(120)).await?;
+    b.default(size, medium).await?;
+    let extra = b
+        .group("Ekstra", "#10b981", SelectionMode::Multiple, false, Some(3))
+        .await?;
+    b.option(extra, "Ekstra shot", PriceEffect::Fixed(1000))
+        .await?;
+    b.option(extra, "Vaniljesirup", PriceEffect::Fixed(500))
+        .await?;
+    b.option(extra, "Karamellsirup", PriceEffect::Fixed(500))
+        .await?;
+
+    let kaffe = b.category("Kaffe", vec![size, melk, extra]).await?;
+    let te = b.category("Te", vec![size, melk]).await?;
+    let annet = b.category("Annet", vec![]).await?;
+    for (n, p) in [
+        ("Americano", 3500),
+        ("Cortado", 4000),
+        ("Cappuccino", 4500),
+        ("Caffè latte", 5000),
+        ("Flat white", 4800),
+    ] {
+        b.item(kaffe, n, p).await?;
+    }
+    for (n, p) in [("Chai latte", 5000), ("Te", 2500), ("Matcha latte", 5500)] {
+        b.item(te, n, p).await?;
+    }
+    for (n, p) in [
+        ("Varm sjokolade", 4000),
+        ("Bolle", 3000),
+        ("Sjokoladekake", 4500),
+    ] {
+        b.item(annet, n, p).await?;
+    }
+    b.open_with("Velkommen!", "Bestill i kassen eller på nett")
+        .await?;
+
+    let cc = store
+        .create_cafe(
+            cafe(
+                "corner",
+                "Corner Coffee",
+                "Europe/London",
+                Currency::parse("GBP").map_err(bad)?,
+                Locale::En,
+                1,
+            )?,
+            false,
+        )
+        .await?;
+    let mut b = Builder {
+        store,
+        cafe: cc.cafe.id,
+        sort: 0,
+    };
+    let milk = b
+        .group("Milk", "#60a5fa", SelectionMode::Single, false, None)
+        .await?;
+    let whole = b.option(milk, "Whole", PriceEffect::Fixed(0)).await?;
+    b.option(milk, "Semi-skimmed", PriceEffect::Fixed(0))
+        .await?;
+    b.option(milk, "Oat", PriceEffect::Fixed(40)).await?;
+    b.default(milk, whole).await?;
+    let size = b
+        .group("Size", "#fbbf24", SelectionMode::Single, true, None)
+        .await?;
+    let regular = b.option(size, "Regular", PriceEffect::Fixed(0)).await?;
+    b.option(size, "Large", PriceEffect::Fixed(50)).await?;
+    b.default(size, regular).await?;
+    let extras = b
+        .group("Extras", "#34d399", SelectionMode::Multiple, false, Some(2))
+        .await?;
+    b.option(extras, "Extra shot", PriceEffect::Fixed(60))
+        .await?;
+    b.option(extras, "Vanilla syrup", PriceEffect::Fixed(50))
+        .await?;
+    let coffee = b.category("Coffee", vec![size, milk, extras]).await?;
+    let tea = b.category("Tea", vec![milk]).await?;
+    let bakery = b.category("Bakery", vec![]).await?;
+    for (n, p) in [("Espresso", 250), ("Flat white", 340), ("Latte", 360)] {
+        b.item(coffee, n, p).await?;
+    }
+    for (n, p) in [("English breakfast", 260), ("Earl grey", 260)] {
+        b.item(tea, n, p).await?;
+    }
+    for (n, p) in [("Croissant", 280), ("Cinnamon bun", 320)] {
+        b.item(bakery, n, p).await?;
+    }
+    b.open_with("Welcome!", "Order at the counter or online")
+        .await?;
+    Ok(())
+}
+
+/// A real café's start: one empty default café, closed, with one message to edit.
+pub async fn seed_empty(store: &dyn Store) -> Result<()> {
+    let c = store
+        .create_cafe(
+            cafe(
+                "cafe",
+                "My café",
+                "Europe/Oslo",
+                Currency::NOK,
+                Locale::En,
+                100,
+            )?,
+            true,
+        )
+        .await?;
+    store
+        .create_message(
+            c.cafe.id,
+            MessageFields {
+                title: "Closed".into(),
+                subtitle: Some("We open soon".into()),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Creates the first admin: owner of every café, with a generated password.
+pub async fn first_admin(
+    store: &dyn Store,
+    email: &str,
+) -> std::result::Result<FirstAdmin, ApiError> {
+    let password = generate_password();
+    let hash = hash_password(&password)?;
+    let user = store.create_user(email, Some("Admin"), Some(&hash)).await?;
+    for c in store.cafes().await? {
+        store
+            .set_membership(c.cafe.id, user.id, Role::Owner)
+            .await?;
+    }
+    Ok(FirstAdmin {
+        email: email.to_owned(),
+        password,
+    })
+}

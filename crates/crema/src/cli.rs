@@ -1,0 +1,278 @@
+//! `crema serve | migrate | demo | user add | user reset-password | backup`.
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Parser, Subcommand};
+use crema_server::{app, demo, Config, State};
+use crema_store::sqlite::{Options, SqliteStore};
+use crema_store::{Role, Store};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "crema",
+    version,
+    about = "A real-time ordering system for cafés, coffee carts and bars"
+)]
+struct Cli {
+    /// Where the database and uploads live.
+    #[arg(long, env = "CREMA_DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+    /// Log filter, e.g. `info`, `crema=debug,tower_http=debug`.
+    #[arg(long = "log", env = "CREMA_LOG", default_value = "info", global = true)]
+    log: String,
+    /// Logs as JSON lines instead of text.
+    #[arg(long, env = "CREMA_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct ServeArgs {
+    /// TCP port (0 picks a free one).
+    #[arg(long, env = "CREMA_PORT", default_value_t = 4000)]
+    port: u16,
+    /// Address to listen on. Use 0.0.0.0 to accept connections from other machines.
+    #[arg(long, env = "CREMA_BIND", default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Start a new database with one empty default café instead of the demo cafés.
+    #[arg(long = "no-demo", env = "CREMA_DEMO", action = clap::ArgAction::SetFalse, value_parser = clap::builder::BoolishValueParser::new())]
+    demo: bool,
+    /// Email of the admin account created on first run.
+    #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local")]
+    admin_email: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve HTTP (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Add the demo cafés to an empty database.
+    Demo {
+        #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local")]
+        admin_email: String,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write a consistent copy of the live database to FILE.
+    Backup { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user with a role in a café; prints a generated password once.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// owner, manager, barista or cashier.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        cafe: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(&cli.log, cli.log_json);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crema: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crema: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(filter: &str, json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+fn db_path(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    Ok(data_dir.join("crema.db"))
+}
+
+async fn open(data_dir: &Path) -> anyhow::Result<Arc<dyn Store>> {
+    let path = db_path(data_dir)?;
+    let store = SqliteStore::open(&path, Options::default())
+        .await
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(&cli.data_dir, cli.serve).await,
+        Some(Command::Serve(args)) => serve(&cli.data_dir, args).await,
+        Some(Command::Migrate) => {
+            let path = db_path(&cli.data_dir)?;
+            let n = SqliteStore::migrate(&path).await?;
+            println!("{}: {n} migration(s) applied", path.display());
+            Ok(())
+        }
+        Some(Command::Demo { admin_email }) => {
+            let store = open(&cli.data_dir).await?;
+            if !store.cafes().await?.is_empty() {
+                bail!("the database already has cafés; `crema demo` only fills an empty one");
+            }
+            demo::seed_demo(store.as_ref()).await?;
+            let admin = demo::first_admin(store.as_ref(), &admin_email)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            print_admin(&admin);
+            store.close().await;
+            Ok(())
+        }
+        Some(Command::User(UserCommand::Add {
+            email,
+            role,
+            cafe,
+            name,
+        })) => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow!("--role must be owner, manager, barista or cashier"))?;
+            let store = open(&cli.data_dir).await?;
+            let c = store
+                .cafe_by_slug(&cafe)
+                .await
+                .map_err(|_| anyhow!("there is no café {cafe:?}"))?;
+            let password = crema_server::auth::generate_password();
+            let hash = crema_server::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
+            let user = store
+                .create_user(&email, name.as_deref(), Some(&hash))
+                .await?;
+            store.set_membership(c.cafe.id, user.id, role).await?;
+            println!("added {email} as {} of {cafe}", role.as_str());
+            println!("password (shown once): {password}");
+            store.close().await;
+            Ok(())
+        }
+        Some(Command::Backup { file }) => {
+            let store = open(&cli.data_dir).await?;
+            store.backup(&file).await?;
+            println!("wrote a consistent copy to {}", file.display());
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+fn print_admin(a: &demo::FirstAdmin) {
+    println!("------------------------------------------------------------");
+    println!(" crema admin account (the password is shown only this once)");
+    println!("   email:    {}", a.email);
+    println!("   password: {}", a.password);
+    println!("------------------------------------------------------------");
+}
+
+async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let store = open(data_dir).await?;
+    if store.cafes().await?.is_empty() {
+        if args.demo {
+            demo::seed_demo(store.as_ref()).await?;
+            tracing::info!("new database: added the demo cafés");
+        } else {
+            demo::seed_empty(store.as_ref()).await?;
+            tracing::info!("new database: added one empty default café");
+        }
+        let admin = demo::first_admin(store.as_ref(), &args.admin_email)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        print_admin(&admin);
+    }
+    crema_server::metrics::init();
+    let state = State::new(
+        store.clone(),
+        Config {
+            data_dir: data_dir.to_owned(),
+        },
+    );
+    let background = crema_server::spawn_background(state.clone());
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.bind, args.port))?;
+    let addr = listener.local_addr()?;
+    println!("crema listening on http://{addr}");
+    tracing::info!(%addr, data_dir = %data_dir.display(), "serving");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut stop_wait = stop_rx.clone();
+    let server = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop_wait.wait_for(|s| *s).await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    shutdown_signal().await;
+    tracing::info!(
+        "shutting down: no new connections; finishing requests in flight (10 s at most)"
+    );
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still open after 10 s; closing them");
+    }
+    background.abort();
+    // Commits everything queued, then checkpoints the WAL.
+    store.close().await;
+    tracing::info!("stopped");
+    drop(stop_rx);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
