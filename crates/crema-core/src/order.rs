@@ -82,6 +82,7 @@ pub struct ModifierSnapshot {
     pub option_id: OptionId,
     pub option_name: String,
     pub label_color: Option<String>,
+    #[serde(rename = "price_effect")]
     pub effect: PriceEffect,
 }
 

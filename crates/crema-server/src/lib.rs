@@ -22,6 +22,7 @@ pub fn app(state: State) -> Router {
     let (api, _openapi) = api::router(state.clone());
     Router::new()
         .merge(api)
+        .merge(realtime::router(state.clone()))
         .merge(metrics::router(state.clone()))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(api::extract::MAX_JSON_BYTES))
@@ -32,12 +33,14 @@ pub fn app(state: State) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Work that runs beside the server: counting published events for `/metrics`, and pruning
-/// the event log (7 days) and old idempotency keys (24 h) every hour.
+/// Work that runs beside the server: the realtime hub, counting published events for
+/// `/metrics`, and pruning the event log (7 days) and old idempotency keys (24 h) every hour.
 pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
     let mut events = state.store.subscribe();
     let store = state.store.clone();
+    let hub = tokio::spawn(state.hub.clone().run(state.store.clone()));
     tokio::spawn(async move {
+        let _hub = AbortOnDrop(hub);
         let mut prune = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tokio::select! {
@@ -57,4 +60,12 @@ pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
             }
         }
     })
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -1,6 +1,8 @@
 use crate::error::{ApiError, ApiResult};
+use crate::realtime::hub::Hub;
 use crema_store::{CafeRecord, Store};
 use std::sync::Arc;
+use tokio::sync::watch;
 
 /// Settings the server reads at start.
 #[derive(Debug, Clone)]
@@ -9,19 +11,32 @@ pub struct Config {
     pub data_dir: std::path::PathBuf,
 }
 
-/// What every handler gets: the store and the settings.
+/// What every handler gets: the store, the realtime hub, the settings, and the shutdown flag.
 #[derive(Clone)]
 pub struct State {
     pub store: Arc<dyn Store>,
+    pub hub: Arc<Hub>,
     pub config: Arc<Config>,
+    shutdown_tx: Arc<watch::Sender<bool>>,
+    pub shutdown: watch::Receiver<bool>,
 }
 
 impl State {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        let (tx, rx) = watch::channel(false);
         Self {
             store,
+            hub: Hub::new(),
             config: Arc::new(config),
+            shutdown_tx: Arc::new(tx),
+            shutdown: rx,
         }
+    }
+
+    /// Tells every open socket and event stream that the server is going away, so clients
+    /// reconnect at once (to this server after a restart, or another one) and resume.
+    pub fn begin_shutdown(&self) {
+        let _ = self.shutdown_tx.send(true);
     }
 
     /// The café named by a URL slug.
@@ -30,5 +45,18 @@ impl State {
             crema_store::StoreError::NotFound(_) => ApiError::NotFound(format!("café {slug:?}")),
             other => other.into(),
         })
+    }
+}
+
+/// Resolves once the server begins to shut down.
+pub async fn shutting_down(rx: &mut watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            // The state is gone without a shutdown: never resolve.
+            std::future::pending::<()>().await;
+        }
     }
 }

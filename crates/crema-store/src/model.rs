@@ -107,9 +107,14 @@ pub struct NewOrder {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Serialized (for events) in the same shape as the API's order: `id` is the UUID; the row id
+/// and café id stay inside.
 pub struct OrderRecord {
+    #[serde(skip)]
     pub id: i64,
+    #[serde(rename = "id")]
     pub uuid: Uuid,
+    #[serde(skip)]
     pub cafe_id: CafeId,
     pub local_date: NaiveDate,
     pub day_number: u32,

@@ -73,6 +73,8 @@ pub trait ContentRepo: Send + Sync {
     ) -> Result<MessageRecord>;
     async fn delete_message(&self, cafe: CafeId, id: i64) -> Result<()>;
     async fn stations(&self, cafe: CafeId) -> Result<Vec<StationRecord>>;
+    /// A station by its id alone, whatever its café.
+    async fn station(&self, id: i64) -> Result<StationRecord>;
     async fn create_station(
         &self,
         cafe: CafeId,
@@ -88,6 +90,8 @@ pub trait OrderRepo: Send + Sync {
     async fn place_order(&self, order: NewOrder) -> Result<Placed>;
     async fn order(&self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
     async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
+    /// An order by its id alone, whatever its café (for the customer's tracking topic).
+    async fn order_by_uuid(&self, uuid: Uuid) -> Result<OrderRecord>;
     async fn list_orders(&self, cafe: CafeId, filter: &OrderFilter) -> Result<Vec<OrderRecord>>;
     async fn move_order(
         &self,
@@ -121,6 +125,9 @@ pub trait EventRepo: Send + Sync {
         seq: i64,
         limit: u32,
     ) -> Result<Vec<EventRecord>>;
+    /// Events of every topic after `seq`, oldest first, at most `limit`: for catching up after
+    /// falling behind the live feed.
+    async fn events_since(&self, seq: i64, limit: u32) -> Result<Vec<EventRecord>>;
     /// The newest sequence number in the log (0 when empty).
     async fn latest_seq(&self) -> Result<i64>;
     /// The oldest sequence number still kept (events before it were pruned).

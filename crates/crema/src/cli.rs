@@ -231,7 +231,7 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     let mut stop_wait = stop_rx.clone();
     let server = axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         let _ = stop_wait.wait_for(|s| *s).await;
@@ -241,6 +241,9 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(
         "shutting down: no new connections; finishing requests in flight (10 s at most)"
     );
+    // Sockets and event streams get a "going away" close at once, so screens reconnect and
+    // resume with `since` as soon as the server is back.
+    state.begin_shutdown();
     let _ = stop_tx.send(true);
     if tokio::time::timeout(Duration::from_secs(10), server)
         .await

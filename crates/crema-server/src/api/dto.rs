@@ -471,3 +471,21 @@ impl From<&StationRecord> for StationOut {
         }
     }
 }
+
+/// What the public board shows of an order: its number and step, nothing personal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardEntryOut {
+    pub day_number: u32,
+    pub local_date: NaiveDate,
+    pub step: String,
+}
+
+impl From<&OrderRecord> for BoardEntryOut {
+    fn from(o: &OrderRecord) -> Self {
+        Self {
+            day_number: o.day_number,
+            local_date: o.local_date,
+            step: o.step.clone(),
+        }
+    }
+}

@@ -39,6 +39,17 @@ fn message_of(r: &SqliteRow) -> Result<MessageRecord> {
     })
 }
 
+fn station_of(r: &SqliteRow) -> Result<StationRecord> {
+    Ok(StationRecord {
+        id: r.try_get("id")?,
+        cafe_id: r.try_get("cafe_id")?,
+        name: r.try_get("name")?,
+        active: bool_of(r.try_get("active")?),
+        created_at: parse_ts(r.try_get("created_at")?)?,
+        updated_at: parse_ts(r.try_get("updated_at")?)?,
+    })
+}
+
 pub(crate) async fn load_status(conn: &mut SqliteConnection, cafe: CafeId) -> Result<StatusRecord> {
     let r = sqlx::query("SELECT * FROM cafe_status WHERE cafe_id = ?")
         .bind(cafe)
@@ -266,18 +277,17 @@ impl ContentRepo for SqliteStore {
             .bind(cafe)
             .fetch_all(&mut *c)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StationRecord {
-                    id: r.try_get("id")?,
-                    cafe_id: r.try_get("cafe_id")?,
-                    name: r.try_get("name")?,
-                    active: bool_of(r.try_get("active")?),
-                    created_at: parse_ts(r.try_get("created_at")?)?,
-                    updated_at: parse_ts(r.try_get("updated_at")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(station_of).collect()
+    }
+
+    async fn station(&self, id: i64) -> Result<StationRecord> {
+        let mut c = self.read().await?;
+        let r = sqlx::query("SELECT * FROM stations WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or(StoreError::NotFound("station"))?;
+        station_of(&r)
     }
 
     async fn create_station(

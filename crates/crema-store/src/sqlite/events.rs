@@ -9,6 +9,17 @@ use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
+fn event_of(r: &sqlx::sqlite::SqliteRow) -> Result<EventRecord> {
+    Ok(EventRecord {
+        seq: r.try_get("seq")?,
+        cafe_id: r.try_get("cafe_id")?,
+        topic: r.try_get("topic")?,
+        kind: r.try_get("kind")?,
+        payload: r.try_get("payload")?,
+        created_at: parse_ts(r.try_get("created_at")?)?,
+    })
+}
+
 #[async_trait]
 impl EventRepo for SqliteStore {
     async fn events_after(
@@ -34,18 +45,19 @@ impl EventRepo for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(&mut *c)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EventRecord {
-                    seq: r.try_get("seq")?,
-                    cafe_id: r.try_get("cafe_id")?,
-                    topic: r.try_get("topic")?,
-                    kind: r.try_get("kind")?,
-                    payload: r.try_get("payload")?,
-                    created_at: parse_ts(r.try_get("created_at")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(event_of).collect()
+    }
+
+    async fn events_since(&self, seq: i64, limit: u32) -> Result<Vec<EventRecord>> {
+        let mut c = self.read().await?;
+        let rows = sqlx::query(
+            "SELECT seq, cafe_id, topic, kind, payload, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await?;
+        rows.iter().map(event_of).collect()
     }
 
     async fn latest_seq(&self) -> Result<i64> {

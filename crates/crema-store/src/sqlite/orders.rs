@@ -425,6 +425,16 @@ impl OrderRepo for SqliteStore {
         by_id(&mut c, cafe, id).await
     }
 
+    async fn order_by_uuid(&self, uuid: Uuid) -> Result<OrderRecord> {
+        let mut c = self.read().await?;
+        let r = sqlx::query("SELECT * FROM orders WHERE uuid = ?")
+            .bind(uuid.to_string())
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or(StoreError::NotFound("order"))?;
+        order_of(&r)
+    }
+
     async fn list_orders(&self, cafe: CafeId, f: &OrderFilter) -> Result<Vec<OrderRecord>> {
         let mut sql = String::from("SELECT * FROM orders WHERE cafe_id = ?");
         push_filters(&mut sql, f);

@@ -1,0 +1,227 @@
+//! The hub: takes committed events from the store, in sequence order, encodes each one once
+//! and hands the same bytes to every subscriber of its topic.
+//!
+//! Every subscriber has a bounded queue. One that falls behind is dropped from every topic
+//! and told to go (its connection closes with a reason); it comes back with `since` and
+//! replays what it missed from the event log, so being dropped never loses anything.
+
+use super::protocol;
+use axum::extract::ws::Utf8Bytes;
+use crema_store::{EventRecord, Store};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, mpsc, Notify};
+
+/// How many deliveries a subscriber may have queued before it counts as too slow. A kitchen
+/// screen sees a few events a minute; 512 is minutes of a rush hour at once.
+pub const QUEUE: usize = 512;
+
+/// One event, encoded once for everyone who receives it.
+#[derive(Debug)]
+pub struct Encoded {
+    pub seq: i64,
+    pub topic: String,
+    pub kind: String,
+    /// `{"seq":N,"data":<payload>}`: the payload of both the WebSocket push and the SSE event.
+    pub body: String,
+    /// The whole Phoenix broadcast frame `[null,null,topic,kind,body]`, ready for every socket.
+    pub frame: Utf8Bytes,
+}
+
+impl Encoded {
+    pub fn new(ev: &EventRecord) -> Self {
+        let body = format!("{{\"seq\":{},\"data\":{}}}", ev.seq, ev.payload);
+        let frame = protocol::broadcast(&ev.topic, &ev.kind, &body);
+        // Checked once here, not once per socket.
+        let frame = Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("[]"));
+        Self {
+            seq: ev.seq,
+            topic: ev.topic.clone(),
+            kind: ev.kind.clone(),
+            body,
+            frame,
+        }
+    }
+}
+
+/// What a connection holds to receive from the hub.
+pub struct Subscription {
+    pub id: u64,
+    pub rx: mpsc::Receiver<Arc<Encoded>>,
+    /// Notified when the hub dropped this subscriber for falling behind.
+    pub kicked: Arc<Notify>,
+}
+
+struct Subscriber {
+    tx: mpsc::Sender<Arc<Encoded>>,
+    kicked: Arc<Notify>,
+    topics: Vec<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    subscribers: HashMap<u64, Subscriber>,
+    topics: HashMap<String, Vec<u64>>,
+}
+
+/// The topic registry and the dispatcher.
+pub struct Hub {
+    inner: Mutex<Inner>,
+    next_id: AtomicU64,
+    last_seq: AtomicU64,
+}
+
+impl Hub {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            inner: Mutex::new(Inner::default()),
+            next_id: AtomicU64::new(1),
+            last_seq: AtomicU64::new(0),
+        })
+    }
+
+    /// A new subscriber with no topics yet.
+    pub fn connect(&self) -> Subscription {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let kicked = Arc::new(Notify::new());
+        self.lock().subscribers.insert(
+            id,
+            Subscriber {
+                tx,
+                kicked: kicked.clone(),
+                topics: Vec::new(),
+            },
+        );
+        Subscription { id, rx, kicked }
+    }
+
+    /// From now on, events of `topic` go to subscriber `id`.
+    pub fn join(&self, id: u64, topic: &str) {
+        let mut inner = self.lock();
+        let Some(sub) = inner.subscribers.get_mut(&id) else {
+            return;
+        };
+        if sub.topics.iter().any(|t| t == topic) {
+            return;
+        }
+        sub.topics.push(topic.to_owned());
+        inner.topics.entry(topic.to_owned()).or_default().push(id);
+    }
+
+    pub fn leave(&self, id: u64, topic: &str) {
+        let mut inner = self.lock();
+        if let Some(sub) = inner.subscribers.get_mut(&id) {
+            sub.topics.retain(|t| t != topic);
+        }
+        remove_from_topic(&mut inner, topic, id);
+    }
+
+    /// Forgets a subscriber entirely (its connection ended).
+    pub fn disconnect(&self, id: u64) {
+        let mut inner = self.lock();
+        if let Some(sub) = inner.subscribers.remove(&id) {
+            for t in &sub.topics {
+                remove_from_topic(&mut inner, t, id);
+            }
+        }
+    }
+
+    /// How many subscribers there are (for metrics and tests).
+    pub fn subscribers(&self) -> usize {
+        self.lock().subscribers.len()
+    }
+
+    /// The sequence number of the last event dispatched.
+    pub fn last_seq(&self) -> i64 {
+        self.last_seq.load(Ordering::Acquire) as i64
+    }
+
+    /// Hands one event to the subscribers of its topic.
+    pub fn dispatch(&self, ev: &EventRecord) {
+        let encoded = Arc::new(Encoded::new(ev));
+        let mut slow: Vec<u64> = Vec::new();
+        {
+            let inner = self.lock();
+            if let Some(ids) = inner.topics.get(&ev.topic) {
+                for id in ids {
+                    if let Some(sub) = inner.subscribers.get(id) {
+                        match sub.tx.try_send(encoded.clone()) {
+                            Ok(()) => {}
+                            Err(mpsc::error::TrySendError::Full(_)) => slow.push(*id),
+                            // The connection is ending; it disconnects itself.
+                            Err(mpsc::error::TrySendError::Closed(_)) => {}
+                        }
+                    }
+                }
+            }
+        }
+        for id in slow {
+            let kicked = self.lock().subscribers.get(&id).map(|s| s.kicked.clone());
+            self.disconnect(id);
+            if let Some(k) = kicked {
+                tracing::info!(subscriber = id, "dropping a subscriber that fell behind");
+                metrics::counter!("crema_realtime_slow_consumers_total").increment(1);
+                k.notify_one();
+            }
+        }
+        self.last_seq.fetch_max(ev.seq.max(0) as u64, Ordering::AcqRel);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters more than stopping delivery would, so carry on with the data.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Feeds the hub from the store until the store closes. If the hub ever falls behind the
+    /// store's broadcast, it reads the events it missed from the log, so live delivery has no
+    /// gap either.
+    pub async fn run(self: Arc<Self>, store: Arc<dyn Store>) {
+        let mut rx = store.subscribe();
+        if let Ok(seq) = store.latest_seq().await {
+            self.last_seq.store(seq.max(0) as u64, Ordering::Release);
+        }
+        loop {
+            match rx.recv().await {
+                Ok(ev) => {
+                    if ev.seq > self.last_seq() {
+                        self.dispatch(&ev);
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "the hub fell behind the store; catching up from the log");
+                    self.catch_up(store.as_ref()).await;
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    }
+
+    async fn catch_up(&self, store: &dyn Store) {
+        loop {
+            match store.events_since(self.last_seq(), 1000).await {
+                Ok(evs) if evs.is_empty() => return,
+                Ok(evs) => {
+                    for ev in &evs {
+                        self.dispatch(ev);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the event log to catch up");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn remove_from_topic(inner: &mut Inner, topic: &str, id: u64) {
+    if let Some(ids) = inner.topics.get_mut(topic) {
+        ids.retain(|i| *i != id);
+        if ids.is_empty() {
+            inner.topics.remove(topic);
+        }
+    }
+}

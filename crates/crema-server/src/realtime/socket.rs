@@ -1,0 +1,301 @@
+//! One WebSocket connection speaking Phoenix Channels v2.
+//!
+//! A single task per connection reads frames, writes replies and hub deliveries, and watches
+//! the heartbeat, the hub's "too slow" signal and server shutdown. Joining with
+//! `{"since": N}` replays every event of the topic after N from the log before any live event,
+//! with none twice (deliveries carry their `seq`, and anything at or below what the client
+//! already has is skipped).
+
+use super::hub::Subscription;
+use super::protocol::{self, Frame, FrameError, ReplyStatus};
+use super::topics::{self, JoinError, Topic};
+use super::REPLAY_MAX;
+use crate::auth::Actor;
+use crate::state::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State as S};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// A connection that sends nothing (not even a heartbeat) for this long is closed. Phoenix's
+/// client sends a heartbeat every 30 s; the Phoenix server's default timeout is 60 s.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Socket buffers sized for many idle screens rather than bulk transfer: measured on this kind
+/// of machine, axum's 128 KiB defaults cost about 130 KB per idle socket, 4 KiB buffers about
+/// 6.4 KB (docs/benchmarks.md).
+const BUFFER: usize = 4 * 1024;
+
+// Close codes (RFC 6455 §7.4.1, and the application range 4000-4999).
+const GOING_AWAY: u16 = 1001;
+const UNSUPPORTED: u16 = 1003;
+const INVALID: u16 = 1007;
+const TOO_BIG: u16 = 1009;
+const TOO_SLOW: u16 = 4000;
+const IDLE: u16 = 4001;
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    S(state): S<State>,
+    actor: Actor,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(v) = params.get("vsn") {
+        if !v.starts_with("2.") {
+            return (
+                StatusCode::BAD_REQUEST,
+                "crema speaks Phoenix Channels serializer version 2 (vsn=2.0.0)",
+            )
+                .into_response();
+        }
+    }
+    ws.read_buffer_size(BUFFER)
+        .write_buffer_size(BUFFER)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(protocol::MAX_FRAME_BYTES)
+        .max_frame_size(protocol::MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| Connection::new(state, actor).run(socket))
+}
+
+struct Joined {
+    /// The highest seq this client has of the topic: deliveries at or below it are skipped.
+    last_seq: i64,
+}
+
+struct Connection {
+    state: State,
+    actor: Actor,
+    sub: Subscription,
+    joined: HashMap<String, Joined>,
+}
+
+/// What the connection does next after handling a frame.
+enum Next {
+    Continue,
+    Close(u16, String),
+}
+
+impl Connection {
+    fn new(state: State, actor: Actor) -> Self {
+        let sub = state.hub.connect();
+        metrics::gauge!("crema_realtime_sockets").increment(1.0);
+        Self {
+            state,
+            actor,
+            sub,
+            joined: HashMap::new(),
+        }
+    }
+
+    async fn run(mut self, socket: WebSocket) {
+        let (mut sink, mut stream) = socket.split();
+        let mut shutdown = self.state.shutdown.clone();
+        let kicked = self.sub.kicked.clone();
+        let mut last_seen = Instant::now();
+        let mut idle = tokio::time::interval(Duration::from_secs(5));
+        idle.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let close = loop {
+            // Replies and deliveries are written in the order they are produced.
+            let mut out: Vec<Utf8Bytes> = Vec::new();
+            let next = tokio::select! {
+                biased;
+                _ = crate::state::shutting_down(&mut shutdown) => Next::Close(GOING_AWAY, "the server is going away; reconnect and resume with since".into()),
+                _ = kicked.notified() => Next::Close(TOO_SLOW, "too slow to keep up; reconnect and resume with since".into()),
+                msg = stream.next() => match msg {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break None,
+                    Some(Ok(Message::Text(t))) => {
+                        last_seen = Instant::now();
+                        self.handle(t.as_str(), &mut out).await
+                    }
+                    Some(Ok(Message::Binary(_))) => Next::Close(UNSUPPORTED, "binary frames are not supported; send JSON text frames".into()),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                        last_seen = Instant::now();
+                        Next::Continue
+                    }
+                },
+                d = self.sub.rx.recv() => {
+                    if let Some(enc) = d {
+                        if let Some(j) = self.joined.get_mut(&enc.topic) {
+                            if enc.seq > j.last_seq {
+                                j.last_seq = enc.seq;
+                                out.push(enc.frame.clone());
+                            }
+                        }
+                    }
+                    Next::Continue
+                }
+                _ = idle.tick() => {
+                    if last_seen.elapsed() > IDLE_TIMEOUT {
+                        Next::Close(IDLE, "no heartbeat for 60 s".into())
+                    } else {
+                        Next::Continue
+                    }
+                }
+            };
+            let mut failed = false;
+            for frame in out {
+                if sink.send(Message::Text(frame)).await.is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                break None;
+            }
+            if let Next::Close(code, reason) = next {
+                break Some((code, reason));
+            }
+        };
+        if let Some((code, reason)) = close {
+            let _ = sink
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from(reason),
+                })))
+                .await;
+            let _ = sink.close().await;
+        }
+        self.state.hub.disconnect(self.sub.id);
+        metrics::gauge!("crema_realtime_sockets").decrement(1.0);
+    }
+
+    async fn handle(&mut self, text: &str, out: &mut Vec<Utf8Bytes>) -> Next {
+        let frame = match protocol::parse(text) {
+            Ok(f) => f,
+            Err(e) => return self.bad_frame(text, e, out),
+        };
+        if frame.topic == protocol::PHOENIX && frame.event == protocol::HEARTBEAT {
+            out.push(frame.reply(ReplyStatus::Ok, &json!({})).into());
+            return Next::Continue;
+        }
+        match frame.event.as_str() {
+            protocol::PHX_JOIN => return self.join(&frame, out).await,
+            protocol::PHX_LEAVE => {
+                if self.joined.remove(&frame.topic).is_some() {
+                    self.state.hub.leave(self.sub.id, &frame.topic);
+                    out.push(frame.reply(ReplyStatus::Ok, &json!({})).into());
+                    out.push(protocol::close(frame.join_ref.as_deref(), &frame.topic).into());
+                } else {
+                    out.push(frame.reply(ReplyStatus::Error, &json!({"reason": "unmatched topic"})).into());
+                }
+            }
+            _ if !self.joined.contains_key(&frame.topic) => {
+                out.push(frame.reply(ReplyStatus::Error, &json!({"reason": "unmatched topic"})).into());
+            }
+            // crema's topics carry server pushes only.
+            _ => {
+                out.push(
+                    frame
+                        .reply(ReplyStatus::Error, &json!({"reason": format!("unknown event {:?}", frame.event)}))
+                        .into(),
+                );
+            }
+        }
+        Next::Continue
+    }
+
+    /// A frame that is not a valid Phoenix frame: an error reply when the refs and topic can
+    /// still be read from it, so the client's push fails at once instead of timing out;
+    /// otherwise a clean close with the reason.
+    fn bad_frame(&self, text: &str, e: FrameError, out: &mut Vec<Utf8Bytes>) -> Next {
+        if let FrameError::TooLarge { .. } = e {
+            return Next::Close(TOO_BIG, e.to_string());
+        }
+        if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(text) {
+            let s = |i: usize| a.get(i).and_then(Value::as_str);
+            if let Some(topic) = s(2) {
+                out.push(protocol::reply(s(0), s(1), topic, ReplyStatus::Error, &json!({"reason": e.to_string()})).into());
+                return Next::Continue;
+            }
+        }
+        let code = if matches!(e, FrameError::NotJson) { INVALID } else { UNSUPPORTED };
+        Next::Close(code, e.to_string())
+    }
+
+    async fn join(&mut self, frame: &Frame, out: &mut Vec<Utf8Bytes>) -> Next {
+        let reply_err = |reason: &str| -> Utf8Bytes { frame.reply(ReplyStatus::Error, &json!({ "reason": reason })).into() };
+        let since = match frame.payload.get("since") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_i64().filter(|n| *n >= 0) {
+                Some(n) => Some(n),
+                None => {
+                    out.push(reply_err("since must be a non-negative integer (the last seq you have)"));
+                    return Next::Continue;
+                }
+            },
+        };
+        let topic = match topics::resolve(&self.state, &frame.topic).await {
+            Ok(t) => t,
+            Err(e) => {
+                if let JoinError::Internal(m) = &e {
+                    tracing::error!(error = %m, topic = %frame.topic, "join failed");
+                }
+                out.push(reply_err(e.reason()));
+                return Next::Continue;
+            }
+        };
+        if let Err(e) = topics::authorize_join(&self.actor, &topic) {
+            out.push(reply_err(e.reason()));
+            return Next::Continue;
+        }
+        // A second join of the same topic replaces the first, as in Phoenix.
+        self.joined.remove(&frame.topic);
+        // Subscribe first, then read the log: whatever commits in between arrives live as well
+        // as in the replay, and the seq check drops the copy.
+        self.state.hub.join(self.sub.id, &frame.topic);
+        match self.catch_up(&topic, &frame.topic, since).await {
+            Ok((response, replay, last_seq)) => {
+                out.push(frame.reply(ReplyStatus::Ok, &response).into());
+                out.extend(replay);
+                self.joined.insert(
+                    frame.topic.clone(),
+                    Joined { last_seq },
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, topic = %frame.topic, "join failed");
+                self.state.hub.leave(self.sub.id, &frame.topic);
+                out.push(reply_err("internal error"));
+            }
+        }
+        Next::Continue
+    }
+
+    /// The join reply, the frames to replay, and the seq the client then has.
+    async fn catch_up(
+        &self,
+        topic: &Topic,
+        name: &str,
+        since: Option<i64>,
+    ) -> Result<(Value, Vec<Utf8Bytes>, i64), crema_store::StoreError> {
+        let store = &self.state.store;
+        if let Some(since) = since {
+            let oldest = store.oldest_seq().await?;
+            // Events after `since` are all still in the log when the oldest kept is at most
+            // since + 1.
+            if since + 1 >= oldest {
+                let names = [name.to_owned()];
+                let events = store.events_after(&names, since, REPLAY_MAX + 1).await?;
+                if events.len() <= REPLAY_MAX as usize {
+                    let last = events.last().map(|e| e.seq).unwrap_or(since);
+                    let frames = events
+                        .iter()
+                        .map(|e| super::hub::Encoded::new(e).frame)
+                        .collect();
+                    return Ok((json!({ "since": since, "replayed": events.len() }), frames, last));
+                }
+            }
+        }
+        // A fresh start, or too far behind: the current state and the seq it is at. The seq is
+        // read before the snapshot, so the snapshot may already contain the effect of an event
+        // delivered after it; every event carries whole records, so applying it again is
+        // harmless, while reading it after could lose one.
+        let seq = store.latest_seq().await?;
+        let snapshot = topics::snapshot(&self.state, topic).await?;
+        Ok((json!({ "seq": seq, "snapshot": snapshot }), Vec::new(), seq))
+    }
+}
