@@ -34,10 +34,12 @@ pub fn app(state: State) -> Router {
 }
 
 /// Work that runs beside the server: the realtime hub, counting published events for
-/// `/metrics`, and pruning the event log (7 days) and old idempotency keys (24 h) every hour.
+/// `/metrics`, and pruning the event log (after `state.event_retention`, 7 days by default)
+/// and old idempotency keys (24 h) every hour.
 pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
     let mut events = state.store.subscribe();
     let store = state.store.clone();
+    let retention = chrono::Duration::from_std(state.event_retention).unwrap_or(chrono::Duration::days(7));
     let hub = tokio::spawn(state.hub.clone().run(state.store.clone()));
     tokio::spawn(async move {
         let _hub = AbortOnDrop(hub);
@@ -50,7 +52,7 @@ pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },
                 _ = prune.tick() => {
-                    let before = chrono::Utc::now() - chrono::Duration::days(7);
+                    let before = chrono::Utc::now() - retention;
                     match store.prune_events(before).await {
                         Ok(n) if n > 0 => tracing::info!(pruned = n, "pruned old events"),
                         Ok(_) => {}

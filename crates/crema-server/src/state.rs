@@ -19,7 +19,13 @@ pub struct State {
     pub config: Arc<Config>,
     shutdown_tx: Arc<watch::Sender<bool>>,
     pub shutdown: watch::Receiver<bool>,
+    /// How long the event log keeps events: a client that was away longer gets a snapshot
+    /// instead of a replay.
+    pub event_retention: std::time::Duration,
 }
+
+/// The default event retention: a week covers a closed weekend and a holiday Monday.
+pub const EVENT_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 impl State {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
@@ -30,6 +36,7 @@ impl State {
             config: Arc::new(config),
             shutdown_tx: Arc::new(tx),
             shutdown: rx,
+            event_retention: EVENT_RETENTION,
         }
     }
 

@@ -44,6 +44,9 @@ struct ServeArgs {
     /// Start a new database with one empty default café instead of the demo cafés.
     #[arg(long = "no-demo", env = "CREMA_DEMO", action = clap::ArgAction::SetFalse, value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
+    /// Days the event log keeps events for screens to resume from.
+    #[arg(long, env = "CREMA_EVENT_RETENTION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=365))]
+    event_retention_days: u64,
     /// Email of the admin account created on first run.
     #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local")]
     admin_email: String,
@@ -213,12 +216,13 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         print_admin(&admin);
     }
     crema_server::metrics::init();
-    let state = State::new(
+    let mut state = State::new(
         store.clone(),
         Config {
             data_dir: data_dir.to_owned(),
         },
     );
+    state.event_retention = Duration::from_secs(args.event_retention_days * 24 * 3600);
     let background = crema_server::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
         .await
