@@ -11,6 +11,7 @@ mod content;
 mod events;
 mod menu;
 mod orders;
+mod auth;
 mod users;
 
 use crate::model::EventRecord;
@@ -397,9 +398,10 @@ pub(crate) fn is_unique(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// Whether `e` is a foreign-key violation.
+/// Whether `e` is a foreign-key violation. SQLite reports an `ON DELETE RESTRICT` refusal as
+/// SQLITE_CONSTRAINT_TRIGGER (1811) rather than SQLITE_CONSTRAINT_FOREIGNKEY, with the same message.
 pub(crate) fn is_foreign_key(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation() || db.message() == "FOREIGN KEY constraint failed")
 }
 
 pub(crate) fn bool_of(v: i64) -> bool {
