@@ -11,7 +11,6 @@ mod content;
 mod events;
 mod menu;
 mod orders;
-mod auth;
 mod users;
 
 use crate::model::EventRecord;
