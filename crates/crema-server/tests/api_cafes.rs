@@ -64,11 +64,11 @@ async fn unknown_cafe_is_404_everywhere() {
         assert_eq!(r.body["type"], "/problems/not-found", "{path}");
     }
     let r = s
-        .refused(|| s.patch(s.api("/cafes/nope"), json!({"name": "X"})))
+        .refused(s.patch(s.api("/cafes/nope"), json!({"name": "X"})))
         .await;
     r.problem(404);
     let r = s
-        .refused(|| s.post(s.api("/cafes/nope/orders"), json!({"lines": []})))
+        .refused(s.post(s.api("/cafes/nope/orders"), json!({"lines": []})))
         .await;
     r.problem(404);
 }
@@ -123,7 +123,7 @@ async fn patch_refuses_bad_values_naming_every_field_and_changes_nothing() {
     let s = Server::start().await;
     let before = s.get(s.api("/cafes/kaffediem")).await.expect(200).clone();
     let r = s
-        .refused(|| {
+        .refused({
             s.patch(
                 s.api("/cafes/kaffediem"),
                 json!({
@@ -166,7 +166,7 @@ async fn patch_refuses_a_workflow_that_drops_a_step_orders_are_in() {
     s.move_order(id, "forward").await.expect(200);
     // The order is in "production": a workflow without it is refused.
     let r = s
-        .refused(|| {
+        .refused({
             s.patch(
                 s.api("/cafes/kaffediem"),
                 json!({"workflow": ["received", "completed", "dispatched"]}),
@@ -198,7 +198,7 @@ async fn patch_refuses_reserved_and_malformed_step_names() {
         json!([]),
     ] {
         let r = s
-            .refused(|| s.patch(s.api("/cafes/kaffediem"), json!({ "workflow": wf })))
+            .refused(s.patch(s.api("/cafes/kaffediem"), json!({ "workflow": wf })))
             .await;
         r.names_field(422, "workflow");
     }
@@ -208,15 +208,15 @@ async fn patch_refuses_reserved_and_malformed_step_names() {
 async fn patch_with_wrong_types_or_unknown_fields_is_422() {
     let s = Server::start().await;
     let r = s
-        .refused(|| s.patch(s.api("/cafes/kaffediem"), json!({"first_number": "abc"})))
+        .refused(s.patch(s.api("/cafes/kaffediem"), json!({"first_number": "abc"})))
         .await;
     r.names_field(422, "first_number");
     let r = s
-        .refused(|| s.patch(s.api("/cafes/kaffediem"), json!({"first_number": -5})))
+        .refused(s.patch(s.api("/cafes/kaffediem"), json!({"first_number": -5})))
         .await;
     r.names_field(422, "first_number");
     let r = s
-        .refused(|| s.patch(s.api("/cafes/kaffediem"), json!({"slug": "other"})))
+        .refused(s.patch(s.api("/cafes/kaffediem"), json!({"slug": "other"})))
         .await;
     r.problem(422);
     assert!(

@@ -136,16 +136,16 @@ async fn menu_ids_of_another_cafe_are_not_found() {
         .await
         .problem(404);
     let r = s
-        .refused(|| s.patch(s.cafe(&format!("/items/{croissant}")), json!({"price": 1})))
+        .refused(s.patch(s.cafe(&format!("/items/{croissant}")), json!({"price": 1})))
         .await;
     r.problem(404);
     let r = s
-        .refused(|| s.delete(s.cafe(&format!("/items/{croissant}"))))
+        .refused(s.delete(s.cafe(&format!("/items/{croissant}"))))
         .await;
     r.problem(404);
     // Nor can an order in one café name another café's item.
     let r = s
-        .refused(|| s.place(json!({"lines": [{"item_id": croissant}]})))
+        .refused(s.place(json!({"lines": [{"item_id": croissant}]})))
         .await;
     r.rejects(422, "lines[0].item_id", "unknown");
 }
@@ -203,25 +203,25 @@ async fn category_rules() {
     let m = s.menu().await;
     // A name is required on create.
     let r = s
-        .refused(|| s.post(s.cafe("/categories"), json!({"sort_order": 1})))
+        .refused(s.post(s.cafe("/categories"), json!({"sort_order": 1})))
         .await;
     r.rejects(422, "name", "required");
     let r = s
-        .refused(|| s.post(s.cafe("/categories"), json!({"name": ""})))
+        .refused(s.post(s.cafe("/categories"), json!({"name": ""})))
         .await;
     r.rejects(422, "name", "invalid");
     let r = s
-        .refused(|| s.post(s.cafe("/categories"), json!({"name": "x".repeat(101)})))
+        .refused(s.post(s.cafe("/categories"), json!({"name": "x".repeat(101)})))
         .await;
     r.rejects(422, "name", "invalid");
     // Names are unique in a café.
     let r = s
-        .refused(|| s.post(s.cafe("/categories"), json!({"name": "Kaffe"})))
+        .refused(s.post(s.cafe("/categories"), json!({"name": "Kaffe"})))
         .await;
     r.rejects(409, "name", "conflict");
     let te = m.category("Te");
     let r = s
-        .refused(|| {
+        .refused({
             s.patch(
                 s.cafe(&format!("/categories/{te}")),
                 json!({"name": "Kaffe"}),
@@ -232,7 +232,7 @@ async fn category_rules() {
     // Allowed groups must exist, once each.
     let melk = m.group("Melk");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/categories"),
                 json!({"name": "Ny", "allowed_groups": [melk, 424242, melk]}),
@@ -244,7 +244,7 @@ async fn category_rules() {
     // A category with items cannot go.
     let kaffe = m.category("Kaffe");
     let r = s
-        .refused(|| s.delete(s.cafe(&format!("/categories/{kaffe}"))))
+        .refused(s.delete(s.cafe(&format!("/categories/{kaffe}"))))
         .await;
     r.problem(409);
     assert!(s
@@ -310,12 +310,12 @@ async fn item_rules() {
     let s = Server::start().await;
     let m = s.menu().await;
     let annet = m.category("Annet");
-    let r = s.refused(|| s.post(s.cafe("/items"), json!({}))).await;
+    let r = s.refused(s.post(s.cafe("/items"), json!({}))).await;
     r.rejects(422, "name", "required");
     r.rejects(422, "price", "required");
     r.rejects(422, "category_id", "required");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/items"),
                 json!({"category_id": annet, "name": "Gratis", "price": -1}),
@@ -324,7 +324,7 @@ async fn item_rules() {
         .await;
     r.rejects(422, "price", "out_of_range");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/items"),
                 json!({"category_id": 999999, "name": "Ny", "price": 100}),
@@ -333,7 +333,7 @@ async fn item_rules() {
         .await;
     r.rejects(422, "category_id", "unknown");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/items"),
                 json!({"category_id": annet, "name": "Bolle", "price": 100}),
@@ -342,7 +342,7 @@ async fn item_rules() {
         .await;
     r.rejects(409, "name", "conflict");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/items"),
                 json!({"category_id": annet, "name": "Bilde", "price": 100, "image": "x".repeat(2049)}),
@@ -352,7 +352,7 @@ async fn item_rules() {
     r.rejects(422, "image", "too_long");
     let bolle = m.item("Bolle");
     let r = s
-        .refused(|| {
+        .refused({
             s.patch(
                 s.cafe(&format!("/items/{bolle}")),
                 json!({"category_id": 999999}),
@@ -361,7 +361,7 @@ async fn item_rules() {
         .await;
     r.rejects(422, "category_id", "unknown");
     let r = s
-        .refused(|| s.patch(s.cafe(&format!("/items/{bolle}")), json!({"name": "Te"})))
+        .refused(s.patch(s.cafe(&format!("/items/{bolle}")), json!({"name": "Te"})))
         .await;
     r.rejects(409, "name", "conflict");
 }
@@ -470,15 +470,15 @@ async fn modifier_group_and_option_rules() {
     let s = Server::start().await;
     let m = s.menu().await;
     let r = s
-        .refused(|| s.post(s.cafe("/modifier-groups"), json!({})))
+        .refused(s.post(s.cafe("/modifier-groups"), json!({})))
         .await;
     r.rejects(422, "name", "required");
     let r = s
-        .refused(|| s.post(s.cafe("/modifier-groups"), json!({"name": "Melk"})))
+        .refused(s.post(s.cafe("/modifier-groups"), json!({"name": "Melk"})))
         .await;
     r.rejects(409, "name", "conflict");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/modifier-groups"),
                 json!({"name": "Farge", "label_color": "blue"}),
@@ -488,7 +488,7 @@ async fn modifier_group_and_option_rules() {
     r.rejects(422, "label_color", "invalid");
     // A single-choice group picks at most one.
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/modifier-groups"),
                 json!({"name": "Valg", "mode": "single", "max_select": 2}),
@@ -497,7 +497,7 @@ async fn modifier_group_and_option_rules() {
         .await;
     r.names_field(422, "min_select");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/modifier-groups"),
                 json!({"name": "Valg", "mode": "multiple", "min_select": 3, "max_select": 2}),
@@ -506,7 +506,7 @@ async fn modifier_group_and_option_rules() {
         .await;
     r.problem(422);
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/modifier-groups"),
                 json!({"name": "Valg", "mode": "sometimes"}),
@@ -518,7 +518,7 @@ async fn modifier_group_and_option_rules() {
     let melk = m.group("Melk");
     let stor = m.option("Størrelse", "Stor");
     let r = s
-        .refused(|| {
+        .refused({
             s.patch(
                 s.cafe(&format!("/modifier-groups/{melk}")),
                 json!({"default_option_id": stor}),
@@ -529,15 +529,15 @@ async fn modifier_group_and_option_rules() {
 
     // Options: group required and known, names unique in the group, effects in range.
     let r = s
-        .refused(|| s.post(s.cafe("/options"), json!({"name": "X"})))
+        .refused(s.post(s.cafe("/options"), json!({"name": "X"})))
         .await;
     r.rejects(422, "group_id", "required");
     let r = s
-        .refused(|| s.post(s.cafe("/options"), json!({"group_id": 999999, "name": "X"})))
+        .refused(s.post(s.cafe("/options"), json!({"group_id": 999999, "name": "X"})))
         .await;
     r.rejects(422, "group_id", "unknown");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/options"),
                 json!({"group_id": melk, "name": "Havre"}),
@@ -546,7 +546,7 @@ async fn modifier_group_and_option_rules() {
         .await;
     r.rejects(409, "name", "conflict");
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/options"),
                 json!({"group_id": melk, "name": "Gull", "price_effect": {"kind": "percent", "value": -5}}),
@@ -555,7 +555,7 @@ async fn modifier_group_and_option_rules() {
         .await;
     r.problem(422);
     let r = s
-        .refused(|| {
+        .refused({
             s.post(
                 s.cafe("/options"),
                 json!({"group_id": melk, "name": "Gull", "price_effect": {"kind": "bogus", "value": 5}}),

@@ -332,14 +332,20 @@ impl Server {
         }
     }
 
-    /// Runs a request that must be refused, and asserts that nothing was written.
-    pub async fn refused<F, Fut>(&self, f: F) -> Resp
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Resp>,
-    {
+    /// Runs a request and asserts that it wrote nothing (whatever its status).
+    pub async fn writes_nothing(&self, request: impl std::future::Future<Output = Resp>) -> Resp {
         let before = self.written().await;
-        let r = f().await;
+        let r = request.await;
+        let after = self.written().await;
+        assert_eq!(before, after, "the request wrote something: {}", r.text);
+        r
+    }
+
+    /// Runs a request that must be refused (a 4xx), and asserts that nothing was written.
+    /// The request is a future not yet polled, so it runs after the first look.
+    pub async fn refused(&self, request: impl std::future::Future<Output = Resp>) -> Resp {
+        let before = self.written().await;
+        let r = request.await;
         assert!(
             r.status.is_client_error(),
             "expected a 4xx, got {}: {}",
