@@ -1,0 +1,669 @@
+//! The real `crema` binary: serving on port 0, the first-run admin, graceful shutdown on
+//! SIGTERM, restarts on the same data, `--no-demo` / `CREMA_DEMO=0`, `user add`, `backup`,
+//! `migrate`.
+
+use crema_store::sqlite::{Options, SqliteStore};
+use crema_store::{OrderFilter, Store};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+const BIN: &str = env!("CARGO_BIN_EXE_crema");
+/// Generous: only a hung process ever waits this long.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Variables the binary reads, cleared so the caller's environment cannot change a test.
+const CREMA_ENV: &[&str] = &[
+    "CREMA_DATA_DIR",
+    "CREMA_LOG",
+    "CREMA_LOG_JSON",
+    "CREMA_PORT",
+    "CREMA_BIND",
+    "CREMA_DEMO",
+    "CREMA_ADMIN_EMAIL",
+    "CREMA_EVENT_RETENTION_DAYS",
+];
+
+fn crema(dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    for v in CREMA_ENV {
+        c.env_remove(v);
+    }
+    c.arg("--data-dir").arg(dir).arg("--log").arg("warn");
+    c.kill_on_drop(true);
+    c
+}
+
+/// Output of a command that ran to its end.
+struct Done {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(mut cmd: Command) -> Done {
+    let out = tokio::time::timeout(START_TIMEOUT, cmd.output())
+        .await
+        .expect("the command finished")
+        .expect("the command ran");
+    Done {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A running `crema serve`.
+struct Running {
+    child: Child,
+    base: String,
+    /// Stdout lines up to and including the "listening" line.
+    head: Vec<String>,
+    lines: mpsc::UnboundedReceiver<String>,
+    stderr: PathBuf,
+    client: reqwest::Client,
+}
+
+impl Running {
+    /// Starts the server and waits until it says where it listens.
+    async fn start(mut cmd: Command, stderr_to: &Path) -> Running {
+        let err = std::fs::File::create(stderr_to).expect("a stderr file");
+        cmd.arg("--port")
+            .arg("0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(err))
+            .stdin(Stdio::null());
+        let mut child = cmd.spawn().expect("starting crema");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, mut lines) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut r = BufReader::new(stdout).lines();
+            while let Ok(Some(l)) = r.next_line().await {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut head = Vec::new();
+        let base = tokio::time::timeout(START_TIMEOUT, async {
+            loop {
+                match lines.recv().await {
+                    Some(l) => {
+                        let addr = l.strip_prefix("crema listening on ").map(str::to_owned);
+                        head.push(l);
+                        if let Some(a) = addr {
+                            return a;
+                        }
+                    }
+                    None => panic!(
+                        "crema exited before listening; stdout: {head:?}; stderr: {}",
+                        std::fs::read_to_string(stderr_to).unwrap_or_default()
+                    ),
+                }
+            }
+        })
+        .await
+        .expect("crema says where it listens");
+        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+        assert!(!base.ends_with(":0"), "a real port: {base}");
+        Running {
+            child,
+            base,
+            head,
+            lines,
+            stderr: stderr_to.to_owned(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM, waits for the exit, and returns the status and every stdout line.
+    async fn terminate(mut self) -> (ExitStatus, Vec<String>) {
+        let pid = self.child.id().expect("a running child");
+        let kill = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .expect("running kill");
+        assert!(kill.success());
+        let status = tokio::time::timeout(STOP_TIMEOUT, self.child.wait())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "crema did not stop within {STOP_TIMEOUT:?} of SIGTERM; stderr: {}",
+                    self.stderr()
+                )
+            })
+            .expect("waiting for crema");
+        let mut all = std::mem::take(&mut self.head);
+        while let Some(l) = self.lines.recv().await {
+            all.push(l);
+        }
+        (status, all)
+    }
+}
+
+fn admin_password_lines(lines: &[String]) -> Vec<&String> {
+    lines
+        .iter()
+        .filter(|l| l.trim_start().starts_with("password:"))
+        .collect()
+}
+
+/// The id of a demo menu item by name.
+async fn item_id(c: &Running, slug: &str, name: &str) -> i64 {
+    let (status, menu) = c.get(&format!("/api/v1/cafes/{slug}/menu")).await;
+    assert_eq!(status, 200);
+    menu["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {menu}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn serves_stops_on_sigterm_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    // First run: a new database with the demo, and the admin login printed once.
+    let c = Running::start(crema(&data), &dir.path().join("err1")).await;
+    let (status, health) = c.get("/health").await;
+    assert_eq!(status, 200, "{}", c.stderr());
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["database"], "ok");
+    let americano = item_id(&c, "kaffediem", "Americano").await;
+    let (status, order) = c
+        .post(
+            "/api/v1/cafes/kaffediem/orders",
+            json!({"customer_name": "Kari", "lines": [{"item_id": americano}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["day_number"], 101);
+    let id = order["id"].as_str().unwrap().to_owned();
+    let (status, lines) = c.terminate().await;
+    assert!(status.success(), "exit status {status}; stdout {lines:?}");
+    let passwords = admin_password_lines(&lines);
+    assert_eq!(passwords.len(), 1, "{lines:?}");
+    let password = passwords[0]
+        .trim_start()
+        .trim_start_matches("password:")
+        .trim();
+    assert_eq!(password.len(), 20, "{password:?}");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains("email:") && l.contains("admin@crema.local"))
+            .count(),
+        1,
+        "{lines:?}"
+    );
+    assert!(data.join("crema.db").exists());
+
+    // Second run on the same data: the order is there, numbers go on, no new admin.
+    let c = Running::start(crema(&data), &dir.path().join("err2")).await;
+    let (status, got) = c.get(&format!("/api/v1/cafes/kaffediem/orders/{id}")).await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(got["customer"]["name"], "Kari");
+    assert_eq!(got["lines"][0]["item_name"], "Americano");
+    let (status, next) = c
+        .post(
+            "/api/v1/cafes/kaffediem/orders",
+            json!({"lines": [{"item_id": americano}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{next}");
+    assert_eq!(next["day_number"], 102);
+    let (status, cafes) = c.get("/api/v1/cafes").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        cafes.as_array().unwrap().len(),
+        2,
+        "the demo is not added twice"
+    );
+    let (status, lines) = c.terminate().await;
+    assert!(status.success(), "exit status {status}");
+    assert!(admin_password_lines(&lines).is_empty(), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("admin account")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_demo_starts_with_one_empty_cafe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crema(&dir.path().join("data"));
+    cmd.arg("--no-demo");
+    let c = Running::start(cmd, &dir.path().join("err")).await;
+    check_one_empty_cafe(&c).await;
+    let (status, lines) = c.terminate().await;
+    assert!(status.success());
+    assert_eq!(admin_password_lines(&lines).len(), 1, "{lines:?}");
+}
+
+#[tokio::test]
+async fn crema_demo_0_starts_with_one_empty_cafe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crema(&dir.path().join("data"));
+    cmd.env("CREMA_DEMO", "0");
+    let c = Running::start(cmd, &dir.path().join("err")).await;
+    check_one_empty_cafe(&c).await;
+    let (status, _) = c.terminate().await;
+    assert!(status.success());
+}
+
+async fn check_one_empty_cafe(c: &Running) {
+    let (status, cafes) = c.get("/api/v1/cafes").await;
+    assert_eq!(status, 200);
+    let cafes = cafes.as_array().unwrap();
+    assert_eq!(cafes.len(), 1, "{cafes:?}");
+    assert_eq!(cafes[0]["is_default"], true);
+    let slug = cafes[0]["slug"].as_str().unwrap();
+    let (status, menu) = c.get(&format!("/api/v1/cafes/{slug}/menu")).await;
+    assert_eq!(status, 200);
+    for list in ["categories", "items", "modifier_groups", "options"] {
+        assert_eq!(menu[list], json!([]), "{list}: {menu}");
+    }
+    let (status, _) = c.get("/api/v1/cafes/kaffediem").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn environment_variables_configure_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("from-env");
+    let mut cmd = Command::new(BIN);
+    for v in CREMA_ENV {
+        cmd.env_remove(v);
+    }
+    cmd.env("CREMA_DATA_DIR", &data)
+        .env("CREMA_BIND", "127.0.0.1")
+        .env("CREMA_ADMIN_EMAIL", "boss@example.com")
+        .env("CREMA_LOG", "warn")
+        .kill_on_drop(true);
+    // `start` adds --port 0; CREMA_PORT would be overridden by it, so it is left out here.
+    let c = Running::start(cmd, &dir.path().join("err")).await;
+    let (status, _) = c.get("/health").await;
+    assert_eq!(status, 200);
+    let (status, lines) = c.terminate().await;
+    assert!(status.success());
+    assert!(
+        lines.iter().any(|l| l.contains("boss@example.com")),
+        "{lines:?}"
+    );
+    assert!(data.join("crema.db").exists());
+}
+
+#[tokio::test]
+async fn crema_port_picks_the_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crema(&dir.path().join("data"));
+    cmd.env("CREMA_PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut r = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = tokio::time::timeout(START_TIMEOUT, async {
+        while let Some(l) = r.next_line().await.unwrap() {
+            if let Some(a) = l.strip_prefix("crema listening on ") {
+                return a.to_owned();
+            }
+        }
+        panic!("crema exited before listening");
+    })
+    .await
+    .unwrap();
+    assert!(!addr.ends_with(":4000") && !addr.ends_with(":0"), "{addr}");
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut cmd = crema(&dir.path().join("data"));
+    cmd.arg("--port").arg(port.to_string());
+    let done = run(cmd).await;
+    assert!(!done.status.success());
+    assert!(
+        done.stderr.contains("cannot listen on") && done.stderr.contains(&port.to_string()),
+        "{}",
+        done.stderr
+    );
+}
+
+#[tokio::test]
+async fn user_add_prints_a_password_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = run({
+        let mut c = crema(&data);
+        c.arg("demo");
+        c
+    })
+    .await;
+    assert!(demo.status.success(), "{}", demo.stderr);
+    assert_eq!(
+        demo.stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with("password:"))
+            .count(),
+        1,
+        "{}",
+        demo.stdout
+    );
+    // A second demo on a filled database is refused.
+    let again = run({
+        let mut c = crema(&data);
+        c.arg("demo");
+        c
+    })
+    .await;
+    assert!(!again.status.success());
+    assert!(
+        again.stderr.contains("already has cafés"),
+        "{}",
+        again.stderr
+    );
+
+    let mut cmd = crema(&data);
+    cmd.args([
+        "user",
+        "add",
+        "--email",
+        "x@y.z",
+        "--role",
+        "barista",
+        "--cafe",
+        "kaffediem",
+    ]);
+    let done = run(cmd).await;
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(
+        done.stdout.contains("added x@y.z as barista of kaffediem"),
+        "{}",
+        done.stdout
+    );
+    let pw = done
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap_or_else(|| panic!("no password in {}", done.stdout))
+        .trim()
+        .to_owned();
+    assert_eq!(pw.len(), 20, "{pw:?}");
+
+    // The account is stored with its role, and a hash rather than the password.
+    let store: Arc<dyn Store> = SqliteStore::open(&data.join("crema.db"), Options::default())
+        .await
+        .unwrap();
+    let user = store.user_by_email("x@y.z").await.unwrap();
+    let hash = user.password_hash.clone().expect("a password hash");
+    assert!(!hash.contains(&pw));
+    assert!(hash.starts_with("$argon2"), "{hash}");
+    let kd = store.cafe_by_slug("kaffediem").await.unwrap();
+    let roles = store.memberships(user.id).await.unwrap();
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].cafe_id, kd.cafe.id);
+    assert_eq!(roles[0].role.as_str(), "barista");
+    store.close().await;
+
+    // The same email again is refused.
+    let mut cmd = crema(&data);
+    cmd.args([
+        "user",
+        "add",
+        "--email",
+        "x@y.z",
+        "--role",
+        "cashier",
+        "--cafe",
+        "kaffediem",
+    ]);
+    let dup = run(cmd).await;
+    assert!(!dup.status.success(), "{}", dup.stdout);
+    assert!(!dup.stdout.contains("password"), "{}", dup.stdout);
+}
+
+#[tokio::test]
+async fn user_add_refuses_a_bad_role_or_cafe() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = run({
+        let mut c = crema(&data);
+        c.arg("demo");
+        c
+    })
+    .await;
+    assert!(demo.status.success(), "{}", demo.stderr);
+
+    let mut cmd = crema(&data);
+    cmd.args([
+        "user",
+        "add",
+        "--email",
+        "x@y.z",
+        "--role",
+        "emperor",
+        "--cafe",
+        "kaffediem",
+    ]);
+    let done = run(cmd).await;
+    assert!(!done.status.success());
+    assert!(
+        done.stderr
+            .contains("--role must be owner, manager, barista or cashier"),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stdout.contains("password"), "{}", done.stdout);
+
+    let mut cmd = crema(&data);
+    cmd.args([
+        "user", "add", "--email", "x@y.z", "--role", "manager", "--cafe", "nowhere",
+    ]);
+    let done = run(cmd).await;
+    assert!(!done.status.success());
+    assert!(
+        done.stderr.contains("there is no café \"nowhere\""),
+        "{}",
+        done.stderr
+    );
+    assert!(!done.stdout.contains("password"), "{}", done.stdout);
+
+    // Neither attempt left a user behind.
+    let store: Arc<dyn Store> = SqliteStore::open(&data.join("crema.db"), Options::default())
+        .await
+        .unwrap();
+    assert!(store.user_by_email("x@y.z").await.is_err());
+    store.close().await;
+
+    // A missing argument is a usage error.
+    let mut cmd = crema(&data);
+    cmd.args(["user", "add", "--email", "x@y.z"]);
+    let done = run(cmd).await;
+    assert!(!done.status.success());
+    assert!(done.stderr.contains("--role"), "{}", done.stderr);
+}
+
+#[tokio::test]
+async fn backup_copies_a_live_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let c = Running::start(crema(&data), &dir.path().join("err")).await;
+    let te = item_id(&c, "kaffediem", "Te").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (status, o) = c
+            .post(
+                "/api/v1/cafes/kaffediem/orders",
+                json!({"lines": [{"item_id": te}]}),
+            )
+            .await;
+        assert_eq!(status, 201);
+        ids.push(o["id"].as_str().unwrap().to_owned());
+    }
+
+    // While the server runs.
+    let file = dir.path().join("copy.db");
+    let mut cmd = crema(&data);
+    cmd.arg("backup").arg(&file);
+    let done = run(cmd).await;
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(
+        done.stdout.contains("wrote a consistent copy to"),
+        "{}",
+        done.stdout
+    );
+    let head = std::fs::read(&file).unwrap();
+    assert!(head.starts_with(b"SQLite format 3\0"), "a SQLite file");
+
+    // A second backup to the same file is refused rather than overwriting it.
+    let mut cmd = crema(&data);
+    cmd.arg("backup").arg(&file);
+    let again = run(cmd).await;
+    assert!(!again.status.success());
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+
+    let (status, _) = c.terminate().await;
+    assert!(status.success());
+
+    // The copy opens and has the orders.
+    let store: Arc<dyn Store> = SqliteStore::open(&file, Options::default()).await.unwrap();
+    let kd = store.cafe_by_slug("kaffediem").await.unwrap();
+    let orders = store
+        .list_orders(
+            kd.cafe.id,
+            &OrderFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let got: Vec<String> = orders.iter().map(|o| o.uuid.to_string()).collect();
+    assert_eq!(got, ids);
+    assert_eq!(store.menu(kd.cafe.id).await.unwrap().items.len(), 11);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn migrate_creates_the_schema_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let migrations = std::fs::read_dir(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../crema-store/migrations/sqlite"),
+    )
+    .unwrap()
+    .filter(|e| {
+        e.as_ref()
+            .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".sql"))
+    })
+    .count();
+    assert!(migrations >= 1);
+
+    let mut cmd = crema(&data);
+    cmd.arg("migrate");
+    let done = run(cmd).await;
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(
+        done.stdout
+            .contains(&format!("{migrations} migration(s) applied")),
+        "{}",
+        done.stdout
+    );
+    assert!(done.stdout.contains("crema.db"), "{}", done.stdout);
+    assert!(data.join("crema.db").exists());
+
+    let mut cmd = crema(&data);
+    cmd.arg("migrate");
+    let done = run(cmd).await;
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(
+        done.stdout.contains("0 migration(s) applied"),
+        "{}",
+        done.stdout
+    );
+
+    // A migrated but empty database gets the demo on first serve.
+    let c = Running::start(crema(&data), &dir.path().join("err")).await;
+    let (status, cafes) = c.get("/api/v1/cafes").await;
+    assert_eq!(status, 200);
+    assert_eq!(cafes.as_array().unwrap().len(), 2);
+    let (status, lines) = c.terminate().await;
+    assert!(status.success());
+    assert_eq!(admin_password_lines(&lines).len(), 1);
+}
+
+#[tokio::test]
+async fn help_and_version() {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--help");
+    let done = run(cmd).await;
+    assert!(done.status.success());
+    for word in [
+        "serve",
+        "migrate",
+        "demo",
+        "user",
+        "backup",
+        "--port",
+        "--data-dir",
+        "--no-demo",
+        "--bind",
+        "--log",
+    ] {
+        assert!(
+            done.stdout.contains(word),
+            "{word} not in --help: {}",
+            done.stdout
+        );
+    }
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--version");
+    let done = run(cmd).await;
+    assert!(done.status.success());
+    assert!(done.stdout.starts_with("crema "), "{}", done.stdout);
+    let mut cmd = Command::new(BIN);
+    cmd.arg("frobnicate");
+    let done = run(cmd).await;
+    assert!(!done.status.success());
+}
