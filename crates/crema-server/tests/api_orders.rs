@@ -213,6 +213,135 @@ async fn an_order_for_a_registered_customer_or_at_a_station() {
     assert_eq!(o["station_id"], st["id"]);
 }
 
+#[tokio::test]
+async fn prices_round_up_to_the_cafes_increment() {
+    let s = Server::start().await;
+    let m = s.menu().await;
+    let fw = m.item("Flat white");
+    let size = m.group("Størrelse");
+    let sized = |opt: i64| json!({"lines": [{"item_id": fw, "modifiers": [{"group_id": size, "option_ids": [opt]}]}]});
+    // 48 kr × 120 % = 57.60 kr, rounded up to whole kroner; × 80 % = 38.40 -> 39 kr.
+    let o = s
+        .place(sized(m.option("Størrelse", "Stor")))
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(o["lines"][0]["unit_price"], 5800);
+    let o = s
+        .place(sized(m.option("Størrelse", "Liten")))
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(o["lines"][0]["unit_price"], 3900);
+    // With rounding to the øre the exact price stands.
+    s.patch(s.api("/cafes/kaffediem"), json!({"price_rounding": 1}))
+        .await
+        .expect(200);
+    let o = s
+        .place(sized(m.option("Størrelse", "Stor")))
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(o["lines"][0]["unit_price"], 5760);
+}
+
+#[tokio::test]
+async fn prices_in_pence_at_the_corner_cafe() {
+    let s = Server::start().await;
+    let menu = s.get(s.api("/cafes/corner/menu")).await.expect(200).clone();
+    let find = |list: &str, name: &str| -> i64 {
+        menu[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let body = json!({"lines": [{
+        "item_id": find("items", "Latte"),
+        "quantity": 2,
+        "modifiers": [
+            {"group_id": find("modifier_groups", "Size"), "option_ids": [find("options", "Large")]},
+            {"group_id": find("modifier_groups", "Milk"), "option_ids": [find("options", "Oat")]},
+            {"group_id": find("modifier_groups", "Extras"), "option_ids": [find("options", "Extra shot")]}
+        ]
+    }]});
+    let o = s
+        .post(s.api("/cafes/corner/orders"), body)
+        .await
+        .expect(201)
+        .clone();
+    // 3.60 + 0.50 + 0.40 + 0.60 = 5.10, two of them.
+    assert_eq!(o["currency"], "GBP");
+    assert_eq!(o["lines"][0]["unit_price"], 510);
+    assert_eq!(o["lines"][0]["line_total"], 1020);
+    assert_eq!(o["total"], 1020);
+}
+
+#[tokio::test]
+async fn totals_too_large_are_refused() {
+    let s = Server::start().await;
+    let m = s.menu().await;
+    let dyr = s
+        .post(
+            s.cafe("/items"),
+            json!({"category_id": m.category("Annet"), "name": "Gullbolle", "price": 1_000_000_000}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    s.place(json!({"lines": [{"item_id": dyr}]}))
+        .await
+        .expect(201);
+    let r = refused(&s, json!({"lines": [{"item_id": dyr, "quantity": 2}]})).await;
+    r.rejects(422, "lines[0].quantity", "price");
+    let r = refused(&s, json!({"lines": [{"item_id": dyr}, {"item_id": dyr}]})).await;
+    r.rejects(422, "lines", "too_large");
+}
+
+#[tokio::test]
+async fn at_most_a_hundred_lines() {
+    let s = Server::start().await;
+    let m = s.menu().await;
+    let te = m.item("Te");
+    let lines = |n: usize| json!({ "lines": vec![json!({"item_id": te}); n] });
+    let r = refused(&s, lines(101)).await;
+    r.rejects(422, "lines", "too_many");
+    let o = s.place(lines(100)).await.expect(201).clone();
+    assert_eq!(o["lines"].as_array().unwrap().len(), 100);
+    assert_eq!(o["total"], 250_000);
+}
+
+#[tokio::test]
+async fn the_local_date_and_today_follow_the_cafes_time_zone() {
+    let s = Server::start().await;
+    s.patch(
+        s.api("/cafes/kaffediem"),
+        json!({"timezone": "Pacific/Kiritimati"}),
+    )
+    .await
+    .expect(200);
+    let o = s.place_item("Te").await;
+    let there = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Pacific::Kiritimati)
+        .date_naive()
+        .to_string();
+    assert_eq!(o["local_date"], there);
+    let page = s
+        .get(s.cafe("/orders?date=today"))
+        .await
+        .expect(200)
+        .clone();
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["id"] == o["id"]));
+}
+
 // ---- placing: every rejection, each writing nothing ------------------------------------
 
 #[tokio::test]
