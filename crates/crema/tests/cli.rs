@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
@@ -148,15 +148,25 @@ impl Running {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
-    /// Sends SIGTERM, waits for the exit, and returns the status and every stdout line.
-    async fn terminate(mut self) -> (ExitStatus, Vec<String>) {
+    /// Sends a signal (`TERM`, `INT`) to the server.
+    fn signal(&self, sig: &str) {
         let pid = self.child.id().expect("a running child");
         let kill = std::process::Command::new("kill")
-            .arg("-TERM")
+            .arg(format!("-{sig}"))
             .arg(pid.to_string())
             .status()
             .expect("running kill");
         assert!(kill.success());
+    }
+
+    /// Sends SIGTERM, waits for the exit, and returns the status and every stdout line.
+    async fn terminate(self) -> (ExitStatus, Vec<String>) {
+        self.signal("TERM");
+        self.wait_exit().await
+    }
+
+    /// Waits (at most [`STOP_TIMEOUT`]) for the exit; returns the status and every stdout line.
+    async fn wait_exit(mut self) -> (ExitStatus, Vec<String>) {
         let status = tokio::time::timeout(STOP_TIMEOUT, self.child.wait())
             .await
             .unwrap_or_else(|_| {
@@ -666,4 +676,110 @@ async fn help_and_version() {
     cmd.arg("frobnicate");
     let done = run(cmd).await;
     assert!(!done.status.success());
+}
+
+#[tokio::test]
+async fn sigint_stops_it_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Running::start(crema(&dir.path().join("data")), &dir.path().join("err")).await;
+    let (status, _) = c.get("/health").await;
+    assert_eq!(status, 200);
+    c.signal("INT");
+    let (status, _) = c.wait_exit().await;
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test]
+#[ignore = "bug: the signal handlers are installed only after `crema listening on` is printed (crema/src/cli.rs, serve/shutdown_signal), so a SIGTERM right after that line kills the process instead of stopping it gracefully"]
+async fn sigterm_right_after_the_listening_line_is_graceful() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Running::start(crema(&dir.path().join("data")), &dir.path().join("err")).await;
+        c.signal("TERM");
+        let (status, _) = c.wait_exit().await;
+        assert!(status.success(), "{status}");
+    }
+}
+
+#[tokio::test]
+async fn after_sigterm_the_database_file_alone_has_every_order() {
+    // A clean stop folds the write-ahead log into the database file, so copying crema.db
+    // alone (as a careless backup would) loses nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let c = Running::start(crema(&data), &dir.path().join("err")).await;
+    let te = item_id(&c, "kaffediem", "Te").await;
+    let (status, o) = c
+        .post(
+            "/api/v1/cafes/kaffediem/orders",
+            json!({"lines": [{"item_id": te}]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = c.terminate().await;
+    assert!(status.success());
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    std::fs::copy(data.join("crema.db"), copy.join("crema.db")).unwrap();
+    let store: Arc<dyn Store> = SqliteStore::open(&copy.join("crema.db"), Options::default())
+        .await
+        .unwrap();
+    let kd = store.cafe_by_slug("kaffediem").await.unwrap();
+    let uuid = o["id"].as_str().unwrap().parse().unwrap();
+    let got = store.order(kd.cafe.id, uuid).await.unwrap();
+    assert_eq!(got.day_number, 101);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_request_in_flight_at_sigterm_is_finished_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let c = Running::start(crema(&data), &dir.path().join("err")).await;
+    let te = item_id(&c, "kaffediem", "Te").await;
+    let addr = c.base.trim_start_matches("http://").to_owned();
+
+    // Start an order whose body is not all sent yet.
+    let body = json!({"customer_name": "Sent", "lines": [{"item_id": te}]}).to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/cafes/kaffediem/orders HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{first}\r\n",
+        first.len()
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.flush().await.unwrap();
+
+    // SIGTERM, then wait until the server has stopped taking new connections.
+    c.signal("TERM");
+    let deadline = tokio::time::Instant::now() + STOP_TIMEOUT;
+    while tokio::net::TcpStream::connect(&addr).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still accepting connections after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // The request in flight is still served.
+    let tail = format!("{:x}\r\n{rest}\r\n0\r\n\r\n", rest.len());
+    sock.write_all(tail.as_bytes()).await.unwrap();
+    let mut resp = String::new();
+    tokio::time::timeout(STOP_TIMEOUT, sock.read_to_string(&mut resp))
+        .await
+        .expect("a response")
+        .unwrap();
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    let (status, _) = c.wait_exit().await;
+    assert!(status.success(), "{status}");
+
+    // And it was committed.
+    let c = Running::start(crema(&data), &dir.path().join("err2")).await;
+    let (status, page) = c.get("/api/v1/cafes/kaffediem/orders").await;
+    assert_eq!(status, 200);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    assert_eq!(items[0]["customer"]["name"], "Sent");
+    let (status, _) = c.terminate().await;
+    assert!(status.success());
 }
