@@ -258,7 +258,8 @@ async fn the_openapi_document_describes_every_route() {
 
 #[tokio::test]
 async fn the_openapi_document_matches_what_the_server_serves() {
-    // Every path template of the document answers (not 404) when filled in.
+    // Every GET of the document is a route the server has (it may still refuse the
+    // anonymous caller, but never with "no such route"), and none of them fails.
     let s = Server::start().await;
     let o = s.place_item("Te").await;
     let doc = s.get(s.api("/openapi.json")).await.expect(200).clone();
@@ -266,17 +267,19 @@ async fn the_openapi_document_matches_what_the_server_serves() {
         if item.get("get").is_none() {
             continue;
         }
-        let url = path.replace("{slug}", "kaffediem").replace(
-            "{id}",
-            if path.contains("/orders/") {
-                o["id"].as_str().unwrap()
-            } else {
-                "1"
-            },
-        );
+        let id = if path.contains("/orders/") {
+            o["id"].as_str().unwrap()
+        } else {
+            "1"
+        };
+        let url = path.replace("{slug}", "kaffediem").replace("{id}", id);
         let r = s.get(s.url(&url)).await;
+        let no_route = r.status == 404
+            && r.body["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("route "));
         assert!(
-            r.status == 200,
+            !no_route && !r.status.is_server_error(),
             "GET {url} (from {path}) answered {}: {}",
             r.status,
             r.text
