@@ -32,6 +32,7 @@ const BUFFER: usize = 4 * 1024;
 
 // Close codes (RFC 6455 §7.4.1, and the application range 4000-4999).
 const GOING_AWAY: u16 = 1001;
+const PROTOCOL: u16 = 1002;
 const UNSUPPORTED: u16 = 1003;
 const INVALID: u16 = 1007;
 const TOO_BIG: u16 = 1009;
@@ -59,6 +60,32 @@ pub async fn upgrade(
         .max_message_size(protocol::MAX_FRAME_BYTES)
         .max_frame_size(protocol::MAX_FRAME_BYTES)
         .on_upgrade(move |socket| Connection::new(state, actor).run(socket))
+}
+
+/// The close code and reason for a read error that is the client's fault, or `None` when the
+/// connection itself failed (nothing useful can be sent then).
+///
+/// axum's WebSocket reports tungstenite's errors boxed in an [`axum::Error`]; the limits set in
+/// [`upgrade`] are enforced there, so a frame over [`protocol::MAX_FRAME_BYTES`] arrives here
+/// as a capacity error rather than as text for [`protocol::parse`] to refuse.
+fn refused_frame(e: axum::Error) -> Option<(u16, String)> {
+    let e = e.into_inner().downcast::<tungstenite::Error>().ok()?;
+    match *e {
+        tungstenite::Error::Capacity(_) => Some((
+            TOO_BIG,
+            format!("frame over the {}-byte limit", protocol::MAX_FRAME_BYTES),
+        )),
+        tungstenite::Error::Utf8(_) => Some((INVALID, "text frame is not valid UTF-8".into())),
+        tungstenite::Error::Protocol(p) => {
+            // A close reason is at most 123 bytes.
+            let mut reason = format!("protocol error: {p}");
+            while reason.len() > 120 {
+                reason.pop();
+            }
+            Some((PROTOCOL, reason))
+        }
+        _ => None,
+    }
 }
 
 struct Joined {
@@ -106,7 +133,14 @@ impl Connection {
                 _ = crate::state::shutting_down(&mut shutdown) => Next::Close(GOING_AWAY, "the server is going away; reconnect and resume with since".into()),
                 _ = kicked.notified() => Next::Close(TOO_SLOW, "too slow to keep up; reconnect and resume with since".into()),
                 msg = stream.next() => match msg {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break None,
+                    None | Some(Ok(Message::Close(_))) => break None,
+                    // A frame the WebSocket layer refused before we saw it (over the size
+                    // limit, text that is not UTF-8, a protocol violation) still gets a close
+                    // frame saying why; a broken connection just ends.
+                    Some(Err(e)) => match refused_frame(e) {
+                        Some((code, reason)) => Next::Close(code, reason),
+                        None => break None,
+                    },
                     Some(Ok(Message::Text(t))) => {
                         last_seen = Instant::now();
                         self.handle(t.as_str(), &mut out).await
@@ -206,9 +240,25 @@ impl Connection {
             return Next::Close(TOO_BIG, e.to_string());
         }
         if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(text) {
-            let s = |i: usize| a.get(i).and_then(Value::as_str);
-            if let Some(topic) = s(2) {
-                out.push(protocol::reply(s(0), s(1), topic, ReplyStatus::Error, &json!({"reason": e.to_string()})).into());
+            // Refs are read as `protocol::parse` reads them (numbers become their text), so
+            // the reply echoes what the client can match.
+            let r = |i: usize| match a.get(i) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            if let Some(topic) = a.get(2).and_then(Value::as_str) {
+                let (join_ref, ref_) = (r(0), r(1));
+                out.push(
+                    protocol::reply(
+                        join_ref.as_deref(),
+                        ref_.as_deref(),
+                        topic,
+                        ReplyStatus::Error,
+                        &json!({"reason": e.to_string()}),
+                    )
+                    .into(),
+                );
                 return Next::Continue;
             }
         }
