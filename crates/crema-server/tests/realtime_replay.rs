@@ -169,7 +169,7 @@ async fn clients_rejoining_with_since_while_orders_are_written_miss_nothing_and_
     // The writer starts once every client holds its first join, so each one's expectation
     // covers the whole run.
     let started = Arc::new(Barrier::new(CLIENTS + 1));
-    let url = format!("{}?vsn=2.0.0", rt.ws_url);
+    let url = rt.socket_url();
     let clients: Vec<_> = (0..CLIENTS)
         .map(|i| {
             tokio::spawn(client(

@@ -31,6 +31,10 @@ pub const BOARD: &str = "cafe:kaffediem:board";
 /// The demo menu's Americano: no required choice beyond the defaults.
 pub const AMERICANO: i64 = 1;
 
+/// The harness's staff account (an owner of the demo café) and its password.
+pub const STAFF_EMAIL: &str = "realtime-staff@example.com";
+const STAFF_PASSWORD: &str = "realtime-tests-password-1";
+
 /// How long any expected frame, event or response may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -42,7 +46,10 @@ pub struct Rt {
     pub ws_url: String,
     pub state: State,
     pub store: Arc<dyn Store>,
+    /// Sends the staff access token, when the server has sign-in.
     pub http: reqwest::Client,
+    /// The staff access token; `None` on a server without sign-in (everything open).
+    pub token: Option<String>,
     _dir: TempDir,
 }
 
@@ -69,13 +76,35 @@ impl Rt {
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serving");
         });
+        let base = format!("http://{addr}");
+        let token = staff_token(store.as_ref(), &base).await;
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(t) = &token {
+            headers.insert(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {t}").parse().expect("a header value"),
+            );
+        }
         Rt {
-            base: format!("http://{addr}"),
+            base,
             ws_url: format!("ws://{addr}/socket/websocket"),
             state,
             store,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .expect("an HTTP client"),
+            token,
             _dir: dir,
+        }
+    }
+
+    /// The socket URL as the phoenix client builds it: `?vsn=2.0.0`, and the staff token as
+    /// the `token` socket param when there is one.
+    pub fn socket_url(&self) -> String {
+        match &self.token {
+            Some(t) => format!("{}?vsn=2.0.0&token={t}", self.ws_url),
+            None => format!("{}?vsn=2.0.0", self.ws_url),
         }
     }
 
@@ -94,9 +123,9 @@ impl Rt {
         forward(&self.http, &self.base, id).await
     }
 
-    /// Opens a WebSocket with `?vsn=2.0.0`, as the phoenix client does.
+    /// Opens a WebSocket at [`Rt::socket_url`], as staff.
     pub async fn ws(&self) -> Ws {
-        Ws::connect(&format!("{}?vsn=2.0.0", self.ws_url)).await
+        Ws::connect(&self.socket_url()).await
     }
 
     /// Every seq of `topic` in the event log after `after`, in order.
@@ -107,6 +136,43 @@ impl Rt {
     /// The newest seq of `topic` in the event log (0 when it has none).
     pub async fn last_seq_of(&self, topic: &str) -> i64 {
         self.log_seqs(topic, 0).await.last().copied().unwrap_or(0)
+    }
+}
+
+/// Creates the staff account (owner of the demo café) and signs it in for an access token.
+/// A server without `/api/v1/auth/token` (404) has no sign-in yet and lets everyone in: then
+/// the tests run anonymously.
+async fn staff_token(store: &dyn Store, base: &str) -> Option<String> {
+    let hash = crema_server::auth::hash_password(STAFF_PASSWORD).expect("hashing a password");
+    let user = store
+        .create_user(STAFF_EMAIL, Some("Realtime staff"), Some(&hash))
+        .await
+        .expect("creating the staff user");
+    let cafe = store.cafe_by_slug(CAFE).await.expect("the demo café");
+    store
+        .set_membership(cafe.cafe.id, user.id, crema_store::Role::Owner)
+        .await
+        .expect("making the staff user an owner");
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({"email": STAFF_EMAIL, "password": STAFF_PASSWORD}))
+        .send()
+        .await
+        .expect("asking for a token");
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap_or_default();
+    match status {
+        200 => {
+            let v: Value = serde_json::from_str(&body).expect("a token as JSON");
+            Some(
+                v["access_token"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("an access token: {body}"))
+                    .to_owned(),
+            )
+        }
+        404 | 405 => None,
+        s => panic!("signing in as {STAFF_EMAIL}: {s} {body}"),
     }
 }
 
