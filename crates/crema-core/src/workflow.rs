@@ -33,6 +33,8 @@ pub enum WorkflowError {
     Reason,
     #[error("cannot move from {from} to {to}: only one step forward, or undo")]
     Jump { from: String, to: String },
+    #[error("an order in {0} cannot be deleted: only a new order (at the first step) or a cancelled one can; cancel it instead")]
+    DeleteStarted(String),
 }
 
 /// The state an order is in when cancelled. Not a step: no workflow may use the name.
@@ -155,6 +157,19 @@ impl Workflow {
         self.position(current)
             .map(|_| ())
             .ok_or_else(|| WorkflowError::UnknownStep(current.to_owned()))
+    }
+
+    /// Whether an order in `current` may be deleted outright (Kaffebase's DELETE). Only an
+    /// order nobody has worked on yet (still at the first step) or one already cancelled: any
+    /// other has a history worth keeping, and cancelling is how it leaves the queue.
+    pub fn delete(&self, current: &str) -> Result<(), WorkflowError> {
+        if current == CANCELLED || current == self.first().as_str() {
+            return Ok(());
+        }
+        match self.position(current) {
+            Some(_) => Err(WorkflowError::DeleteStarted(current.to_owned())),
+            None => Err(WorkflowError::UnknownStep(current.to_owned())),
+        }
     }
 
     /// Decides a request to put an order in `current` into `target` (Kaffebase's PATCH

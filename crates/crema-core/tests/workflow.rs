@@ -607,3 +607,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn only_a_new_or_cancelled_order_may_be_deleted() {
+    let w = wf();
+    assert_eq!(w.delete("received"), Ok(()));
+    assert_eq!(w.delete(CANCELLED), Ok(()));
+    for started in ["production", "completed", "dispatched"] {
+        assert_eq!(
+            w.delete(started),
+            Err(WorkflowError::DeleteStarted(started.to_owned()))
+        );
+    }
+    assert_eq!(
+        w.delete("bogus"),
+        Err(WorkflowError::UnknownStep("bogus".to_owned()))
+    );
+}
