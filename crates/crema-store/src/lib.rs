@@ -5,6 +5,7 @@
 //! PostgreSQL implementation plugs in behind the same traits.
 
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod repo;
 pub mod sqlite;

@@ -101,6 +101,22 @@ pub trait OrderRepo: Send + Sync {
         actor: Option<i64>,
     ) -> Result<OrderRecord>;
     async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>>;
+    /// Like [`OrderRepo::list_orders`], but ordered by day number, then by when the order was
+    /// placed (Kaffebase's order list, which interleaves days when not filtered to one).
+    async fn list_orders_by_number(
+        &self,
+        cafe: CafeId,
+        filter: &OrderFilter,
+    ) -> Result<Vec<OrderRecord>>;
+    /// Deletes an order that is still at the first step, or cancelled (the workflow decides),
+    /// with its moves, and appends `order.deleted` events carrying the order as it was. Its day
+    /// number is never given again.
+    async fn delete_order(
+        &self,
+        cafe: CafeId,
+        uuid: Uuid,
+        actor: Option<i64>,
+    ) -> Result<OrderRecord>;
 }
 
 #[async_trait]

@@ -117,12 +117,24 @@ async fn announce(
     kind: &str,
 ) -> Result<()> {
     let full = serde_json::to_string(&OrderEvent { order: o, mv })?;
+    emit_everywhere(ctx, slug, o, full, kind, mv.at).await
+}
+
+/// Appends `full` to the staff, station and customer topics of `o`, and its number and step
+/// to the public board.
+async fn emit_everywhere(
+    ctx: &mut WriteCtx,
+    slug: &str,
+    o: &OrderRecord,
+    full: String,
+    kind: &str,
+    t: DateTime<Utc>,
+) -> Result<()> {
     let board = serde_json::to_string(&BoardEntry {
         day_number: o.day_number,
         local_date: o.local_date,
         step: &o.step,
     })?;
-    let t = mv.at;
     ctx.emit(o.cafe_id, topics::orders(slug), kind, full.clone(), t)
         .await?;
     ctx.emit(o.cafe_id, topics::board(slug), kind, board, t)
@@ -375,6 +387,43 @@ async fn move_job(
     Ok(order)
 }
 
+/// The payload of `order.deleted`: the order as it was, and its row id (Kaffebase's integer
+/// order id), which can no longer be looked up once the row is gone.
+#[derive(Serialize)]
+struct DeletedEvent<'a> {
+    order: &'a OrderRecord,
+    row_id: i64,
+    deleted_by: Option<i64>,
+    deleted_at: DateTime<Utc>,
+}
+
+async fn delete_job(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    uuid: Uuid,
+    actor: Option<i64>,
+) -> Result<OrderRecord> {
+    let order = by_uuid(ctx.conn(), cafe, uuid).await?;
+    let snap = ctx.snapshot(cafe).await?;
+    snap.cafe.workflow.delete(&order.step)?;
+    // Moves and the idempotency key go with it (ON DELETE CASCADE); the day counter keeps the
+    // number, so it is never called out twice.
+    sqlx::query("DELETE FROM orders WHERE id = ?")
+        .bind(order.id)
+        .execute(ctx.conn())
+        .await?;
+    let t = now();
+    let full = serde_json::to_string(&DeletedEvent {
+        order: &order,
+        row_id: order.id,
+        deleted_by: actor,
+        deleted_at: t,
+    })?;
+    let slug = snap.cafe.slug.as_str().to_owned();
+    emit_everywhere(ctx, &slug, &order, full, "order.deleted", t).await?;
+    Ok(order)
+}
+
 fn push_filters(sql: &mut String, f: &OrderFilter) {
     if f.step.is_some() {
         sql.push_str(" AND step = ?");
@@ -436,9 +485,59 @@ impl OrderRepo for SqliteStore {
     }
 
     async fn list_orders(&self, cafe: CafeId, f: &OrderFilter) -> Result<Vec<OrderRecord>> {
+        self.select_orders(cafe, f, "id").await
+    }
+
+    async fn move_order(
+        &self,
+        cafe: CafeId,
+        uuid: Uuid,
+        req: MoveRequest,
+        actor: Option<i64>,
+    ) -> Result<OrderRecord> {
+        self.write(move |ctx| Box::pin(move_job(ctx, cafe, uuid, req, actor)))
+            .await
+    }
+
+    async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>> {
+        let mut c = self.read().await?;
+        let o = by_uuid(&mut c, cafe, uuid).await?;
+        moves(&mut c, o.id).await
+    }
+
+    async fn list_orders_by_number(
+        &self,
+        cafe: CafeId,
+        f: &OrderFilter,
+    ) -> Result<Vec<OrderRecord>> {
+        self.select_orders(cafe, f, "day_number, created_at, id")
+            .await
+    }
+
+    async fn delete_order(
+        &self,
+        cafe: CafeId,
+        uuid: Uuid,
+        actor: Option<i64>,
+    ) -> Result<OrderRecord> {
+        self.write(move |ctx| Box::pin(delete_job(ctx, cafe, uuid, actor)))
+            .await
+    }
+}
+
+impl SqliteStore {
+    /// The café's orders matching `f`, in `order_by` order (a fixed column list, never input).
+    async fn select_orders(
+        &self,
+        cafe: CafeId,
+        f: &OrderFilter,
+        order_by: &'static str,
+    ) -> Result<Vec<OrderRecord>> {
         let mut sql = String::from("SELECT * FROM orders WHERE cafe_id = ?");
         push_filters(&mut sql, f);
-        sql.push_str(" ORDER BY id LIMIT ?");
+        sql.push_str(" ORDER BY ");
+        sql.push_str(order_by);
+        sql.push_str(" LIMIT ?");
         let mut q = sqlx::query(&sql).bind(cafe);
         if let Some(v) = &f.step {
             q = q.bind(v.clone());
@@ -470,22 +569,5 @@ impl OrderRepo for SqliteStore {
         let mut c = self.read().await?;
         let rows = q.bind(i64::from(f.limit.max(1))).fetch_all(&mut *c).await?;
         rows.iter().map(order_of).collect()
-    }
-
-    async fn move_order(
-        &self,
-        cafe: CafeId,
-        uuid: Uuid,
-        req: MoveRequest,
-        actor: Option<i64>,
-    ) -> Result<OrderRecord> {
-        self.write(move |ctx| Box::pin(move_job(ctx, cafe, uuid, req, actor)))
-            .await
-    }
-
-    async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>> {
-        let mut c = self.read().await?;
-        let o = by_uuid(&mut c, cafe, uuid).await?;
-        moves(&mut c, o.id).await
     }
 }

@@ -1,0 +1,3 @@
+//! Moving an existing installation of another system into crema.
+
+pub mod kaffebase;
