@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod auth;
+pub mod compat;
+pub mod cors;
 pub mod demo;
 pub mod error;
 pub mod metrics;
@@ -24,16 +26,23 @@ pub fn app(state: State) -> Router {
         .merge(api)
         .merge(realtime::router(state.clone()))
         .merge(metrics::router(state.clone()))
-        .layer(axum::middleware::from_fn(metrics::track))
         .layer(RequestBodyLimitLayer::new(api::extract::MAX_JSON_BYTES))
+        // The Kaffebase surface reads its bodies with limits of its own (an image upload is
+        // larger than any JSON body), so it joins below the JSON limit and above every other
+        // layer, which apply to it as to the rest.
+        .merge(compat::kaffebase::router(state.clone()))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Outside the rest, so a preflight is answered before any route or guard sees it.
+        .layer(cors::layer(&state.cors_origins))
         .layer(TraceLayer::new_for_http())
 }
 
-/// Work that runs beside the server: the realtime hub, counting published events for
+/// Work that runs beside the server: the realtime hub, the Kaffebase change feed derived from
+/// the same events, counting published events for
 /// `/metrics`, and pruning the event log (after `state.event_retention`, 7 days by default)
 /// and old idempotency keys (24 h) every hour.
 pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
@@ -41,8 +50,10 @@ pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
     let store = state.store.clone();
     let retention = chrono::Duration::from_std(state.event_retention).unwrap_or(chrono::Duration::days(7));
     let hub = tokio::spawn(state.hub.clone().run(state.store.clone()));
+    let kaffebase = tokio::spawn(compat::kaffebase::realtime::run(state.clone()));
     tokio::spawn(async move {
         let _hub = AbortOnDrop(hub);
+        let _kaffebase = AbortOnDrop(kaffebase);
         let mut prune = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tokio::select! {

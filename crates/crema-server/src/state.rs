@@ -22,6 +22,10 @@ pub struct State {
     /// How long the event log keeps events: a client that was away longer gets a snapshot
     /// instead of a replay.
     pub event_retention: std::time::Duration,
+    /// Origins of browser frontends on other origins (the Kaffediem app) that get CORS headers
+    /// with credentials and may write with a session cookie. Default
+    /// [`crate::cors::DEFAULT_ORIGINS`]; `--cors-origin` / `CREMA_CORS_ORIGINS`.
+    pub cors_origins: Vec<String>,
 }
 
 /// The default event retention: a week covers a closed weekend and a holiday Monday.
@@ -37,6 +41,7 @@ impl State {
             shutdown_tx: Arc::new(tx),
             shutdown: rx,
             event_retention: EVENT_RETENTION,
+            cors_origins: crate::cors::default_origins(),
         }
     }
 

@@ -30,6 +30,22 @@ pub struct Encoded {
 }
 
 impl Encoded {
+    /// A frame whose payload is sent as it is, without crema's `{"seq","data"}` envelope:
+    /// for protocols that fix their own payload (Kaffebase's `change` events). `seq` is the seq
+    /// of the crema event it was derived from, so a socket's join snapshot and these frames
+    /// still line up (nothing twice, nothing missed).
+    pub fn raw(seq: i64, topic: &str, event: &str, payload_json: String) -> Self {
+        let frame = protocol::broadcast(topic, event, &payload_json);
+        let frame = Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("[]"));
+        Self {
+            seq,
+            topic: topic.to_owned(),
+            kind: event.to_owned(),
+            body: payload_json,
+            frame,
+        }
+    }
+
     pub fn new(ev: &EventRecord) -> Self {
         let body = format!("{{\"seq\":{},\"data\":{}}}", ev.seq, ev.payload);
         let frame = protocol::broadcast(&ev.topic, &ev.kind, &body);
@@ -140,11 +156,22 @@ impl Hub {
 
     /// Hands one event to the subscribers of its topic.
     pub fn dispatch(&self, ev: &EventRecord) {
-        let encoded = Arc::new(Encoded::new(ev));
+        self.fan_out(Arc::new(Encoded::new(ev)));
+        self.last_seq.fetch_max(ev.seq.max(0) as u64, Ordering::AcqRel);
+    }
+
+    /// Hands a frame derived from a committed event (see [`Encoded::raw`]) to the subscribers
+    /// of its topic. It leaves [`Hub::last_seq`] alone: that tracks the store's events, which
+    /// [`Hub::run`] must still dispatch whatever a deriving task did first.
+    pub fn publish(&self, encoded: Arc<Encoded>) {
+        self.fan_out(encoded);
+    }
+
+    fn fan_out(&self, encoded: Arc<Encoded>) {
         let mut slow: Vec<u64> = Vec::new();
         {
             let inner = self.lock();
-            if let Some(ids) = inner.topics.get(&ev.topic) {
+            if let Some(ids) = inner.topics.get(&encoded.topic) {
                 for id in ids {
                     if let Some(sub) = inner.subscribers.get(id) {
                         match sub.tx.try_send(encoded.clone()) {
@@ -166,7 +193,6 @@ impl Hub {
                 k.notify_one();
             }
         }
-        self.last_seq.fetch_max(ev.seq.max(0) as u64, Ordering::AcqRel);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

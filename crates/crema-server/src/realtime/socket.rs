@@ -297,7 +297,7 @@ impl Connection {
         // Subscribe first, then read the log: whatever commits in between arrives live as well
         // as in the replay, and the seq check drops the copy.
         self.state.hub.join(self.sub.id, &frame.topic);
-        match self.catch_up(&topic, &frame.topic, since).await {
+        match self.catch_up(&topic, &frame.topic, since, &frame.payload).await {
             Ok((response, replay, last_seq)) => {
                 out.push(frame.reply(ReplyStatus::Ok, &response).into());
                 out.extend(replay);
@@ -321,8 +321,23 @@ impl Connection {
         topic: &Topic,
         name: &str,
         since: Option<i64>,
+        payload: &Value,
     ) -> Result<(Value, Vec<Utf8Bytes>, i64), crema_store::StoreError> {
         let store = &self.state.store;
+        if let Topic::Collection { cafe, name } = topic {
+            // Kaffebase's clients never resume: every join (and rejoin) gets the whole current
+            // state as `{"items": ...}`, filtered by the join's `options`. Its frames are
+            // derived, not logged, so there is nothing to replay anyway.
+            let seq = store.latest_seq().await?;
+            let items = crate::compat::kaffebase::realtime::join_items(
+                &self.state,
+                *cafe,
+                name,
+                payload.get("options"),
+            )
+            .await?;
+            return Ok((json!({ "items": items }), Vec::new(), seq));
+        }
         if let Some(since) = since {
             let oldest = store.oldest_seq().await?;
             // Events after `since` are all still in the log when the oldest kept is at most

@@ -23,6 +23,8 @@ pub enum Topic {
     /// One order, for the customer's page.
     Order { cafe: i64, uuid: Uuid },
     Station { cafe: i64, id: i64 },
+    /// Kaffebase's `collection:<name>` on the default café (`compat::kaffebase::realtime`).
+    Collection { cafe: i64, name: String },
 }
 
 /// Why a join was refused; the text is the `reason` of the error reply.
@@ -75,6 +77,13 @@ pub async fn resolve(state: &State, name: &str) -> Result<Topic, JoinError> {
                 uuid,
             })
         }
+        ["collection", name] => {
+            let cafe = state.store.default_cafe().await?.cafe.id;
+            Ok(Topic::Collection {
+                cafe,
+                name: (*name).to_owned(),
+            })
+        }
         ["station", id] => {
             let id: i64 = id.parse().map_err(|_| JoinError::Unmatched)?;
             let station = state.store.station(id).await?;
@@ -96,6 +105,9 @@ pub fn authorize_join(actor: &Actor, topic: &Topic) -> Result<(), JoinError> {
         Topic::Board { cafe } | Topic::Menu { cafe } | Topic::Status { cafe } | Topic::Order { cafe, .. } => {
             (*cafe, Permission::ReadMenu)
         }
+        // Public: Kaffediem's `/` (menu, status, message) and `/display` (order) pages join
+        // these without signing in. Order records there carry no name, only `customer_id`.
+        Topic::Collection { cafe, .. } => (*cafe, Permission::ReadMenu),
     };
     authorize(actor, cafe, permission).map_err(|e| match e {
         ApiError::Internal(m) => JoinError::Internal(m),
@@ -146,6 +158,10 @@ pub async fn snapshot(state: &State, topic: &Topic) -> Result<Value, StoreError>
         Topic::Order { cafe, uuid } => {
             let o = state.store.order(*cafe, *uuid).await?;
             json!({ "order": OrderOut::from(&o) })
+        }
+        // As a Kaffebase join with no options.
+        Topic::Collection { cafe, name } => {
+            json!({ "items": crate::compat::kaffebase::realtime::join_items(state, *cafe, name, None).await? })
         }
     })
 }

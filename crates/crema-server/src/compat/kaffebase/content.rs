@@ -1,0 +1,208 @@
+//! `message` and `status`. The status is crema's one status row of the café (Kaffebase meant
+//! a singleton but did not enforce it): it is listed, read and updated by its id, and cannot be
+//! created a second time or deleted.
+
+use super::error::{KaffebaseError, KbResult};
+use super::fields::Reader;
+use super::params::Params;
+use super::records::{self, ok, KbJson};
+use super::{cafe_for, Id, KbActor};
+use crate::auth::Permission;
+use crate::state::State;
+use axum::extract::State as S;
+use axum::http::StatusCode;
+use crema_store::MessageFields;
+
+// ---- message --------------------------------------------------------------------------------
+
+/// Ordered by title, as Kaffebase lists them.
+pub async fn list_messages(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+) -> KbResult<KbJson<Vec<records::MessageRec>>> {
+    let cafe = cafe_for(&state, &actor, Permission::ReadMenu).await?;
+    let m = state.store.messages(cafe.cafe.id).await?;
+    Ok(ok(m.iter().map(records::message).collect()))
+}
+
+pub async fn get_message(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    Id(id): Id,
+) -> KbResult<KbJson<records::MessageRec>> {
+    let cafe = cafe_for(&state, &actor, Permission::ReadMenu).await?;
+    let m = state.store.message(cafe.cafe.id, id).await?;
+    Ok(ok(records::message(&m)))
+}
+
+/// `title` (a null title is `""`: the admin page adds messages with an empty one) and
+/// `subtitle`.
+struct MessageChange {
+    title: Option<String>,
+    subtitle: Option<Option<String>>,
+}
+
+impl MessageChange {
+    fn read(p: &Params) -> KbResult<Self> {
+        let mut r = Reader::new(p, false);
+        let title = r.text("title");
+        let subtitle = r.nullable_string("subtitle");
+        r.finish()?;
+        Ok(Self { title, subtitle })
+    }
+}
+
+pub async fn create_message(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    p: Params,
+) -> KbResult<KbJson<records::MessageRec>> {
+    let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
+    let ch = MessageChange::read(&p)?;
+    let rec = state
+        .store
+        .create_message(
+            cafe.cafe.id,
+            MessageFields {
+                title: ch.title.unwrap_or_default(),
+                subtitle: ch.subtitle.flatten(),
+            },
+        )
+        .await?;
+    Ok(KbJson(StatusCode::CREATED, records::message(&rec)))
+}
+
+pub async fn update_message(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    Id(id): Id,
+    p: Params,
+) -> KbResult<KbJson<records::MessageRec>> {
+    let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
+    let ch = MessageChange::read(&p)?;
+    let rec = state
+        .store
+        .update_message(
+            cafe.cafe.id,
+            id,
+            Box::new(move |m| {
+                if let Some(v) = ch.title {
+                    m.title = v;
+                }
+                if let Some(v) = ch.subtitle {
+                    m.subtitle = v;
+                }
+                Ok(())
+            }),
+        )
+        .await?;
+    Ok(ok(records::message(&rec)))
+}
+
+/// Deleting the message the status shows also clears it from the status (and says so on
+/// `collection:status`).
+pub async fn delete_message(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    Id(id): Id,
+) -> KbResult<StatusCode> {
+    let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
+    state.store.delete_message(cafe.cafe.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- status ---------------------------------------------------------------------------------
+
+pub async fn list_status(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+) -> KbResult<KbJson<Vec<records::StatusRec>>> {
+    let cafe = cafe_for(&state, &actor, Permission::ReadMenu).await?;
+    let s = state.store.status(cafe.cafe.id).await?;
+    Ok(ok(vec![records::status(&s)]))
+}
+
+pub async fn get_status(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    Id(id): Id,
+) -> KbResult<KbJson<records::StatusRec>> {
+    let cafe = cafe_for(&state, &actor, Permission::ReadMenu).await?;
+    let s = state.store.status(cafe.cafe.id).await?;
+    if s.id != id {
+        return Err(KaffebaseError::NotFound);
+    }
+    Ok(ok(records::status(&s)))
+}
+
+/// `open`, `show_message` and `message_id` (which must name a message of the café: Kaffebase
+/// had no foreign key).
+pub async fn update_status(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    Id(id): Id,
+    p: Params,
+) -> KbResult<KbJson<records::StatusRec>> {
+    let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
+    let mut r = Reader::new(&p, false);
+    let open = r.bool("open");
+    let show_message = r.bool("show_message");
+    let message_id = r.nullable_int("message_id");
+    r.finish()?;
+    if state.store.status(cafe.cafe.id).await?.id != id {
+        return Err(KaffebaseError::NotFound);
+    }
+    let rec = state
+        .store
+        .update_status(
+            cafe.cafe.id,
+            Box::new(move |s| {
+                if let Some(v) = open {
+                    s.open = v;
+                }
+                if let Some(v) = show_message {
+                    s.show_message = v;
+                }
+                if let Some(v) = message_id {
+                    s.message_id = v;
+                }
+                Ok(())
+            }),
+        )
+        .await?;
+    Ok(ok(records::status(&rec)))
+}
+
+/// A café has exactly one status. (The body is still read, so an unreadable one is a 400 as
+/// for every other write.)
+pub async fn create_status(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    _body: Params,
+) -> KbResult<KbJson<()>> {
+    let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
+    let s = state.store.status(cafe.cafe.id).await?;
+    Err(KaffebaseError::field(
+        "base",
+        format!(
+            "the café has exactly one status (id {}): update it instead",
+            s.id
+        ),
+    ))
+}
+
+pub async fn delete_status(
+    S(state): S<State>,
+    KbActor(actor): KbActor,
+    Id(id): Id,
+) -> KbResult<StatusCode> {
+    let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
+    let s = state.store.status(cafe.cafe.id).await?;
+    if s.id != id {
+        return Err(KaffebaseError::NotFound);
+    }
+    Err(KaffebaseError::field(
+        "base",
+        "the café's status cannot be deleted (set open to false to close)",
+    ))
+}

@@ -1,0 +1,312 @@
+//! Kaffebase's topics on crema's Phoenix socket: `collection:order`, `collection:menu`,
+//! `collection:message` and `collection:status`, for the default café.
+//!
+//! Joining answers `{"items": ...}`: the orders (filtered by the join's `from_date` and
+//! `customer_id` options), the menu as `{tree, indexes}`, the messages, the status row; any
+//! other `collection:*` answers `[]` and never gets an event, as in Kaffebase.
+//!
+//! Changes come from crema's event log, like every other topic's: [`run`] follows the store's
+//! committed events and turns each event of the default café into at most one `change` frame
+//! (`{"action", "record"}`, contract §2.5), encoded once and handed to the hub, which fans the
+//! same bytes out to every subscriber. So a change made through `/api/v1`, an SMS or this
+//! surface reaches Kaffediem the same way. A frame carries the seq of the event it comes
+//! from, which lines it up with the join reply exactly as crema's own topics are.
+
+use super::orders::{self, Filters};
+use super::records::{self, Major};
+use crate::realtime::hub::Encoded;
+use crate::state::State;
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::money::{Amount, Currency};
+use crema_core::order::{Channel, Customer, LineSnapshot};
+use crema_store::{CafeRecord, EventRecord, OrderRecord, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+pub const ORDER: &str = "collection:order";
+pub const MENU: &str = "collection:menu";
+pub const MESSAGE: &str = "collection:message";
+pub const STATUS: &str = "collection:status";
+/// The event name of every Kaffebase push.
+pub const CHANGE: &str = "change";
+
+/// The `items` of a join of `collection:<name>`. `options` is the join payload's `options`.
+pub async fn join_items(
+    state: &State,
+    cafe: i64,
+    name: &str,
+    options: Option<&Value>,
+) -> Result<Value, StoreError> {
+    let to_value = |v: Result<Value, serde_json::Error>| v.map_err(StoreError::from);
+    match name {
+        "order" => {
+            let cafe = state.store.cafe_by_id(cafe).await?;
+            let list = orders::matching(state, &cafe, &Filters::from_options(options)).await?;
+            to_value(serde_json::to_value(list))
+        }
+        "menu" => to_value(serde_json::to_value(menu_payload(state, cafe).await?)),
+        "message" => {
+            let m = state.store.messages(cafe).await?;
+            to_value(serde_json::to_value(
+                m.iter().map(records::message).collect::<Vec<_>>(),
+            ))
+        }
+        "status" => {
+            let s = state.store.status(cafe).await?;
+            to_value(serde_json::to_value(vec![records::status(&s)]))
+        }
+        // Kaffebase has a channel for every name and data for these four only.
+        _ => Ok(json!([])),
+    }
+}
+
+async fn menu_payload(state: &State, cafe: i64) -> Result<records::MenuPayload, StoreError> {
+    let c = state.store.cafe_by_id(cafe).await?;
+    let m = state.store.menu(cafe).await?;
+    Ok(records::menu(&m, Major::of(c.cafe.currency)))
+}
+
+#[derive(Serialize)]
+struct Change<T: Serialize> {
+    action: &'static str,
+    record: T,
+}
+
+fn frame<T: Serialize>(seq: i64, topic: &str, action: &'static str, record: T) -> Option<Encoded> {
+    match serde_json::to_string(&Change { action, record }) {
+        Ok(payload) => Some(Encoded::raw(seq, topic, CHANGE, payload)),
+        Err(e) => {
+            tracing::error!(error = %e, "encoding a Kaffebase change");
+            None
+        }
+    }
+}
+
+/// An order as crema's order events carry it (the native API's order shape, named by UUID).
+#[derive(Deserialize)]
+struct EventOrder {
+    id: Uuid,
+    local_date: NaiveDate,
+    day_number: u32,
+    channel: Channel,
+    customer: Customer,
+    placed_by: Option<i64>,
+    station_id: Option<i64>,
+    step: String,
+    lines: Vec<LineSnapshot>,
+    currency: Currency,
+    subtotal: Amount,
+    tip: Amount,
+    total: Amount,
+    missing_information: bool,
+    cancel_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct OrderPayload {
+    order: EventOrder,
+    /// Only `order.deleted` carries it: the row it names is gone.
+    #[serde(default)]
+    row_id: Option<i64>,
+}
+
+impl EventOrder {
+    fn into_record(self, id: i64, cafe_id: i64) -> OrderRecord {
+        OrderRecord {
+            id,
+            uuid: self.id,
+            cafe_id,
+            local_date: self.local_date,
+            day_number: self.day_number,
+            channel: self.channel,
+            customer: self.customer,
+            placed_by: self.placed_by,
+            station_id: self.station_id,
+            step: self.step,
+            lines: self.lines,
+            currency: self.currency,
+            subtotal: self.subtotal,
+            tip: self.tip,
+            total: self.total,
+            missing_information: self.missing_information,
+            cancel_reason: self.cancel_reason,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// `{"record": {"id": N, ...}}` of a message event.
+#[derive(Deserialize)]
+struct ContentPayload {
+    record: IdOnly,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: i64,
+}
+
+/// Turns crema events into Kaffebase frames.
+struct Deriver {
+    state: State,
+    cafe: Option<CafeRecord>,
+    /// Order UUID → row id: the row id never changes, and an order gets several events.
+    row_ids: HashMap<Uuid, i64>,
+}
+
+const ROW_ID_CACHE: usize = 50_000;
+
+impl Deriver {
+    /// The default café, looked up until there is one (a new database gets its café after
+    /// the server starts only in tests).
+    async fn cafe(&mut self) -> Option<&CafeRecord> {
+        if self.cafe.is_none() {
+            self.cafe = self.state.store.default_cafe().await.ok();
+        }
+        self.cafe.as_ref()
+    }
+
+    async fn derive(&mut self, ev: &EventRecord) -> Result<Option<Encoded>, StoreError> {
+        let Some(cafe) = self.cafe().await.map(|c| c.cafe.id) else {
+            return Ok(None);
+        };
+        // Each order event goes to several of crema's topics; only the staff topic's copy
+        // (`cafe:<slug>:orders`) is derived, so every change is sent once.
+        let kind = match ev.topic.rsplit_once(':') {
+            Some((prefix, kind)) if prefix.starts_with("cafe:") && ev.cafe_id == cafe => kind,
+            _ => return Ok(None),
+        };
+        Ok(match (kind, ev.kind.as_str()) {
+            ("orders", "order.placed" | "order.moved" | "order.deleted") => {
+                self.order(cafe, ev).await?
+            }
+            ("menu", _) => frame(
+                ev.seq,
+                MENU,
+                "update",
+                menu_payload(&self.state, cafe).await?,
+            ),
+            ("status", "status.update") => {
+                let s = self.state.store.status(cafe).await?;
+                frame(ev.seq, STATUS, "update", records::status(&s))
+            }
+            ("status", "message.create" | "message.update") => {
+                let p: ContentPayload = serde_json::from_str(&ev.payload)?;
+                match self.state.store.message(cafe, p.record.id).await {
+                    Ok(m) => {
+                        let action = if ev.kind == "message.create" {
+                            "create"
+                        } else {
+                            "update"
+                        };
+                        frame(ev.seq, MESSAGE, action, records::message(&m))
+                    }
+                    // Deleted since: its delete event follows.
+                    Err(StoreError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                }
+            }
+            ("status", "message.delete") => {
+                let p: ContentPayload = serde_json::from_str(&ev.payload)?;
+                frame(ev.seq, MESSAGE, "delete", json!({ "id": p.record.id }))
+            }
+            _ => None,
+        })
+    }
+
+    async fn order(&mut self, cafe: i64, ev: &EventRecord) -> Result<Option<Encoded>, StoreError> {
+        let p: OrderPayload = serde_json::from_str(&ev.payload)?;
+        let uuid = p.order.id;
+        let row_id = match p.row_id.or_else(|| self.row_ids.get(&uuid).copied()) {
+            Some(id) => id,
+            None => self.state.store.order(cafe, uuid).await?.id,
+        };
+        let action = match ev.kind.as_str() {
+            "order.placed" => "create",
+            "order.deleted" => {
+                self.row_ids.remove(&uuid);
+                "delete"
+            }
+            _ => "update",
+        };
+        if action != "delete" {
+            if self.row_ids.len() >= ROW_ID_CACHE {
+                self.row_ids.clear();
+            }
+            self.row_ids.insert(uuid, row_id);
+        }
+        // The record as the event has it (not as the order is by now): frames stay in the
+        // order of the events.
+        let record = p.order.into_record(row_id, ev.cafe_id);
+        Ok(frame(
+            ev.seq,
+            ORDER,
+            action,
+            records::order(&record, row_id),
+        ))
+    }
+
+    async fn handle(&mut self, ev: &EventRecord) {
+        match self.derive(ev).await {
+            Ok(Some(f)) => self.state.hub.publish(Arc::new(f)),
+            Ok(None) => {}
+            // The order was deleted before its earlier event was derived: nothing to send.
+            Err(StoreError::NotFound(_)) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, seq = ev.seq, "could not derive a Kaffebase change")
+            }
+        }
+    }
+}
+
+/// Follows the store's committed events until it closes, deriving Kaffebase frames. Falling
+/// behind the store's broadcast, it reads what it missed from the log, as the hub does.
+pub async fn run(state: State) {
+    let store = state.store.clone();
+    let mut rx = store.subscribe();
+    let mut last = store.latest_seq().await.unwrap_or(0);
+    let mut d = Deriver {
+        state,
+        cafe: None,
+        row_ids: HashMap::new(),
+    };
+    loop {
+        match rx.recv().await {
+            Ok(ev) => {
+                if ev.seq > last {
+                    d.handle(&ev).await;
+                    last = ev.seq;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(
+                    missed = n,
+                    "Kaffebase changes fell behind; catching up from the log"
+                );
+                loop {
+                    match store.events_since(last, 1000).await {
+                        Ok(evs) if evs.is_empty() => break,
+                        Ok(evs) => {
+                            for ev in &evs {
+                                d.handle(ev).await;
+                                last = ev.seq;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot read the event log to catch up");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+}
