@@ -50,6 +50,16 @@ struct ServeArgs {
     /// Email of the admin account created on first run.
     #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local")]
     admin_email: String,
+    /// An origin of a browser frontend on another origin (the Kaffediem app) that may use the
+    /// API with its session cookie; repeat it, or give a comma-separated list in the variable.
+    #[arg(
+        long = "cors-origin",
+        env = "CREMA_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_values = crema_server::cors::DEFAULT_ORIGINS,
+        value_parser = crema_server::cors::parse_origin
+    )]
+    cors_origins: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,6 +78,21 @@ enum Command {
     User(UserCommand),
     /// Write a consistent copy of the live database to FILE.
     Backup { file: PathBuf },
+    /// Import a Kaffebase database (its `data.db`) into a café: menu, customizations,
+    /// messages, status, orders and users. Run it while crema is stopped.
+    ImportKaffebase {
+        /// The Kaffebase SQLite database.
+        path: PathBuf,
+        /// The café to import into: a new one (created), or one with no menu and no orders.
+        #[arg(long)]
+        cafe: String,
+        /// The name of a new café.
+        #[arg(long, default_value = "Kaffediem")]
+        name: String,
+        /// The time zone of a new café (its days, and so its order numbers, are local).
+        #[arg(long, default_value = "Europe/Oslo")]
+        timezone: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,6 +207,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Some(Command::ImportKaffebase {
+            path,
+            cafe,
+            name,
+            timezone,
+        }) => import_kaffebase(&cli.data_dir, &path, &cafe, &name, &timezone).await,
         Some(Command::Backup { file }) => {
             let store = open(&cli.data_dir).await?;
             store.backup(&file).await?;
@@ -190,6 +221,82 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `crema import-kaffebase`: reads the Kaffebase database, makes the café if it is new (the
+/// default café when it is the first), imports, and prints what was changed on the way.
+async fn import_kaffebase(
+    data_dir: &Path,
+    source: &Path,
+    slug: &str,
+    name: &str,
+    timezone: &str,
+) -> anyhow::Result<()> {
+    use crema_core::cafe::{Cafe, Locale, Slug};
+    use crema_core::day::{parse_tz, FirstNumber};
+    use crema_core::money::{Amount, Currency};
+    use crema_core::text::Name;
+    use crema_core::workflow::Workflow;
+    use crema_store::import::kaffebase;
+    use crema_store::repo::{AdminRepo, CafeRepo};
+
+    let src = kaffebase::read(source)
+        .await
+        .with_context(|| format!("cannot read the Kaffebase database {}", source.display()))?;
+    let path = db_path(data_dir)?;
+    let store = SqliteStore::open(&path, Options::default())
+        .await
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    let cafe = match store.cafe_by_slug(slug).await {
+        Ok(c) => c,
+        Err(crema_store::StoreError::NotFound(_)) => {
+            let first = store.cafes().await?.is_empty();
+            let cafe = Cafe {
+                id: 0,
+                slug: Slug::parse(slug).map_err(|e| anyhow!("--cafe: {e}"))?,
+                name: Name::parse(name).map_err(|e| anyhow!("--name: {e}"))?,
+                timezone: parse_tz(timezone).map_err(|e| anyhow!("--timezone: {e}"))?,
+                currency: Currency::NOK,
+                locale: Locale::Nb,
+                first_number: FirstNumber::KAFFEBASE,
+                workflow: Workflow::kaffediem(),
+                // Whole kroner, as Kaffediem prices.
+                price_rounding: Amount::new(100).map_err(|e| anyhow!("{e}"))?,
+                age_thresholds: (300, 600),
+            };
+            let c = store.create_cafe(cafe, first).await?;
+            println!(
+                "created the café {slug}{}",
+                if first { " (the default café)" } else { "" }
+            );
+            c
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let report = store.import_kaffebase(cafe.cafe.id, src).await;
+    store.close().await;
+    let report = report.with_context(|| format!("importing into {slug}"))?;
+    println!(
+        "imported into {slug}: {} categories, {} items, {} customization keys, {} values, {} messages{}, {} orders, {} users ({} managers)",
+        report.categories,
+        report.items,
+        report.customization_keys,
+        report.customization_values,
+        report.messages,
+        if report.status { ", the status" } else { "" },
+        report.orders,
+        report.users,
+        report.managers,
+    );
+    for n in &report.notes {
+        println!("  note: {n}");
+    }
+    if !cafe.is_default {
+        println!(
+            "note: {slug} is not the default café; the Kaffebase surface (the Kaffediem frontend) serves the default café"
+        );
+    }
+    Ok(())
 }
 
 fn print_admin(a: &demo::FirstAdmin) {
@@ -223,6 +330,7 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     state.event_retention = Duration::from_secs(args.event_retention_days * 24 * 3600);
+    state.cors_origins = args.cors_origins.clone();
     let background = crema_server::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
         .await
