@@ -34,6 +34,18 @@ export class Crema {
     });
     this.url = url;
     this.port = Number(new URL(url).port);
+    // The first start prints the admin account once: sign in as it for staff requests.
+    const pw = out.match(/password:\s+(\S+)/);
+    const email = out.match(/email:\s+(\S+)/);
+    if (pw && email) {
+      const r = await fetch(this.url + "/api/v1/auth/token", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: email[1], password: pw[1] }),
+      });
+      if (r.status !== 200) throw new Error("cannot sign in as the admin: " + r.status);
+      this.token = (await r.json()).access_token;
+    }
     return url;
   }
 
@@ -49,10 +61,13 @@ export class Crema {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  // A request as the signed-in admin (pass `{ auth: false }` as headers for an anonymous one).
   async json(method, path, body, headers = {}) {
+    const { auth = true, ...rest } = headers;
+    const authz = auth && this.token ? { authorization: `Bearer ${this.token}` } : {};
     const res = await fetch(this.url + path, {
       method,
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...authz, ...rest },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -67,9 +82,12 @@ export class Crema {
     return r.body;
   }
 
+  // A socket; `staff: true` signs it in (a token as a socket param), as a kitchen screen is.
   socket(opts = {}) {
+    const { staff = false, ...rest } = opts;
     const wsUrl = this.url.replace(/^http/, "ws") + "/socket";
-    return new Socket(wsUrl, { transport: WebSocket, ...opts });
+    const params = staff ? { token: this.token } : {};
+    return new Socket(wsUrl, { transport: WebSocket, params, ...rest });
   }
 }
 

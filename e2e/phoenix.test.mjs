@@ -16,7 +16,7 @@ after(async () => {
 });
 
 test("join without since gets a snapshot and the seq it is at", async () => {
-  const socket = crema.socket();
+  const socket = crema.socket({ staff: true });
   socket.connect();
   const ch = socket.channel("cafe:kaffediem:orders", {});
   const reply = await join(ch);
@@ -26,7 +26,7 @@ test("join without since gets a snapshot and the seq it is at", async () => {
 });
 
 test("broadcasts arrive in order with their seq, and the board carries nothing personal", async () => {
-  const socket = crema.socket();
+  const socket = crema.socket({ staff: true });
   socket.connect();
   const staff = socket.channel("cafe:kaffediem:orders", {});
   const board = socket.channel("cafe:kaffediem:board", {});
@@ -53,7 +53,7 @@ test("broadcasts arrive in order with their seq, and the board carries nothing p
 test("a client that loses its connection resumes with since and misses nothing", async () => {
   let lastSeq = 0;
   const seen = [];
-  const socket = crema.socket();
+  const socket = crema.socket({ staff: true });
   socket.connect();
   // Params as a function: every rejoin sends the latest seq seen.
   const ch = socket.channel("cafe:kaffediem:orders", () => (lastSeq ? { since: lastSeq } : {}));
@@ -137,6 +137,8 @@ test("unknown topics and bad since values are refused with a reason", async () =
   const socket = crema.socket();
   socket.connect();
   await assert.rejects(join(socket.channel("nope:1", {})), (e) => e.reply.reason === "unmatched topic");
+  // Staff topics need a signed-in member of staff.
+  await assert.rejects(join(socket.channel("cafe:kaffediem:orders", {})), (e) => e.reply.reason === "unauthorized");
   await assert.rejects(join(socket.channel("cafe:no-such-cafe:orders", {})), (e) => e.reply.reason === "unmatched topic");
   await assert.rejects(
     join(socket.channel("cafe:kaffediem:orders", { since: -4 })),
@@ -147,6 +149,7 @@ test("unknown topics and bad since values are refused with a reason", async () =
 
 test("an order's own topic follows that order; leaving stops delivery", async () => {
   const order = await crema.placeOrder();
+  // The customer's own page: no sign-in, the order's id is the key.
   const socket = crema.socket();
   socket.connect();
   const ch = socket.channel(`order:${order.id}`, {});
@@ -160,8 +163,10 @@ test("an order's own topic follows that order; leaving stops delivery", async ()
 
   await new Promise((resolve, reject) => ch.leave().receive("ok", resolve).receive("timeout", reject));
   await crema.json("POST", `/api/v1/cafes/kaffediem/orders/${order.id}/forward`);
-  // A second channel on the same socket proves delivery still works while the left one stays quiet.
-  const other = socket.channel("cafe:kaffediem:orders", {});
+  // A second channel proves delivery still works while the left one stays quiet.
+  const staff = crema.socket({ staff: true });
+  staff.connect();
+  const other = staff.channel("cafe:kaffediem:orders", {});
   const moved = [];
   other.on("order.moved", (p) => moved.push(p.data.order.step));
   await join(other);
@@ -169,4 +174,5 @@ test("an order's own topic follows that order; leaving stops delivery", async ()
   await until(() => moved.length === 1, 10000, "the move on the other channel");
   assert.deepEqual(steps, ["production"]);
   socket.disconnect();
+  staff.disconnect();
 });

@@ -200,7 +200,10 @@ fn snapshot_serialises_to_json() {
     let v = serde_json::to_value(&d).unwrap();
     assert_eq!(v["currency"], "NOK");
     assert_eq!(v["subtotal"], 5400);
-    assert_eq!(v["lines"][0]["modifiers"][0]["effect"]["kind"], "percent");
+    assert_eq!(
+        v["lines"][0]["modifiers"][0]["price_effect"]["kind"],
+        "percent"
+    );
     assert_eq!(v["lines"][0]["modifiers"][0]["label_color"], "#3b82f6");
     let back: OrderDraft = serde_json::from_value(v).unwrap();
     assert_eq!(back, d);

@@ -18,12 +18,16 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
-    #[error("not signed in")]
+    #[error("sign in first (a session cookie, or Authorization: Bearer <token>)")]
     Unauthorized,
+    #[error("wrong email or password")]
+    BadCredentials,
     #[error("not allowed: {0}")]
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("{0} is not allowed on this route")]
+    MethodNotAllowed(String),
     #[error("{detail}")]
     Conflict {
         detail: String,
@@ -36,6 +40,8 @@ pub enum ApiError {
     /// Well-formed, but the rules refuse it.
     #[error("{}", summary(.0))]
     Invalid(Vec<FieldError>),
+    #[error("too many attempts; try again in {0} s")]
+    TooMany(u64),
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -59,6 +65,10 @@ impl ApiError {
         }
     }
 
+    pub fn invalid_credentials() -> Self {
+        Self::BadCredentials
+    }
+
     pub fn invalid(
         field: impl Into<String>,
         code: &'static str,
@@ -70,13 +80,15 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -118,6 +130,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
+        let retry_after = match &self {
+            Self::TooMany(s) => Some((*s).max(1)),
+            Self::Unavailable(_) => Some(5),
+            _ => None,
+        };
         let errors = match self {
             Self::BadRequest { errors, .. }
             | Self::Conflict { errors, .. }
@@ -136,9 +153,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        if let Some(s) = retry_after {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
         }
         res
     }
@@ -150,10 +168,12 @@ fn self_kind_static(status: StatusCode) -> &'static str {
         401 => "unauthorized",
         403 => "forbidden",
         404 => "not-found",
+        405 => "method-not-allowed",
         409 => "conflict",
         413 => "too-large",
         415 => "unsupported-media-type",
         422 => "validation",
+        429 => "too-many-requests",
         503 => "unavailable",
         _ => "internal",
     }

@@ -16,7 +16,6 @@ pub use state::{Config, State};
 
 use axum::Router;
 use std::time::Duration;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 /// The whole application.
@@ -26,12 +25,24 @@ pub fn app(state: State) -> Router {
         .merge(api)
         .merge(realtime::router(state.clone()))
         .merge(metrics::router(state.clone()))
-        .layer(RequestBodyLimitLayer::new(api::extract::MAX_JSON_BYTES))
+        // A limit the extractors apply, so an oversized body is a 413 problem document.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            api::extract::MAX_JSON_BYTES,
+        ))
         // The Kaffebase surface reads its bodies with limits of its own (an image upload is
-        // larger than any JSON body), so it joins below the JSON limit and above every other
-        // layer, which apply to it as to the rest.
+        // larger than any JSON body), so it joins below the JSON limit and above everything
+        // else: authentication, CSRF, audit, metrics and headers apply to it as to the rest.
         .merge(compat::kaffebase::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard::audit_scope,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard::csrf,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(auth::guard::headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -48,7 +59,8 @@ pub fn app(state: State) -> Router {
 pub fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
     let mut events = state.store.subscribe();
     let store = state.store.clone();
-    let retention = chrono::Duration::from_std(state.event_retention).unwrap_or(chrono::Duration::days(7));
+    let retention =
+        chrono::Duration::from_std(state.event_retention).unwrap_or(chrono::Duration::days(7));
     let hub = tokio::spawn(state.hub.clone().run(state.store.clone()));
     let kaffebase = tokio::spawn(compat::kaffebase::realtime::run(state.clone()));
     tokio::spawn(async move {

@@ -1,14 +1,44 @@
+use crate::auth::limit::Limiter;
 use crate::error::{ApiError, ApiResult};
 use crate::realtime::hub::Hub;
 use crema_store::{CafeRecord, Store};
 use std::sync::Arc;
 use tokio::sync::watch;
 
+/// Rate limits kept in memory (per process).
+pub struct Limits {
+    /// Login attempts per account: 5 a minute.
+    pub login_account: Limiter,
+    /// Login attempts per client address: 20 a minute.
+    pub login_ip: Limiter,
+    /// Orders placed per client address by anyone but staff: 30 a minute, a generous ceiling
+    /// for a family at a kiosk and a wall against scripts.
+    pub orders_ip: Limiter,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let minute = std::time::Duration::from_secs(60);
+        Self {
+            login_account: Limiter::new(5, minute),
+            login_ip: Limiter::new(20, minute),
+            orders_ip: Limiter::new(30, minute),
+        }
+    }
+}
+
 /// Settings the server reads at start.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where uploaded images and other files live.
     pub data_dir: std::path::PathBuf,
+}
+
+impl Config {
+    /// Origins (besides crema's own) whose pages may use a session cookie to write.
+    pub fn trusted_origins(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// What every handler gets: the store, the realtime hub, the settings, and the shutdown flag.
@@ -26,6 +56,10 @@ pub struct State {
     /// with credentials and may write with a session cookie. Default
     /// [`crate::cors::DEFAULT_ORIGINS`]; `--cors-origin` / `CREMA_CORS_ORIGINS`.
     pub cors_origins: Vec<String>,
+    /// Kaffebase's dev mode: `GET /api/session` signs in the first admin without a password.
+    /// Off unless switched on; crema refuses to start with it in production mode.
+    pub dev_auto_login: bool,
+    pub limits: Arc<Limits>,
 }
 
 /// The default event retention: a week covers a closed weekend and a holiday Monday.
@@ -42,6 +76,8 @@ impl State {
             shutdown: rx,
             event_retention: EVENT_RETENTION,
             cors_origins: crate::cors::default_origins(),
+            dev_auto_login: false,
+            limits: Arc::new(Limits::default()),
         }
     }
 
@@ -49,6 +85,16 @@ impl State {
     /// reconnect at once (to this server after a restart, or another one) and resume.
     pub fn begin_shutdown(&self) {
         let _ = self.shutdown_tx.send(true);
+    }
+
+    /// Whether a cross-origin page at `origin` may send cookie-authenticated writes: the
+    /// configured CORS origins.
+    pub fn trusts_origin(&self, origin: &str) -> bool {
+        self.config
+            .trusted_origins()
+            .iter()
+            .chain(self.cors_origins.iter())
+            .any(|o| o.eq_ignore_ascii_case(origin))
     }
 
     /// The café named by a URL slug.

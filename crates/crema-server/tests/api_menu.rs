@@ -598,7 +598,6 @@ async fn menu_changes_are_logged_as_events() {
 }
 
 #[tokio::test]
-#[ignore = "bug: every selection-rule error of a modifier group is reported under `min_select` (crema-server/src/api/menu.rs, group_edit), also when max_select is at fault"]
 async fn a_selection_rule_error_names_the_field_at_fault() {
     let s = Server::start().await;
     let m = s.menu().await;

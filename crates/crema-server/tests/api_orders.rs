@@ -60,7 +60,8 @@ async fn places_an_order_and_prices_it_like_kaffediem() {
     assert_eq!(o["step"], "received");
     assert_eq!(o["channel"], "counter");
     assert_eq!(o["customer"], json!({"kind": "name", "name": "Kari"}));
-    assert_eq!(o["placed_by"], Value::Null);
+    // The harness is signed in as the owner: staff placing an order are recorded.
+    assert!(o["placed_by"].is_i64(), "placed_by: {}", o["placed_by"]);
     assert_eq!(o["station_id"], Value::Null);
     assert_eq!(o["currency"], "NOK");
     assert_eq!(o["subtotal"], 13200);
@@ -698,7 +699,6 @@ async fn refused_customers() {
 }
 
 #[tokio::test]
-#[ignore = "bug: an order may name a customer_user_id that does not exist (no check in place_job, no foreign key on orders.customer_user_id)"]
 async fn refused_unknown_customer_user() {
     let s = Server::start().await;
     let m = s.menu().await;

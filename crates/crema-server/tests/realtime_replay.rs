@@ -317,6 +317,22 @@ async fn a_since_older_than_the_log_gets_a_snapshot_and_the_current_seq() {
     assert!(push_seq(&push) > latest, "{push}");
 }
 
+#[tokio::test]
+async fn a_since_from_another_history_gets_a_snapshot() {
+    // A client that has seen seqs this database never gave (it was restored from an older
+    // backup) must not skip the new events below its `since`: it starts over from a snapshot.
+    let rt = Rt::start().await;
+    rt.place().await;
+    let latest = rt.store.latest_seq().await.unwrap();
+    let mut ws = rt.ws().await;
+    let (_, response) = ws.join_ok(ORDERS, json!({ "since": latest + 1000 })).await;
+    assert_eq!(response["seq"], json!(latest), "{response}");
+    assert!(response["snapshot"]["orders"].is_array(), "{response}");
+    rt.place().await;
+    let push = ws.push_of(ORDERS).await;
+    assert!(push_seq(&push) > latest, "{push}");
+}
+
 // --- the hub -----------------------------------------------------------------------------
 
 fn event(seq: i64, topic: &str) -> EventRecord {

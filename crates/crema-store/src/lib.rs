@@ -4,6 +4,7 @@
 //! implements them on SQLite with one group-committing writer and a pool of readers. A
 //! PostgreSQL implementation plugs in behind the same traits.
 
+pub mod audit;
 pub mod error;
 pub mod import;
 pub mod model;

@@ -256,3 +256,93 @@ pub mod topics {
         format!("station:{id}")
     }
 }
+
+/// What a kiosk or wall-display device may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DevicePurpose {
+    /// Reads the public board.
+    Display,
+    /// Places orders.
+    Kiosk,
+}
+
+impl DevicePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DevicePurpose::Display => "display",
+            DevicePurpose::Kiosk => "kiosk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "display" => Some(Self::Display),
+            "kiosk" => Some(Self::Kiosk),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: i64,
+    pub cafe_id: CafeId,
+    pub name: String,
+    pub purpose: DevicePurpose,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+/// The outcome of presenting a refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// Valid and now used: issue the next pair in `family`.
+    Fresh { user_id: i64, family: String },
+    /// Already used once: the family has been revoked (a stolen token was replayed).
+    Reused,
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+/// A member of a café's staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user: UserRecord,
+    pub role: Role,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub cafe_id: CafeId,
+    pub actor_id: Option<i64>,
+    pub device_id: Option<i64>,
+    pub action: String,
+    pub target: String,
+    /// JSON text of the record before the change (absent for a create).
+    pub before: Option<String>,
+    /// JSON text of the record after the change (absent for a delete).
+    pub after: Option<String>,
+    pub ip: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Actions starting with this, e.g. `item.` or `order.cancel`.
+    pub action: Option<String>,
+    pub actor_id: Option<i64>,
+    pub target: Option<String>,
+    /// Keyset pagination, newest first: only entries with an id below this.
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}

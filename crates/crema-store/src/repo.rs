@@ -132,6 +132,60 @@ pub trait UserRepo: Send + Sync {
     async fn memberships(&self, user: i64) -> Result<Vec<Membership>>;
 }
 
+/// Accounts and access. Secrets are passed in already hashed: the store never sees a token.
+#[async_trait]
+pub trait AuthRepo: Send + Sync {
+    async fn user_by_id(&self, id: i64) -> Result<UserRecord>;
+    /// Sets a new password hash and revokes every session and API token of the user, in one
+    /// transaction.
+    async fn set_password(&self, user: i64, hash: &str) -> Result<()>;
+    async fn create_session(
+        &self,
+        user: i64,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        ip: Option<String>,
+    ) -> Result<()>;
+    /// The user of a live session (not expired, not revoked).
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserRecord>>;
+    async fn revoke_session(&self, token_hash: &str) -> Result<()>;
+    async fn create_token(
+        &self,
+        user: i64,
+        kind: TokenKind,
+        family: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The user of a live access token.
+    async fn access_user(&self, token_hash: &str, now: DateTime<Utc>)
+        -> Result<Option<UserRecord>>;
+    /// Uses a refresh token once (see [`RefreshOutcome`]).
+    async fn use_refresh(&self, token_hash: &str, now: DateTime<Utc>) -> Result<RefreshOutcome>;
+    /// Revokes every API token of a family (logout of an API client).
+    async fn revoke_family(&self, family: &str) -> Result<()>;
+    async fn create_device(
+        &self,
+        cafe: CafeId,
+        name: &str,
+        purpose: DevicePurpose,
+        token_hash: &str,
+        by: Option<i64>,
+    ) -> Result<DeviceRecord>;
+    async fn devices(&self, cafe: CafeId) -> Result<Vec<DeviceRecord>>;
+    async fn revoke_device(&self, cafe: CafeId, id: i64) -> Result<()>;
+    /// The device of a live device token.
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceRecord>>;
+    async fn members(&self, cafe: CafeId) -> Result<Vec<Member>>;
+    async fn remove_membership(&self, cafe: CafeId, user: i64) -> Result<()>;
+    /// The café's audit trail, newest first.
+    async fn audit_log(&self, cafe: CafeId, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+}
+
 #[async_trait]
 pub trait EventRepo: Send + Sync {
     /// Events of the given topics after `seq`, oldest first, at most `limit`.
@@ -166,11 +220,11 @@ pub trait AdminRepo: Send + Sync {
 
 /// Everything the server needs from a store.
 pub trait Store:
-    CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo
+    CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + AuthRepo + EventRepo + AdminRepo
 {
 }
 
 impl<T> Store for T where
-    T: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + EventRepo + AdminRepo
+    T: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + AuthRepo + EventRepo + AdminRepo
 {
 }

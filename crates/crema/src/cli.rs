@@ -60,6 +60,13 @@ struct ServeArgs {
         value_parser = crema_server::cors::parse_origin
     )]
     cors_origins: Vec<String>,
+    /// Kaffebase's dev mode: `GET /api/session` signs in the first admin without a password.
+    /// For development only; refused together with --production.
+    #[arg(long, env = "CREMA_DEV_AUTO_LOGIN", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    dev_auto_login: bool,
+    /// Production mode: refuses development conveniences such as --dev-auto-login.
+    #[arg(long, env = "CREMA_PRODUCTION", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    production: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -97,6 +104,11 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum UserCommand {
+    /// Set a new generated password (printed once) and sign the user out everywhere.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
     /// Add a user with a role in a café; prints a generated password once.
     Add {
         #[arg(long)]
@@ -207,6 +219,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Some(Command::User(UserCommand::ResetPassword { email })) => {
+            let store = open(&cli.data_dir).await?;
+            let user = store
+                .user_by_email(&email)
+                .await
+                .map_err(|_| anyhow!("there is no user {email:?}"))?;
+            let password = crema_server::auth::generate_password();
+            let hash = crema_server::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
+            store.set_password(user.id, &hash).await?;
+            println!("new password for {email} (shown once): {password}");
+            println!("every session and API token of {email} has been revoked");
+            store.close().await;
+            Ok(())
+        }
         Some(Command::ImportKaffebase {
             path,
             cafe,
@@ -308,6 +334,9 @@ fn print_admin(a: &demo::FirstAdmin) {
 }
 
 async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    if args.dev_auto_login && args.production {
+        bail!("--dev-auto-login signs anyone in as an admin: it is refused in production mode (--production / CREMA_PRODUCTION)");
+    }
     let store = open(data_dir).await?;
     if store.cafes().await?.is_empty() {
         if args.demo {
@@ -331,11 +360,17 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     );
     state.event_retention = Duration::from_secs(args.event_retention_days * 24 * 3600);
     state.cors_origins = args.cors_origins.clone();
+    if args.dev_auto_login {
+        state.dev_auto_login = true;
+        tracing::warn!("DEV AUTO-LOGIN IS ON: GET /api/session signs anyone in as the first admin, without a password. Never use this on a café's network.");
+        eprintln!("crema: WARNING: dev auto-login is on: anyone can act as the admin");
+    }
     let background = crema_server::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.bind, args.port))?;
     let addr = listener.local_addr()?;
+    let stop_signal = shutdown_signal()?;
     println!("crema listening on http://{addr}");
     tracing::info!(%addr, data_dir = %data_dir.display(), "serving");
 
@@ -349,7 +384,7 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         let _ = stop_wait.wait_for(|s| *s).await;
     });
     let server = tokio::spawn(async move { server.await });
-    shutdown_signal().await;
+    stop_signal.await;
     tracing::info!(
         "shutting down: no new connections; finishing requests in flight (10 s at most)"
     );
@@ -371,23 +406,16 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Installs the SIGTERM and SIGINT handlers at once (so a signal that arrives right after the
+/// "listening" line already stops crema cleanly) and returns a future that resolves on either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    })
 }

@@ -67,7 +67,7 @@ pub async fn update_status(
     ApiPath(slug): ApiPath<String>,
     ApiJson(b): ApiJson<StatusBody>,
 ) -> ApiResult<Json<StatusOut>> {
-    let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
+    let cafe = cafe_for(&state, &actor, &slug, Permission::SetStatus).await?;
     let rec = state
         .store
         .update_status(

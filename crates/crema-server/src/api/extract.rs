@@ -37,7 +37,18 @@ pub(crate) fn json_error(e: JsonRejection) -> ApiError {
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| e.body_text());
             let (field, message) = split_path(&text);
-            ApiError::invalid(field, "invalid", message)
+            // "missing field `reason`" names the parent; name the field itself.
+            match missing_field(&message) {
+                Some(name) => {
+                    let field = if field == "body" {
+                        name.to_owned()
+                    } else {
+                        format!("{field}.{name}")
+                    };
+                    ApiError::invalid(field, "required", "is required")
+                }
+                None => ApiError::invalid(field, "invalid", message),
+            }
         }
         JsonRejection::JsonSyntaxError(e) => {
             let text = std::error::Error::source(&e)
@@ -55,6 +66,11 @@ pub(crate) fn json_error(e: JsonRejection) -> ApiError {
         }
         other => ApiError::bad_request("body", other.body_text()),
     }
+}
+
+/// The name in serde's "missing field `name`".
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// Splits serde_path_to_error's "a.b[0]: message at line 1 column 5" into field and message.

@@ -11,7 +11,8 @@ use axum::extract::State as S;
 use axum::http::StatusCode;
 use axum::Json;
 use crema_core::menu::{
-    Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
+    Category, Item, ModifierGroup, ModifierOption, PriceEffect, RuleError, SelectionMode,
+    SelectionRule,
 };
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
@@ -53,6 +54,13 @@ pub async fn get_menu(
 async fn editing(state: &State, actor: &Actor, slug: &str) -> ApiResult<i64> {
     let cafe = state.cafe(slug).await?;
     authorize(actor, cafe.cafe.id, Permission::EditMenu)?;
+    Ok(cafe.cafe.id)
+}
+
+/// Marking sold out or available again is for every member of staff, not only managers.
+async fn toggling(state: &State, actor: &Actor, slug: &str) -> ApiResult<i64> {
+    let cafe = state.cafe(slug).await?;
+    authorize(actor, cafe.cafe.id, Permission::ToggleAvailability)?;
     Ok(cafe.cafe.id)
 }
 
@@ -328,7 +336,16 @@ pub async fn update_item(
     ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(b): ApiJson<ItemBody>,
 ) -> ApiResult<Json<ItemOut>> {
-    let cafe = editing(&state, &actor, &slug).await?;
+    let only_availability = b.category_id.is_none()
+        && b.name.is_none()
+        && b.price.is_none()
+        && b.image.is_none()
+        && b.sort_order.is_none();
+    let cafe = if only_availability {
+        toggling(&state, &actor, &slug).await?
+    } else {
+        editing(&state, &actor, &slug).await?
+    };
     let apply = item_edit(b, false)?;
     let saved = state
         .store
@@ -426,8 +443,19 @@ fn group_edit(
                 None if b.mode.is_some() => None,
                 None => g.rule.max(),
             };
-            g.rule = SelectionRule::new(mode, required, min, max)
-                .map_err(|e| Rejection::one("min_select", "invalid", e.to_string()))?;
+            g.rule = SelectionRule::new(mode, required, min, max).map_err(|e| {
+                // Name the setting at fault: a single-choice group's max, or a max over the
+                // limit, is `max_select`; the rest concern the minimum.
+                let field = match e {
+                    RuleError::SingleMax => "max_select",
+                    RuleError::TooLarge(_) if max.is_some_and(|m| m > SelectionRule::LIMIT) => {
+                        "max_select"
+                    }
+                    RuleError::TooLarge(_) => "min_select",
+                    RuleError::MinAboveMax { .. } | RuleError::RequiredMin => "min_select",
+                };
+                Rejection::one(field, "invalid", e.to_string())
+            })?;
         }
         if let Some(v) = b.default_option_id {
             g.default_option = v;
@@ -634,7 +662,15 @@ pub async fn update_option(
     ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(b): ApiJson<OptionBody>,
 ) -> ApiResult<Json<OptionOut>> {
-    let cafe = editing(&state, &actor, &slug).await?;
+    let only_availability = b.group_id.is_none()
+        && b.name.is_none()
+        && b.price_effect.is_none()
+        && b.sort_order.is_none();
+    let cafe = if only_availability {
+        toggling(&state, &actor, &slug).await?
+    } else {
+        editing(&state, &actor, &slug).await?
+    };
     let apply = option_edit(b, false)?;
     let saved = state
         .store

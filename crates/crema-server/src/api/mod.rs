@@ -1,6 +1,7 @@
 //! The native JSON API under `/api/v1`, with its OpenAPI 3.1 document generated from the
 //! handlers at `/api/v1/openapi.json`.
 
+pub mod accounts;
 pub mod cafes;
 pub mod content;
 pub mod dto;
@@ -25,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "menu", description = "Categories, items, modifier groups and options"),
         (name = "orders", description = "Placing orders and moving them through the workflow"),
         (name = "content", description = "Open/closed status, messages, stations"),
+        (name = "accounts", description = "Signing in, API tokens, staff and device tokens"),
     )
 )]
 struct ApiDoc;
@@ -38,7 +40,8 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
                 .merge(cafes::router())
                 .merge(menu::router())
                 .merge(orders::router())
-                .merge(content::router()),
+                .merge(content::router())
+                .merge(accounts::router()),
         )
         .split_for_parts();
     let doc = api.clone();
@@ -48,10 +51,18 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
             get(move || async move { Json(doc) }),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
     (router, api)
 }
 
 async fn not_found(uri: axum::http::Uri) -> crate::error::ApiError {
     crate::error::ApiError::NotFound(format!("route {}", uri.path()))
+}
+
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> crate::error::ApiError {
+    crate::error::ApiError::MethodNotAllowed(format!("{method} {}", uri.path()))
 }

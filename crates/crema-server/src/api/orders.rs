@@ -2,7 +2,7 @@
 
 use super::dto::{MoveOut, OrderOut, OrderPage};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::{authorize, Actor, Permission};
+use crate::auth::{authorize, Actor, Permission, Principal};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::State;
 use axum::extract::State as S;
@@ -123,6 +123,21 @@ pub async fn place(
 ) -> ApiResult<Response> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::PlaceOrder)?;
+    // Staff and the café's own kiosks are not limited; everyone else is, per address.
+    if !matches!(
+        actor.principal(cafe.cafe.id),
+        Principal::Owner
+            | Principal::Manager
+            | Principal::Barista
+            | Principal::Cashier
+            | Principal::Kiosk
+    ) {
+        if let Some(ip) = actor.ip {
+            if let Err(wait) = state.limits.orders_ip.check(&ip.to_string()) {
+                return Err(ApiError::TooMany(wait.as_secs() + 1));
+            }
+        }
+    }
     let idempotency = match headers.get("idempotency-key") {
         None => None,
         Some(v) => {

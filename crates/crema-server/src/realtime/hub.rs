@@ -157,7 +157,8 @@ impl Hub {
     /// Hands one event to the subscribers of its topic.
     pub fn dispatch(&self, ev: &EventRecord) {
         self.fan_out(Arc::new(Encoded::new(ev)));
-        self.last_seq.fetch_max(ev.seq.max(0) as u64, Ordering::AcqRel);
+        self.last_seq
+            .fetch_max(ev.seq.max(0) as u64, Ordering::AcqRel);
     }
 
     /// Hands a frame derived from a committed event (see [`Encoded::raw`]) to the subscribers
@@ -217,7 +218,10 @@ impl Hub {
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(missed = n, "the hub fell behind the store; catching up from the log");
+                    tracing::warn!(
+                        missed = n,
+                        "the hub fell behind the store; catching up from the log"
+                    );
                     self.catch_up(store.as_ref()).await;
                 }
                 Err(broadcast::error::RecvError::Closed) => break,

@@ -42,9 +42,16 @@ const IDLE: u16 = 4001;
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     S(state): S<State>,
-    actor: Actor,
+    mut actor: Actor,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    // Browsers send their session cookie with the upgrade; other clients cannot set headers on
+    // a WebSocket, so they pass a token as a socket param (`new Socket(url, {params: {token}})`).
+    if let Some(token) = params.get("token") {
+        if let Err(e) = crate::auth::bearer_actor(&state, token, &mut actor).await {
+            return e.into_response();
+        }
+    }
     if let Some(v) = params.get("vsn") {
         if !v.starts_with("2.") {
             return (
@@ -214,17 +221,28 @@ impl Connection {
                     out.push(frame.reply(ReplyStatus::Ok, &json!({})).into());
                     out.push(protocol::close(frame.join_ref.as_deref(), &frame.topic).into());
                 } else {
-                    out.push(frame.reply(ReplyStatus::Error, &json!({"reason": "unmatched topic"})).into());
+                    out.push(
+                        frame
+                            .reply(ReplyStatus::Error, &json!({"reason": "unmatched topic"}))
+                            .into(),
+                    );
                 }
             }
             _ if !self.joined.contains_key(&frame.topic) => {
-                out.push(frame.reply(ReplyStatus::Error, &json!({"reason": "unmatched topic"})).into());
+                out.push(
+                    frame
+                        .reply(ReplyStatus::Error, &json!({"reason": "unmatched topic"}))
+                        .into(),
+                );
             }
             // crema's topics carry server pushes only.
             _ => {
                 out.push(
                     frame
-                        .reply(ReplyStatus::Error, &json!({"reason": format!("unknown event {:?}", frame.event)}))
+                        .reply(
+                            ReplyStatus::Error,
+                            &json!({"reason": format!("unknown event {:?}", frame.event)}),
+                        )
                         .into(),
                 );
             }
@@ -262,18 +280,28 @@ impl Connection {
                 return Next::Continue;
             }
         }
-        let code = if matches!(e, FrameError::NotJson) { INVALID } else { UNSUPPORTED };
+        let code = if matches!(e, FrameError::NotJson) {
+            INVALID
+        } else {
+            UNSUPPORTED
+        };
         Next::Close(code, e.to_string())
     }
 
     async fn join(&mut self, frame: &Frame, out: &mut Vec<Utf8Bytes>) -> Next {
-        let reply_err = |reason: &str| -> Utf8Bytes { frame.reply(ReplyStatus::Error, &json!({ "reason": reason })).into() };
+        let reply_err = |reason: &str| -> Utf8Bytes {
+            frame
+                .reply(ReplyStatus::Error, &json!({ "reason": reason }))
+                .into()
+        };
         let since = match frame.payload.get("since") {
             None | Some(Value::Null) => None,
             Some(v) => match v.as_i64().filter(|n| *n >= 0) {
                 Some(n) => Some(n),
                 None => {
-                    out.push(reply_err("since must be a non-negative integer (the last seq you have)"));
+                    out.push(reply_err(
+                        "since must be a non-negative integer (the last seq you have)",
+                    ));
                     return Next::Continue;
                 }
             },
@@ -297,14 +325,14 @@ impl Connection {
         // Subscribe first, then read the log: whatever commits in between arrives live as well
         // as in the replay, and the seq check drops the copy.
         self.state.hub.join(self.sub.id, &frame.topic);
-        match self.catch_up(&topic, &frame.topic, since, &frame.payload).await {
+        match self
+            .catch_up(&topic, &frame.topic, since, &frame.payload)
+            .await
+        {
             Ok((response, replay, last_seq)) => {
                 out.push(frame.reply(ReplyStatus::Ok, &response).into());
                 out.extend(replay);
-                self.joined.insert(
-                    frame.topic.clone(),
-                    Joined { last_seq },
-                );
+                self.joined.insert(frame.topic.clone(), Joined { last_seq });
             }
             Err(e) => {
                 tracing::error!(error = %e, topic = %frame.topic, "join failed");
@@ -341,8 +369,9 @@ impl Connection {
         if let Some(since) = since {
             let oldest = store.oldest_seq().await?;
             // Events after `since` are all still in the log when the oldest kept is at most
-            // since + 1.
-            if since + 1 >= oldest {
+            // since + 1. A `since` beyond the newest seq comes from another history (a database
+            // restored from an older backup): that client's state cannot be trusted either.
+            if since + 1 >= oldest && since <= store.latest_seq().await? {
                 let names = [name.to_owned()];
                 let events = store.events_after(&names, since, REPLAY_MAX + 1).await?;
                 if events.len() <= REPLAY_MAX as usize {
@@ -351,7 +380,11 @@ impl Connection {
                         .iter()
                         .map(|e| super::hub::Encoded::new(e).frame)
                         .collect();
-                    return Ok((json!({ "since": since, "replayed": events.len() }), frames, last));
+                    return Ok((
+                        json!({ "since": since, "replayed": events.len() }),
+                        frames,
+                        last,
+                    ));
                 }
             }
         }

@@ -41,10 +41,16 @@ pub async fn events(
         .map(str::to_owned)
         .collect();
     if names.is_empty() {
-        return Err(ApiError::bad_request("topics", "name at least one topic, e.g. topics=cafe:kaffediem:board"));
+        return Err(ApiError::bad_request(
+            "topics",
+            "name at least one topic, e.g. topics=cafe:kaffediem:board",
+        ));
     }
     if names.len() > 20 {
-        return Err(ApiError::bad_request("topics", "at most 20 topics per stream"));
+        return Err(ApiError::bad_request(
+            "topics",
+            "at most 20 topics per stream",
+        ));
     }
     // `Last-Event-ID` (sent by EventSource on reconnect) wins over `since`.
     let since_text = headers
@@ -54,21 +60,24 @@ pub async fn events(
         .or(q.since);
     let since = match since_text.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(
-            s.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| ApiError::bad_request("since", "must be a non-negative integer (the last seq you have)"))?,
-        ),
+        Some(s) => Some(s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::bad_request(
+                "since",
+                "must be a non-negative integer (the last seq you have)",
+            )
+        })?),
     };
     let mut resolved = Vec::with_capacity(names.len());
     for n in &names {
         let t = topics::resolve(&state, n).await.map_err(|e| match e {
-            JoinError::Unmatched => ApiError::invalid("topics", "unknown", format!("{n:?} is not a topic")),
+            JoinError::Unmatched => {
+                ApiError::invalid("topics", "unknown", format!("{n:?} is not a topic"))
+            }
             JoinError::Unauthorized => ApiError::Forbidden(format!("you may not follow {n:?}")),
             JoinError::Internal(m) => ApiError::Internal(m),
         })?;
-        topics::authorize_join(&actor, &t).map_err(|_| ApiError::Forbidden(format!("you may not follow {n:?}")))?;
+        topics::authorize_join(&actor, &t)
+            .map_err(|_| ApiError::Forbidden(format!("you may not follow {n:?}")))?;
         resolved.push(t);
     }
 
@@ -80,7 +89,8 @@ pub async fn events(
     let mut last = since.unwrap_or(0);
     let mut first: Vec<Event> = Vec::new();
     let replay = match since {
-        Some(s) if s + 1 >= store.oldest_seq().await? => {
+        // As on the socket: a gap the log still covers, from this history (not ahead of it).
+        Some(s) if s + 1 >= store.oldest_seq().await? && s <= store.latest_seq().await? => {
             let evs = store.events_after(&names, s, REPLAY_MAX + 1).await?;
             (evs.len() <= REPLAY_MAX as usize).then_some(evs)
         }
@@ -99,7 +109,12 @@ pub async fn events(
             for (n, t) in names.iter().zip(&resolved) {
                 let snap = topics::snapshot(&state, t).await?;
                 let data = json!({ "topic": n, "seq": last, "snapshot": snap }).to_string();
-                first.push(Event::default().id(last.to_string()).event("snapshot").data(data));
+                first.push(
+                    Event::default()
+                        .id(last.to_string())
+                        .event("snapshot")
+                        .data(data),
+                );
             }
         }
     }
@@ -137,7 +152,8 @@ pub async fn events(
         }
         hub.disconnect(id);
     });
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+    let stream =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -145,5 +161,10 @@ fn sse_event(e: &Encoded) -> Event {
     Event::default()
         .id(e.seq.to_string())
         .event(e.kind.clone())
-        .data(format!("{{\"topic\":{},\"seq\":{},\"body\":{}}}", json!(e.topic), e.seq, e.body))
+        .data(format!(
+            "{{\"topic\":{},\"seq\":{},\"body\":{}}}",
+            json!(e.topic),
+            e.seq,
+            e.body
+        ))
 }

@@ -14,17 +14,34 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Topic {
     /// Staff: full orders.
-    Orders { cafe: i64 },
+    Orders {
+        cafe: i64,
+    },
     /// Public: day number and step only.
-    Board { cafe: i64 },
-    Menu { cafe: i64 },
+    Board {
+        cafe: i64,
+    },
+    Menu {
+        cafe: i64,
+    },
     /// Open/closed and messages.
-    Status { cafe: i64 },
+    Status {
+        cafe: i64,
+    },
     /// One order, for the customer's page.
-    Order { cafe: i64, uuid: Uuid },
-    Station { cafe: i64, id: i64 },
+    Order {
+        cafe: i64,
+        uuid: Uuid,
+    },
+    Station {
+        cafe: i64,
+        id: i64,
+    },
     /// Kaffebase's `collection:<name>` on the default café (`compat::kaffebase::realtime`).
-    Collection { cafe: i64, name: String },
+    Collection {
+        cafe: i64,
+        name: String,
+    },
 }
 
 /// Why a join was refused; the text is the `reason` of the error reply.
@@ -102,9 +119,10 @@ pub fn authorize_join(actor: &Actor, topic: &Topic) -> Result<(), JoinError> {
         Topic::Orders { cafe } | Topic::Station { cafe, .. } => (*cafe, Permission::ReadOrders),
         // Public: the wall display, the menu, the open sign, and a customer's own order (whose
         // unguessable id is the capability).
-        Topic::Board { cafe } | Topic::Menu { cafe } | Topic::Status { cafe } | Topic::Order { cafe, .. } => {
-            (*cafe, Permission::ReadMenu)
-        }
+        Topic::Board { cafe }
+        | Topic::Menu { cafe }
+        | Topic::Status { cafe }
+        | Topic::Order { cafe, .. } => (*cafe, Permission::ReadMenu),
         // Public: Kaffediem's `/` (menu, status, message) and `/display` (order) pages join
         // these without signing in. Order records there carry no name, only `customer_id`.
         Topic::Collection { cafe, .. } => (*cafe, Permission::ReadMenu),
@@ -116,7 +134,11 @@ pub fn authorize_join(actor: &Actor, topic: &Topic) -> Result<(), JoinError> {
 }
 
 /// The orders of the café's current local day, oldest first.
-async fn today(state: &State, cafe: i64, station: Option<i64>) -> Result<Vec<crema_store::OrderRecord>, StoreError> {
+async fn today(
+    state: &State,
+    cafe: i64,
+    station: Option<i64>,
+) -> Result<Vec<crema_store::OrderRecord>, StoreError> {
     let c = state.store.cafe_by_id(cafe).await?;
     let filter = OrderFilter {
         local_date: Some(local_date(c.cafe.timezone, chrono::Utc::now())),
@@ -145,7 +167,8 @@ pub async fn snapshot(state: &State, topic: &Topic) -> Result<Value, StoreError>
         Topic::Menu { cafe } => {
             let c = state.store.cafe_by_id(*cafe).await?;
             let m = state.store.menu(*cafe).await?;
-            serde_json::to_value(MenuOut::new(c.cafe.currency.code(), &m)).map_err(StoreError::from)?
+            serde_json::to_value(MenuOut::new(c.cafe.currency.code(), &m))
+                .map_err(StoreError::from)?
         }
         Topic::Status { cafe } => {
             let s = state.store.status(*cafe).await?;

@@ -17,11 +17,18 @@ use tempfile::TempDir;
 /// The demo café every test works in.
 pub const CAFE: &str = "kaffediem";
 
+/// The owner of both demo cafés that the harness signs in as.
+pub const OWNER_EMAIL: &str = "owner@test.example";
+pub const PASSWORD: &str = "correct horse battery";
+
 /// A running server.
 pub struct Server {
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// Signed in (a bearer token) as the owner of every café: the tests of what the API does.
     pub client: reqwest::Client,
+    /// No credentials at all: the tests of what the public may do.
+    pub anon: reqwest::Client,
     pub store: Arc<dyn Store>,
     _dir: TempDir,
 }
@@ -183,12 +190,36 @@ impl Server {
         tokio::spawn(async move {
             axum::serve(listener, app(state)).await.expect("serving");
         });
+        let base = format!("http://{addr}");
+        let owner = add_user(store.as_ref(), OWNER_EMAIL).await;
+        for c in store.cafes().await.expect("cafés") {
+            store
+                .set_membership(c.cafe.id, owner, crema_store::Role::Owner)
+                .await
+                .expect("membership");
+        }
+        let client = bearer_client(&base, OWNER_EMAIL).await;
         Server {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            base,
+            client,
+            anon: reqwest::Client::new(),
             store,
             _dir: dir,
         }
+    }
+
+    /// A client signed in as a new user with `role` in the demo café (`None`: no role at all,
+    /// a customer).
+    pub async fn client_as(&self, email: &str, role: Option<crema_store::Role>) -> reqwest::Client {
+        let id = add_user(self.store.as_ref(), email).await;
+        if let Some(role) = role {
+            let cafe = self.store.cafe_by_slug(CAFE).await.expect("demo café");
+            self.store
+                .set_membership(cafe.cafe.id, id, role)
+                .await
+                .expect("membership");
+        }
+        bearer_client(&self.base, email).await
     }
 
     /// `path` under the server, e.g. `/health`.
@@ -356,6 +387,41 @@ impl Server {
         assert_eq!(before, after, "a refused request wrote something");
         r
     }
+}
+
+/// Creates a user with the harness password; returns the id.
+pub async fn add_user(store: &dyn Store, email: &str) -> i64 {
+    let hash = crema_server::auth::hash_password(PASSWORD).expect("hashing");
+    store
+        .create_user(email, None, Some(&hash))
+        .await
+        .expect("creating a user")
+        .id
+}
+
+/// A client that sends an access token of `email`.
+pub async fn bearer_client(base: &str, email: &str) -> reqwest::Client {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("asking for a token");
+    assert_eq!(r.status(), 200, "signing in as {email}");
+    let body: Value = r.json().await.expect("token JSON");
+    let token = body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header value"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client")
 }
 
 /// The demo café's menu, with look-ups by name.

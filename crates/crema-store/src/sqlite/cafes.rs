@@ -148,6 +148,7 @@ impl CafeRepo for SqliteStore {
             Box::pin(async move {
                 let mut cur = load_cafe(ctx.conn(), id).await?.cafe;
                 let old_steps = cur.workflow.clone();
+                let before_cafe = cur.clone();
                 edit(&mut cur)?;
                 if cur.workflow != old_steps {
                     // Every order must stay in a step the workflow knows.
@@ -191,9 +192,26 @@ impl CafeRepo for SqliteStore {
                     }
                 }
                 ctx.touch(id);
-                load_cafe(ctx.conn(), id).await
+                let after = load_cafe(ctx.conn(), id).await?;
+                ctx.record(id, "cafe.update", format!("cafe:{}", after.cafe.slug), Some(&settings_json(&before_cafe)), Some(&settings_json(&after.cafe))).await?;
+                Ok(after)
             })
         })
         .await
     }
+}
+
+/// A café's settings as the audit trail shows them.
+fn settings_json(c: &Cafe) -> serde_json::Value {
+    serde_json::json!({
+        "slug": c.slug.as_str(),
+        "name": c.name.as_str(),
+        "timezone": c.timezone.name(),
+        "currency": c.currency.code(),
+        "locale": c.locale.as_str(),
+        "first_number": c.first_number.get(),
+        "workflow": c.workflow.steps().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "price_rounding": c.price_rounding.minor(),
+        "age_thresholds": [c.age_thresholds.0, c.age_thresholds.1],
+    })
 }

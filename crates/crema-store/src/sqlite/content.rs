@@ -130,6 +130,7 @@ impl ContentRepo for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let mut cur = load_status(ctx.conn(), cafe).await?.fields;
+                let before = cur.clone();
                 edit(&mut cur)?;
                 if let Some(m) = cur.message_id {
                     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE cafe_id = ? AND id = ?")
@@ -152,6 +153,7 @@ impl ContentRepo for SqliteStore {
                 ctx.touch(cafe);
                 let rec = load_status(ctx.conn(), cafe).await?;
                 changed(ctx, cafe, "status", "update", StatusJson { id: rec.id, fields: &rec.fields }).await?;
+                ctx.record(cafe, "status.update", "status".into(), Some(&before), Some(&rec.fields)).await?;
                 Ok(rec)
             })
         })
@@ -189,6 +191,7 @@ impl ContentRepo for SqliteStore {
                 .await?;
                 let rec = load_message(ctx.conn(), cafe, id).await?;
                 changed(ctx, cafe, "message", "create", MessageJson { id, fields: &rec.fields }).await?;
+                ctx.record(cafe, "message.create", format!("message:{id}"), None::<&()>, Some(&rec.fields)).await?;
                 Ok(rec)
             })
         })
@@ -204,6 +207,7 @@ impl ContentRepo for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let mut cur = load_message(ctx.conn(), cafe, id).await?.fields;
+                let before = cur.clone();
                 edit(&mut cur)?;
                 check_message(&cur)?;
                 sqlx::query("UPDATE messages SET title = ?, subtitle = ?, updated_at = ? WHERE cafe_id = ? AND id = ?")
@@ -216,6 +220,7 @@ impl ContentRepo for SqliteStore {
                     .await?;
                 let rec = load_message(ctx.conn(), cafe, id).await?;
                 changed(ctx, cafe, "message", "update", MessageJson { id, fields: &rec.fields }).await?;
+                ctx.record(cafe, "message.update", format!("message:{id}"), Some(&before), Some(&rec.fields)).await?;
                 Ok(rec)
             })
         })
@@ -225,6 +230,10 @@ impl ContentRepo for SqliteStore {
     async fn delete_message(&self, cafe: CafeId, id: i64) -> Result<()> {
         self.write(move |ctx| {
             Box::pin(async move {
+                let before = load_message(ctx.conn(), cafe, id)
+                    .await
+                    .ok()
+                    .map(|m| m.fields);
                 let shown: i64 = sqlx::query_scalar(
                     "SELECT count(*) FROM cafe_status WHERE cafe_id = ? AND message_id = ?",
                 )
@@ -247,6 +256,14 @@ impl ContentRepo for SqliteStore {
                     "message",
                     "delete",
                     serde_json::json!({ "id": id }),
+                )
+                .await?;
+                ctx.record(
+                    cafe,
+                    "message.delete",
+                    format!("message:{id}"),
+                    before.as_ref(),
+                    None::<&()>,
                 )
                 .await?;
                 if shown > 0 {
@@ -316,6 +333,7 @@ impl ContentRepo for SqliteStore {
                         e.into()
                     }
                 })?;
+                ctx.record(cafe, "station.create", format!("station:{id}"), None::<&()>, Some(&serde_json::json!({"name": name, "active": active}))).await?;
                 Ok(StationRecord { id, cafe_id: cafe, name, active, created_at: t, updated_at: t })
             })
         })

@@ -543,6 +543,16 @@ async fn delete_row(
         "modifier_option" => "option",
         other => other,
     };
+    // The record as it was, for the audit trail.
+    let before: Option<serde_json::Value> = match one(ctx.conn(), table, cafe, id).await? {
+        None => None,
+        Some(r) => Some(match entity {
+            "category" => serde_json::to_value(category(ctx.conn(), cafe, id).await?.value)?,
+            "item" => serde_json::to_value(item_of(&r)?)?,
+            "modifier_group" => serde_json::to_value(group_of(&r)?)?,
+            _ => serde_json::to_value(option_of(&r)?)?,
+        }),
+    };
     let res = sqlx::query(&format!("DELETE FROM {table} WHERE cafe_id = ? AND id = ?"))
         .bind(cafe)
         .bind(id)
@@ -550,7 +560,12 @@ async fn delete_row(
         .await;
     match res {
         Ok(r) if r.rows_affected() == 0 => Err(StoreError::NotFound(human)),
-        Ok(_) => changed(ctx, cafe, entity, "delete", serde_json::json!({ "id": id })).await,
+        Ok(_) => {
+            changed(ctx, cafe, entity, "delete", serde_json::json!({ "id": id })).await?;
+            let target = format!("{}:{id}", if entity == "modifier_option" { "option" } else { entity });
+            let action = format!("{}.delete", if entity == "modifier_option" { "option" } else { entity });
+            ctx.record(cafe, &action, target, before.as_ref(), None::<&()>).await
+        }
         Err(e) if super::is_foreign_key(&e) => Err(StoreError::Conflict {
             field: None,
             message: format!("this {human} is still in use (a category with items cannot be deleted: move or delete its items first)"),
@@ -567,8 +582,22 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>> {
-        self.write(move |ctx| Box::pin(save_category(ctx, cafe, None, c)))
-            .await
+        self.write(move |ctx| {
+            Box::pin(async move {
+                let saved = save_category(ctx, cafe, None, c).await?;
+                let target = format!("category:{}", saved.value.id);
+                ctx.record(
+                    cafe,
+                    "category.create",
+                    target,
+                    None::<&()>,
+                    Some(&saved.value),
+                )
+                .await?;
+                Ok(saved)
+            })
+        })
+        .await
     }
 
     async fn update_category(
@@ -580,9 +609,19 @@ impl MenuRepo for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let mut cur = category(ctx.conn(), cafe, id).await?.value;
+                let before = cur.clone();
                 edit(&mut cur)?;
                 cur.id = id;
-                save_category(ctx, cafe, Some(id), cur).await
+                let saved = save_category(ctx, cafe, Some(id), cur).await?;
+                ctx.record(
+                    cafe,
+                    "category.update",
+                    format!("category:{id}"),
+                    Some(&before),
+                    Some(&saved.value),
+                )
+                .await?;
+                Ok(saved)
             })
         })
         .await
@@ -594,8 +633,16 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>> {
-        self.write(move |ctx| Box::pin(save_item(ctx, cafe, None, i)))
-            .await
+        self.write(move |ctx| {
+            Box::pin(async move {
+                let saved = save_item(ctx, cafe, None, i).await?;
+                let target = format!("item:{}", saved.value.id);
+                ctx.record(cafe, "item.create", target, None::<&()>, Some(&saved.value))
+                    .await?;
+                Ok(saved)
+            })
+        })
+        .await
     }
 
     async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>> {
@@ -605,9 +652,19 @@ impl MenuRepo for SqliteStore {
                     .await?
                     .ok_or(StoreError::NotFound("item"))?;
                 let mut cur = item_of(&r)?;
+                let before = cur.clone();
                 edit(&mut cur)?;
                 cur.id = id;
-                save_item(ctx, cafe, Some(id), cur).await
+                let saved = save_item(ctx, cafe, Some(id), cur).await?;
+                ctx.record(
+                    cafe,
+                    "item.update",
+                    format!("item:{id}"),
+                    Some(&before),
+                    Some(&saved.value),
+                )
+                .await?;
+                Ok(saved)
             })
         })
         .await
@@ -619,8 +676,22 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>> {
-        self.write(move |ctx| Box::pin(save_group(ctx, cafe, None, g)))
-            .await
+        self.write(move |ctx| {
+            Box::pin(async move {
+                let saved = save_group(ctx, cafe, None, g).await?;
+                let target = format!("modifier_group:{}", saved.value.id);
+                ctx.record(
+                    cafe,
+                    "modifier_group.create",
+                    target,
+                    None::<&()>,
+                    Some(&saved.value),
+                )
+                .await?;
+                Ok(saved)
+            })
+        })
+        .await
     }
 
     async fn update_group(
@@ -635,9 +706,19 @@ impl MenuRepo for SqliteStore {
                     .await?
                     .ok_or(StoreError::NotFound("modifier group"))?;
                 let mut cur = group_of(&r)?;
+                let before = cur.clone();
                 edit(&mut cur)?;
                 cur.id = id;
-                save_group(ctx, cafe, Some(id), cur).await
+                let saved = save_group(ctx, cafe, Some(id), cur).await?;
+                ctx.record(
+                    cafe,
+                    "modifier_group.update",
+                    format!("modifier_group:{id}"),
+                    Some(&before),
+                    Some(&saved.value),
+                )
+                .await?;
+                Ok(saved)
             })
         })
         .await
@@ -661,8 +742,22 @@ impl MenuRepo for SqliteStore {
         cafe: CafeId,
         o: ModifierOption,
     ) -> Result<Stamped<ModifierOption>> {
-        self.write(move |ctx| Box::pin(save_option(ctx, cafe, None, o)))
-            .await
+        self.write(move |ctx| {
+            Box::pin(async move {
+                let saved = save_option(ctx, cafe, None, o).await?;
+                let target = format!("option:{}", saved.value.id);
+                ctx.record(
+                    cafe,
+                    "option.create",
+                    target,
+                    None::<&()>,
+                    Some(&saved.value),
+                )
+                .await?;
+                Ok(saved)
+            })
+        })
+        .await
     }
 
     async fn update_option(
@@ -677,9 +772,19 @@ impl MenuRepo for SqliteStore {
                     .await?
                     .ok_or(StoreError::NotFound("option"))?;
                 let mut cur = option_of(&r)?;
+                let before = cur.clone();
                 edit(&mut cur)?;
                 cur.id = id;
-                save_option(ctx, cafe, Some(id), cur).await
+                let saved = save_option(ctx, cafe, Some(id), cur).await?;
+                ctx.record(
+                    cafe,
+                    "option.update",
+                    format!("option:{id}"),
+                    Some(&before),
+                    Some(&saved.value),
+                )
+                .await?;
+                Ok(saved)
             })
         })
         .await

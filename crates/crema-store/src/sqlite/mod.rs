@@ -6,6 +6,7 @@
 //! commit a whole queue with one fsync. Each job runs inside its own SAVEPOINT, so a job that
 //! fails leaves the others in its batch untouched.
 
+mod auth;
 mod cafes;
 mod content;
 mod events;
@@ -49,6 +50,8 @@ type JobFn = Box<dyn for<'a> FnOnce(&'a mut WriteCtx) -> BoxFuture<'a, JobResult
 struct Job {
     run: JobFn,
     reply: oneshot::Sender<JobResult>,
+    /// Who asked for this write (captured in the caller's task).
+    audit: Option<crate::audit::AuditMeta>,
 }
 
 /// Options for opening a store.
@@ -84,6 +87,7 @@ pub struct SqliteStore {
 /// what the database holds.
 pub struct WriteCtx {
     conn: SqliteConnection,
+    audit: Option<crate::audit::AuditMeta>,
     pending: Vec<EventRecord>,
     cache: HashMap<CafeId, Arc<CafeSnapshot>>,
 }
@@ -148,6 +152,38 @@ impl WriteCtx {
         Ok(snap)
     }
 
+    /// Records an audit entry for the current job, when it was made on someone's behalf.
+    /// `before` and `after` are the record as JSON (absent for a create or a delete).
+    pub(crate) async fn record<B: serde::Serialize, A: serde::Serialize>(
+        &mut self,
+        cafe_id: CafeId,
+        action: &str,
+        target: String,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<()> {
+        let Some(meta) = self.audit.clone() else {
+            return Ok(());
+        };
+        let before = before.map(serde_json::to_string).transpose()?;
+        let after = after.map(serde_json::to_string).transpose()?;
+        sqlx::query(
+            "INSERT INTO audit_log (cafe_id, actor_id, device_id, action, target, before, after, ip, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(cafe_id)
+        .bind(meta.actor_id)
+        .bind(meta.device_id)
+        .bind(action)
+        .bind(target)
+        .bind(before)
+        .bind(after)
+        .bind(meta.ip)
+        .bind(ts(now()))
+        .execute(&mut self.conn)
+        .await?;
+        Ok(())
+    }
+
     /// Forgets the cached snapshot of a café whose menu, settings or status changed.
     pub(crate) fn touch(&mut self, cafe_id: CafeId) {
         self.cache.remove(&cafe_id);
@@ -200,6 +236,7 @@ impl SqliteStore {
         let (events, _) = broadcast::channel(16_384);
         let ctx = WriteCtx {
             conn,
+            audit: None,
             pending: Vec::new(),
             cache: HashMap::new(),
         };
@@ -244,8 +281,9 @@ impl SqliteStore {
             let fut = f(ctx);
             Box::pin(async move { fut.await.map(|v| Box::new(v) as Boxed) })
         });
+        let audit = crate::audit::current();
         self.queue
-            .send(Job { run, reply })
+            .send(Job { run, reply, audit })
             .await
             .map_err(|_| StoreError::Closed)?;
         let out = rx.await.map_err(|_| StoreError::Closed)??;
@@ -328,6 +366,7 @@ async fn run_batch(
             continue;
         }
         let mark = ctx.pending.len();
+        ctx.audit = job.audit;
         let result = match AssertUnwindSafe((job.run)(ctx)).catch_unwind().await {
             Ok(r) => r,
             Err(_) => Err(StoreError::Internal("a write job panicked".into())),

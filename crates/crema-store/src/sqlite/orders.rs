@@ -212,6 +212,20 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
             .into());
         }
     }
+    if let Customer::User { user_id } = &o.customer {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(ctx.conn())
+            .await?;
+        if n == 0 {
+            return Err(Rejection::one(
+                "customer_user_id",
+                "unknown",
+                format!("there is no user with id {user_id}"),
+            )
+            .into());
+        }
+    }
     let draft = place(&snap.menu, snap.open, &o.lines)?;
     let date = local_date(snap.cafe.timezone, t);
     // The counter row makes the number atomic (one writer, one transaction) and never reuses
@@ -314,6 +328,14 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
     record_move(ctx, &order, &mv).await?;
     let slug = snap.cafe.slug.as_str().to_owned();
     announce(ctx, &slug, &order, &mv, "order.placed").await?;
+    ctx.record(
+        order.cafe_id,
+        "order.place",
+        format!("order:{}", order.uuid),
+        None::<&()>,
+        Some(&order),
+    )
+    .await?;
     Ok(Placed {
         order,
         replayed: false,
@@ -384,6 +406,15 @@ async fn move_job(
     record_move(ctx, &order, &mv).await?;
     let slug = snap.cafe.slug.as_str().to_owned();
     announce(ctx, &slug, &order, &mv, "order.moved").await?;
+    let action = format!("order.{}", mv.kind.as_str());
+    ctx.record(
+        cafe,
+        &action,
+        format!("order:{}", order.uuid),
+        Some(&serde_json::json!({ "step": mv.from })),
+        Some(&serde_json::json!({ "step": mv.to, "reason": mv.reason })),
+    )
+    .await?;
     Ok(order)
 }
 
@@ -421,6 +452,14 @@ async fn delete_job(
     })?;
     let slug = snap.cafe.slug.as_str().to_owned();
     emit_everywhere(ctx, &slug, &order, full, "order.deleted", t).await?;
+    ctx.record(
+        cafe,
+        "order.delete",
+        format!("order:{}", order.uuid),
+        Some(&order),
+        None::<&()>,
+    )
+    .await?;
     Ok(order)
 }
 

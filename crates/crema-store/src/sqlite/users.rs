@@ -7,7 +7,7 @@ use crema_core::cafe::CafeId;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-fn user_of(r: &SqliteRow) -> Result<UserRecord> {
+pub(crate) fn user_of(r: &SqliteRow) -> Result<UserRecord> {
     Ok(UserRecord {
         id: r.try_get("id")?,
         email: r.try_get("email")?,
@@ -79,6 +79,7 @@ impl UserRepo for SqliteStore {
                 .bind(ts(now()))
                 .execute(ctx.conn())
                 .await?;
+                ctx.record(cafe, "member.set", format!("member:{user}"), None::<&()>, Some(&serde_json::json!({ "role": role.as_str() }))).await?;
                 Ok(())
             })
         })

@@ -22,6 +22,8 @@ pub enum KaffebaseError {
     NotFound,
     NotAcceptable,
     TooLarge,
+    /// 429: too many sign-in attempts.
+    TooMany,
     Unavailable(String),
     Internal(String),
 }
@@ -45,6 +47,7 @@ impl KaffebaseError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -266,7 +269,8 @@ impl From<StoreError> for KaffebaseError {
 impl From<ApiError> for KaffebaseError {
     fn from(e: ApiError) -> Self {
         match e {
-            ApiError::Unauthorized => Self::Unauthorized,
+            ApiError::Unauthorized | ApiError::BadCredentials => Self::Unauthorized,
+            ApiError::TooMany(_) => Self::TooMany,
             ApiError::Forbidden(_) => Self::Forbidden,
             ApiError::NotFound(_) => Self::NotFound,
             ApiError::BadRequest { .. } => Self::BadRequest,

@@ -24,6 +24,7 @@ pub mod orders;
 pub mod params;
 pub mod realtime;
 pub mod records;
+pub mod session;
 pub mod uploads;
 
 use crate::auth::{authorize, Actor, Permission};
@@ -41,6 +42,12 @@ use error::{KaffebaseError, KbResult};
 /// The Kaffebase routes.
 pub fn router(state: State) -> Router {
     Router::new()
+        .route(
+            "/api/session",
+            get(session::whoami)
+                .post(session::login)
+                .delete(session::logout),
+        )
         .route(
             "/api/collections/category/records",
             get(menu::list_categories).post(menu::create_category),

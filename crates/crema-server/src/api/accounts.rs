@@ -1,0 +1,710 @@
+//! Accounts and access: sign in and out (cookie sessions for browsers), API tokens (a
+//! 15-minute access token and a rotating 7-day refresh token), password change, a café's staff
+//! and its device tokens.
+
+use super::extract::{ApiJson, ApiPath};
+use crate::auth::password::{self, Verified};
+use crate::auth::{
+    authorize, new_secret, secret_hash, Actor, Permission, Principal, Via, ACCESS_PREFIX,
+    DEVICE_PREFIX, REFRESH_PREFIX, SESSION_COOKIE,
+};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::State;
+use axum::extract::State as S;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use crema_store::{DevicePurpose, RefreshOutcome, Role, StoreError, TokenKind, UserRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// A browser session lasts 14 days, as Kaffebase's did.
+pub const SESSION_DAYS: i64 = 14;
+pub const ACCESS_MINUTES: i64 = 15;
+pub const REFRESH_DAYS: i64 = 7;
+
+pub fn router() -> OpenApiRouter<State> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(issue_token))
+        .routes(routes!(refresh))
+        .routes(routes!(list_members, invite))
+        .routes(routes!(remove_member))
+        .routes(routes!(list_devices, create_device))
+        .routes(routes!(revoke_device))
+        .routes(routes!(audit))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipOut {
+    pub cafe: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub memberships: Vec<MembershipOut>,
+}
+
+async fn user_out(state: &State, u: &UserRecord) -> ApiResult<UserOut> {
+    let mut memberships = Vec::new();
+    for m in state.store.memberships(u.id).await? {
+        let c = state.store.cafe_by_id(m.cafe_id).await?;
+        memberships.push(MembershipOut {
+            cafe: c.cafe.slug.to_string(),
+            role: m.role.as_str().to_owned(),
+        });
+    }
+    Ok(UserOut {
+        id: u.id,
+        email: u.email.clone(),
+        name: u.name.clone(),
+        memberships,
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+/// Checks the rate limits and the password; the same answer for an unknown email and a wrong
+/// password, so the endpoint does not tell which emails have accounts.
+pub async fn check_credentials(
+    state: &State,
+    actor: &Actor,
+    email: &str,
+    password: &str,
+) -> ApiResult<UserRecord> {
+    let email = email.trim().to_lowercase();
+    let limits = &state.limits;
+    let ip = actor.ip.map(|i| i.to_string()).unwrap_or_default();
+    for r in [
+        limits.login_account.check(&email),
+        limits.login_ip.check(&ip),
+    ] {
+        if let Err(wait) = r {
+            return Err(ApiError::TooMany(wait.as_secs() + 1));
+        }
+    }
+    let wrong = || ApiError::invalid_credentials();
+    let user = match state.store.user_by_email(&email).await {
+        Ok(u) => u,
+        Err(StoreError::NotFound(_)) => return Err(wrong()),
+        Err(e) => return Err(e.into()),
+    };
+    let hash = user.password_hash.clone().ok_or_else(wrong)?;
+    let pw = password.to_owned();
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let verdict = tokio::task::spawn_blocking(move || password::verify(&pw, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    match verdict {
+        Verified::No => Err(wrong()),
+        Verified::Yes => Ok(user),
+        Verified::YesRehash => {
+            // An imported bcrypt hash: replace it now that we know the password.
+            let new = password::hash_password(password)?;
+            state.store.set_password(user.id, &new).await?;
+            Ok(user)
+        }
+    }
+}
+
+fn session_cookie(token: &str, headers: &HeaderMap, max_age: i64) -> HeaderValue {
+    // Behind a TLS proxy (which says so) the cookie is only ever sent over TLS.
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let value = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&value)
+        .unwrap_or_else(|_| HeaderValue::from_static("crema_session=; Max-Age=0"))
+}
+
+/// Starts a browser session for `user`; returns the `Set-Cookie` value.
+pub async fn start_session(
+    state: &State,
+    actor: &Actor,
+    headers: &HeaderMap,
+    user: &UserRecord,
+) -> ApiResult<HeaderValue> {
+    let token = new_secret("");
+    let expires = Utc::now() + Duration::days(SESSION_DAYS);
+    state
+        .store
+        .create_session(
+            user.id,
+            &secret_hash(&token),
+            expires,
+            actor.ip.map(|i| i.to_string()),
+        )
+        .await?;
+    Ok(session_cookie(&token, headers, SESSION_DAYS * 24 * 3600))
+}
+
+/// Ends the actor's browser session; returns the `Set-Cookie` value that clears it.
+pub async fn end_session(
+    state: &State,
+    actor: &Actor,
+    headers: &HeaderMap,
+) -> ApiResult<HeaderValue> {
+    if let Some(h) = &actor.session {
+        state.store.revoke_session(h).await?;
+    }
+    Ok(session_cookie("", headers, 0))
+}
+
+/// Signs in: sets an HttpOnly session cookie.
+#[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = Credentials,
+    responses((status = 200, body = UserOut),
+        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json")))]
+pub async fn login(
+    S(state): S<State>,
+    actor: Actor,
+    headers: HeaderMap,
+    ApiJson(c): ApiJson<Credentials>,
+) -> ApiResult<Response> {
+    let user = check_credentials(&state, &actor, &c.email, &c.password).await?;
+    let cookie = start_session(&state, &actor, &headers, &user).await?;
+    let body = user_out(&state, &user).await?;
+    let mut res = Json(body).into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(res)
+}
+
+/// Signs out: revokes the session and clears the cookie.
+#[utoipa::path(post, path = "/auth/logout", tag = "accounts", responses((status = 204)))]
+pub async fn logout(S(state): S<State>, actor: Actor, headers: HeaderMap) -> ApiResult<Response> {
+    let cookie = end_session(&state, &actor, &headers).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(res)
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/auth/me", tag = "accounts",
+    responses((status = 200, body = UserOut), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn me(S(state): S<State>, actor: Actor) -> ApiResult<Json<UserOut>> {
+    let u = actor.user.as_ref().ok_or(ApiError::Unauthorized)?;
+    Ok(Json(user_out(&state, &u.user).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 8 to 72 characters.
+    pub new_password: String,
+}
+
+/// Changes the signed-in user's password. Every session and API token of the user is revoked;
+/// a browser gets a fresh session cookie.
+#[utoipa::path(post, path = "/auth/password", tag = "accounts", request_body = PasswordChange,
+    responses((status = 204),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn change_password(
+    S(state): S<State>,
+    actor: Actor,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<PasswordChange>,
+) -> ApiResult<Response> {
+    let u = actor.user.as_ref().ok_or(ApiError::Unauthorized)?;
+    password::check_new(&b.new_password)?;
+    check_credentials(&state, &actor, &u.user.email, &b.current_password)
+        .await
+        .map_err(|e| match e {
+            ApiError::BadCredentials => {
+                ApiError::invalid("current_password", "wrong", "is not your current password")
+            }
+            other => other,
+        })?;
+    let hash = password::hash_password(&b.new_password)?;
+    state.store.set_password(u.user.id, &hash).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    if actor.via == Via::Cookie {
+        let cookie = start_session(&state, &actor, &headers, &u.user).await?;
+        res.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(res)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Single use: exchange it at `/auth/refresh` for a new pair. Presenting a used one
+    /// revokes the whole chain.
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+async fn issue_pair(state: &State, user: i64, family: &str) -> ApiResult<TokenPair> {
+    let access = new_secret(ACCESS_PREFIX);
+    let refresh = new_secret(REFRESH_PREFIX);
+    let now = Utc::now();
+    let refresh_expires_at = now + Duration::days(REFRESH_DAYS);
+    state
+        .store
+        .create_token(
+            user,
+            TokenKind::Access,
+            family,
+            &secret_hash(&access),
+            now + Duration::minutes(ACCESS_MINUTES),
+        )
+        .await?;
+    state
+        .store
+        .create_token(
+            user,
+            TokenKind::Refresh,
+            family,
+            &secret_hash(&refresh),
+            refresh_expires_at,
+        )
+        .await?;
+    Ok(TokenPair {
+        access_token: access,
+        token_type: "Bearer".into(),
+        expires_in: ACCESS_MINUTES * 60,
+        refresh_token: refresh,
+        refresh_expires_at,
+    })
+}
+
+/// Exchanges an email and password for API tokens.
+#[utoipa::path(post, path = "/auth/token", tag = "accounts", request_body = Credentials,
+    responses((status = 200, body = TokenPair),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn issue_token(
+    S(state): S<State>,
+    actor: Actor,
+    ApiJson(c): ApiJson<Credentials>,
+) -> ApiResult<Json<TokenPair>> {
+    let user = check_credentials(&state, &actor, &c.email, &c.password).await?;
+    let family = new_secret("");
+    Ok(Json(issue_pair(&state, user.id, &family).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshBody {
+    pub refresh_token: String,
+}
+
+/// Exchanges a refresh token for a new pair.
+#[utoipa::path(post, path = "/auth/refresh", tag = "accounts", request_body = RefreshBody,
+    responses((status = 200, body = TokenPair),
+        (status = 401, description = "Unknown, expired, revoked or already used", body = Problem, content_type = "application/problem+json")))]
+pub async fn refresh(
+    S(state): S<State>,
+    ApiJson(b): ApiJson<RefreshBody>,
+) -> ApiResult<Json<TokenPair>> {
+    match state
+        .store
+        .use_refresh(&secret_hash(&b.refresh_token), Utc::now())
+        .await?
+    {
+        RefreshOutcome::Fresh { user_id, family } => {
+            Ok(Json(issue_pair(&state, user_id, &family).await?))
+        }
+        RefreshOutcome::Reused => {
+            tracing::warn!("a used refresh token was presented again; its family is revoked");
+            Err(ApiError::Unauthorized)
+        }
+        RefreshOutcome::Invalid => Err(ApiError::Unauthorized),
+    }
+}
+
+// ---- staff ------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberOut {
+    pub user_id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: String,
+}
+
+/// The café's staff.
+#[utoipa::path(get, path = "/cafes/{slug}/members", tag = "accounts", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<MemberOut>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_members(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<Vec<MemberOut>>> {
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
+    let m = state.store.members(cafe.cafe.id).await?;
+    Ok(Json(
+        m.into_iter()
+            .map(|m| MemberOut {
+                user_id: m.user.id,
+                email: m.user.email,
+                name: m.user.name,
+                role: m.role.as_str().to_owned(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invite {
+    pub email: String,
+    /// owner, manager, barista or cashier.
+    pub role: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invited {
+    pub member: MemberOut,
+    /// Set only when a new account was created: its generated password, shown this once.
+    pub password: Option<String>,
+}
+
+/// A manager may give the roles below manager; only an owner may make managers and owners.
+fn may_grant(granter: Principal, role: Role) -> bool {
+    match granter {
+        Principal::Owner => true,
+        Principal::Manager => matches!(role, Role::Barista | Role::Cashier),
+        _ => false,
+    }
+}
+
+/// Adds a user to the café with a role (creating the account if needed), or changes the role
+/// of a member.
+#[utoipa::path(post, path = "/cafes/{slug}/members", tag = "accounts", params(("slug" = String, Path)), request_body = Invite,
+    responses((status = 201, body = Invited),
+        (status = 403, description = "Only an owner makes managers and owners", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn invite(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(b): ApiJson<Invite>,
+) -> ApiResult<(StatusCode, Json<Invited>)> {
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
+    let role = Role::parse(&b.role).ok_or_else(|| {
+        ApiError::invalid(
+            "role",
+            "invalid",
+            "must be owner, manager, barista or cashier",
+        )
+    })?;
+    let email = b.email.trim().to_lowercase();
+    if email.len() > 160 || !email.contains('@') || email.contains(char::is_whitespace) {
+        return Err(ApiError::invalid(
+            "email",
+            "invalid",
+            "must be an email address",
+        ));
+    }
+    let who = actor.principal(cafe.cafe.id);
+    if !may_grant(who, role) {
+        return Err(ApiError::Forbidden(
+            "only an owner may make managers and owners".into(),
+        ));
+    }
+    let (user, password) = match state.store.user_by_email(&email).await {
+        Ok(u) => {
+            // Changing someone's role is limited the same way as granting it.
+            if let Some(current) = state
+                .store
+                .members(cafe.cafe.id)
+                .await?
+                .iter()
+                .find(|m| m.user.id == u.id)
+            {
+                if !may_grant(who, current.role) {
+                    return Err(ApiError::Forbidden(
+                        "only an owner may change a manager's or owner's role".into(),
+                    ));
+                }
+            }
+            (u, None)
+        }
+        Err(StoreError::NotFound(_)) => {
+            let pw = password::generate_password();
+            let hash = password::hash_password(&pw)?;
+            (
+                state
+                    .store
+                    .create_user(&email, b.name.as_deref(), Some(&hash))
+                    .await?,
+                Some(pw),
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state
+        .store
+        .set_membership(cafe.cafe.id, user.id, role)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Invited {
+            member: MemberOut {
+                user_id: user.id,
+                email: user.email,
+                name: user.name,
+                role: role.as_str().to_owned(),
+            },
+            password,
+        }),
+    ))
+}
+
+/// Removes a member from the café (the account stays).
+#[utoipa::path(delete, path = "/cafes/{slug}/members/{user_id}", tag = "accounts",
+    params(("slug" = String, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn remove_member(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath((slug, user_id)): ApiPath<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
+    let members = state.store.members(cafe.cafe.id).await?;
+    let target = members
+        .iter()
+        .find(|m| m.user.id == user_id)
+        .ok_or_else(|| ApiError::NotFound("member".into()))?;
+    if !may_grant(actor.principal(cafe.cafe.id), target.role) {
+        return Err(ApiError::Forbidden(
+            "only an owner may remove a manager or owner".into(),
+        ));
+    }
+    if target.role == Role::Owner && members.iter().filter(|m| m.role == Role::Owner).count() == 1 {
+        return Err(ApiError::Conflict {
+            detail: "a café keeps at least one owner".into(),
+            errors: Vec::new(),
+        });
+    }
+    state.store.remove_membership(cafe.cafe.id, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- devices ----------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceOut {
+    pub id: i64,
+    pub name: String,
+    /// `display` (reads the board) or `kiosk` (places orders).
+    pub purpose: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Only in the answer that creates it: send as `Authorization: Bearer <token>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// The café's device tokens.
+#[utoipa::path(get, path = "/cafes/{slug}/devices", tag = "accounts", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<DeviceOut>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_devices(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<Vec<DeviceOut>>> {
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ManageDevices)?;
+    let d = state.store.devices(cafe.cafe.id).await?;
+    Ok(Json(
+        d.into_iter()
+            .map(|d| DeviceOut {
+                id: d.id,
+                name: d.name,
+                purpose: d.purpose.as_str().to_owned(),
+                created_at: d.created_at,
+                revoked_at: d.revoked_at,
+                token: None,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    pub name: String,
+    /// `display` or `kiosk`.
+    pub purpose: String,
+}
+
+/// Creates a device token for a kiosk or a wall display; the token is shown once.
+#[utoipa::path(post, path = "/cafes/{slug}/devices", tag = "accounts", params(("slug" = String, Path)), request_body = NewDevice,
+    responses((status = 201, body = DeviceOut), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_device(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(b): ApiJson<NewDevice>,
+) -> ApiResult<(StatusCode, Json<DeviceOut>)> {
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ManageDevices)?;
+    let purpose = DevicePurpose::parse(&b.purpose)
+        .ok_or_else(|| ApiError::invalid("purpose", "invalid", "must be display or kiosk"))?;
+    let name = crema_core::text::Name::parse(&b.name)
+        .map_err(|e| ApiError::invalid("name", "invalid", e.to_string()))?;
+    let token = new_secret(DEVICE_PREFIX);
+    let d = state
+        .store
+        .create_device(
+            cafe.cafe.id,
+            name.as_str(),
+            purpose,
+            &secret_hash(&token),
+            actor.user_id,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DeviceOut {
+            id: d.id,
+            name: d.name,
+            purpose: d.purpose.as_str().to_owned(),
+            created_at: d.created_at,
+            revoked_at: None,
+            token: Some(token),
+        }),
+    ))
+}
+
+/// Revokes a device token at once.
+#[utoipa::path(delete, path = "/cafes/{slug}/devices/{id}", tag = "accounts",
+    params(("slug" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_device(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ManageDevices)?;
+    state.store.revoke_device(cafe.cafe.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- audit ------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Actions starting with this, e.g. `item.` or `order.cancel`.
+    action: Option<String>,
+    actor_id: Option<String>,
+    /// e.g. `item:8` or `order:<uuid>`.
+    target: Option<String>,
+    /// Cursor from the previous page's `next_before`.
+    before: Option<String>,
+    /// 1 to 200; default 50.
+    limit: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryOut {
+    pub id: i64,
+    pub actor_id: Option<i64>,
+    pub device_id: Option<i64>,
+    pub action: String,
+    pub target: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntryOut>,
+    pub next_before: Option<i64>,
+}
+
+fn int_param(field: &str, v: &Option<String>) -> ApiResult<Option<i64>> {
+    v.as_deref()
+        .map(|s| {
+            s.parse::<i64>()
+                .map_err(|_| ApiError::bad_request(field, format!("{s:?} is not a number")))
+        })
+        .transpose()
+}
+
+/// The café's audit trail, newest first: every staff write with who, what, before, after,
+/// address and time.
+#[utoipa::path(get, path = "/cafes/{slug}/audit", tag = "accounts", params(("slug" = String, Path), AuditQuery),
+    responses((status = 200, body = AuditPage),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn audit(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+    super::extract::ApiQuery(q): super::extract::ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ReadAudit)?;
+    let limit = int_param("limit", &q.limit)?.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::bad_request("limit", "must be between 1 and 200"));
+    }
+    let filter = crema_store::AuditFilter {
+        action: q.action.filter(|a| !a.is_empty()),
+        actor_id: int_param("actor_id", &q.actor_id)?,
+        target: q.target.filter(|t| !t.is_empty()),
+        before_id: int_param("before", &q.before)?,
+        limit: limit as u32 + 1,
+    };
+    let mut rows = state.store.audit_log(cafe.cafe.id, &filter).await?;
+    let next_before = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let json = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str(t).ok());
+    Ok(Json(AuditPage {
+        items: rows
+            .iter()
+            .map(|r| AuditEntryOut {
+                id: r.id,
+                actor_id: r.actor_id,
+                device_id: r.device_id,
+                action: r.action.clone(),
+                target: r.target.clone(),
+                before: json(&r.before),
+                after: json(&r.after),
+                ip: r.ip.clone(),
+                at: r.at,
+            })
+            .collect(),
+        next_before,
+    }))
+}

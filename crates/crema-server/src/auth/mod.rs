@@ -1,0 +1,360 @@
+//! Who is asking, and whether they may: one mechanism for every surface.
+//!
+//! Every handler receives an [`Actor`] (from a session cookie, an API access token or a device
+//! token) and asks [`authorize`] before it acts. What each role may do is the one table in
+//! [`allowed`]; `docs/security.md` prints it, and the tests enumerate it.
+
+pub mod guard;
+pub mod limit;
+pub mod password;
+
+pub use password::{generate_password, hash_password, verify_password};
+
+use crate::error::ApiError;
+use crate::state::State;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use crema_core::cafe::CafeId;
+use crema_store::{DevicePurpose, DeviceRecord, Role, UserRecord};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "crema_session";
+/// Prefixes make a leaked secret recognisable (and let secret scanners find it).
+pub const ACCESS_PREFIX: &str = "crema_at_";
+pub const REFRESH_PREFIX: &str = "crema_rt_";
+pub const DEVICE_PREFIX: &str = "crema_dt_";
+
+/// A signed-in user and their roles.
+#[derive(Debug, Clone)]
+pub struct UserCtx {
+    pub user: UserRecord,
+    pub memberships: Vec<(CafeId, Role)>,
+}
+
+/// How the request proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Via {
+    #[default]
+    Nothing,
+    Cookie,
+    Bearer,
+}
+
+/// The person or device behind a request.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub user: Option<Arc<UserCtx>>,
+    pub device: Option<DeviceRecord>,
+    pub ip: Option<IpAddr>,
+    pub via: Via,
+    /// The hash of the session token, when signed in by cookie (for logout).
+    pub session: Option<String>,
+}
+
+impl Actor {
+    pub fn role_in(&self, cafe: CafeId) -> Option<Role> {
+        self.user.as_ref().and_then(|u| {
+            u.memberships
+                .iter()
+                .find(|(c, _)| *c == cafe)
+                .map(|(_, r)| *r)
+        })
+    }
+
+    /// What the actor is in `cafe`.
+    pub fn principal(&self, cafe: CafeId) -> Principal {
+        if let Some(d) = &self.device {
+            return match (d.cafe_id == cafe, d.purpose) {
+                (true, DevicePurpose::Display) => Principal::Display,
+                (true, DevicePurpose::Kiosk) => Principal::Kiosk,
+                (false, _) => Principal::Outsider,
+            };
+        }
+        match (&self.user, self.role_in(cafe)) {
+            (_, Some(Role::Owner)) => Principal::Owner,
+            (_, Some(Role::Manager)) => Principal::Manager,
+            (_, Some(Role::Barista)) => Principal::Barista,
+            (_, Some(Role::Cashier)) => Principal::Cashier,
+            (Some(_), None) => Principal::Customer,
+            (None, None) => Principal::Anonymous,
+        }
+    }
+}
+
+/// What an actor is in one café.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Principal {
+    Owner,
+    Manager,
+    Barista,
+    Cashier,
+    /// Signed in, no role in this café.
+    Customer,
+    Anonymous,
+    /// A wall display's device token of this café.
+    Display,
+    /// A kiosk's device token of this café.
+    Kiosk,
+    /// A device token of another café.
+    Outsider,
+}
+
+impl Principal {
+    pub const ALL: [Principal; 9] = [
+        Principal::Owner,
+        Principal::Manager,
+        Principal::Barista,
+        Principal::Cashier,
+        Principal::Customer,
+        Principal::Anonymous,
+        Principal::Display,
+        Principal::Kiosk,
+        Principal::Outsider,
+    ];
+
+    fn is_staff(self) -> bool {
+        matches!(
+            self,
+            Principal::Owner | Principal::Manager | Principal::Barista | Principal::Cashier
+        )
+    }
+}
+
+/// What an actor wants to do in a café.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// The menu, the status and messages, the public board: what a café shows everyone.
+    ReadMenu,
+    PlaceOrder,
+    /// Staff lists of orders, and the staff topics.
+    ReadOrders,
+    MoveOrders,
+    /// Move an order straight to the last step (Kaffediem's "reset orders").
+    FinishOrders,
+    /// Mark items and options sold out or available again.
+    ToggleAvailability,
+    EditMenu,
+    /// Open or close the café.
+    SetStatus,
+    /// Messages shown on the display and the menu.
+    EditContent,
+    /// Café settings and stations.
+    EditCafe,
+    /// Invite staff and change their roles (an owner for managers and owners).
+    ManageStaff,
+    ManageDevices,
+    ReadAudit,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 13] = [
+        Permission::ReadMenu,
+        Permission::PlaceOrder,
+        Permission::ReadOrders,
+        Permission::MoveOrders,
+        Permission::FinishOrders,
+        Permission::ToggleAvailability,
+        Permission::EditMenu,
+        Permission::SetStatus,
+        Permission::EditContent,
+        Permission::EditCafe,
+        Permission::ManageStaff,
+        Permission::ManageDevices,
+        Permission::ReadAudit,
+    ];
+}
+
+/// The permission matrix: the one table of who may do what.
+pub fn allowed(who: Principal, what: Permission) -> bool {
+    use Permission as P;
+    use Principal as R;
+    match what {
+        P::ReadMenu => who != R::Outsider,
+        P::PlaceOrder => matches!(
+            who,
+            R::Owner | R::Manager | R::Barista | R::Cashier | R::Customer | R::Anonymous | R::Kiosk
+        ),
+        P::ReadOrders | P::MoveOrders | P::ToggleAvailability | P::SetStatus => who.is_staff(),
+        P::FinishOrders
+        | P::EditMenu
+        | P::EditContent
+        | P::EditCafe
+        | P::ManageStaff
+        | P::ManageDevices
+        | P::ReadAudit => matches!(who, R::Owner | R::Manager),
+    }
+}
+
+/// The one place where permissions are decided. A refusal says as little as it must: 401 to
+/// someone who has not signed in, 404 to someone with no role in this café (so café B's
+/// staff cannot even learn what café A has), 403 to staff whose role is not enough.
+pub fn authorize(actor: &Actor, cafe: CafeId, permission: Permission) -> Result<(), ApiError> {
+    decide(actor.principal(cafe), permission)
+}
+
+/// The answer for a principal: allowed, or the refusal to give.
+pub fn decide(who: Principal, permission: Permission) -> Result<(), ApiError> {
+    if allowed(who, permission) {
+        return Ok(());
+    }
+    Err(match who {
+        Principal::Anonymous => ApiError::Unauthorized,
+        Principal::Customer | Principal::Outsider => ApiError::NotFound("resource".into()),
+        _ => ApiError::Forbidden(format!("your role here does not allow {permission:?}")),
+    })
+}
+
+/// A new random secret with a recognisable prefix: 32 bytes of the OS's randomness, hex.
+pub fn new_secret(prefix: &str) -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    format!("{prefix}{}", hex::encode(b))
+}
+
+/// What the database keeps of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+async fn user_ctx(state: &State, user: UserRecord) -> Result<Arc<UserCtx>, ApiError> {
+    let memberships = state
+        .store
+        .memberships(user.id)
+        .await?
+        .into_iter()
+        .map(|m| (m.cafe_id, m.role))
+        .collect();
+    Ok(Arc::new(UserCtx { user, memberships }))
+}
+
+/// Fills in `actor` from a bearer secret: an API access token or a device token.
+pub async fn bearer_actor(state: &State, token: &str, actor: &mut Actor) -> Result<(), ApiError> {
+    let hash = secret_hash(token);
+    if token.starts_with(ACCESS_PREFIX) {
+        let user = state
+            .store
+            .access_user(&hash, chrono::Utc::now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        actor.user_id = Some(user.id);
+        actor.user = Some(user_ctx(state, user).await?);
+    } else if token.starts_with(DEVICE_PREFIX) {
+        actor.device = Some(
+            state
+                .store
+                .device_by_token(&hash)
+                .await?
+                .ok_or(ApiError::Unauthorized)?,
+        );
+    } else {
+        return Err(ApiError::Unauthorized);
+    }
+    actor.via = Via::Bearer;
+    Ok(())
+}
+
+impl FromRequestParts<State> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
+        if let Some(a) = parts.extensions.get::<Actor>() {
+            return Ok(a.clone());
+        }
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let mut actor = Actor {
+            ip,
+            ..Actor::default()
+        };
+        let now = chrono::Utc::now();
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(token) = bearer {
+            // A credential that was presented but does not work is an error, never a silent
+            // downgrade to anonymous.
+            bearer_actor(state, token, &mut actor).await?;
+        } else if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
+            // A stale cookie is just no session: public pages keep working.
+            let hash = secret_hash(token);
+            if let Some(user) = state.store.session_user(&hash, now).await? {
+                actor.user_id = Some(user.id);
+                actor.user = Some(user_ctx(state, user).await?);
+                actor.via = Via::Cookie;
+                actor.session = Some(hash);
+            }
+        }
+        parts.extensions.insert(actor.clone());
+        Ok(actor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_matrix_gives_owners_and_managers_everything_and_outsiders_nothing() {
+        for p in Permission::ALL {
+            assert!(allowed(Principal::Owner, p), "{p:?}");
+            assert!(allowed(Principal::Manager, p), "{p:?}");
+            assert!(!allowed(Principal::Outsider, p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn the_public_may_read_the_menu_and_order_but_not_see_orders() {
+        for who in [Principal::Anonymous, Principal::Customer] {
+            assert!(allowed(who, Permission::ReadMenu));
+            assert!(allowed(who, Permission::PlaceOrder));
+            assert!(!allowed(who, Permission::ReadOrders));
+            assert!(!allowed(who, Permission::MoveOrders));
+        }
+        assert!(!allowed(Principal::Display, Permission::PlaceOrder));
+        assert!(allowed(Principal::Kiosk, Permission::PlaceOrder));
+    }
+
+    #[test]
+    fn refusals_say_as_little_as_they_must() {
+        assert_eq!(Actor::default().principal(1), Principal::Anonymous);
+        assert!(matches!(
+            decide(Principal::Anonymous, Permission::EditMenu),
+            Err(ApiError::Unauthorized)
+        ));
+        assert!(matches!(
+            decide(Principal::Customer, Permission::ReadOrders),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            decide(Principal::Outsider, Permission::ReadMenu),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            decide(Principal::Barista, Permission::EditMenu),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(decide(Principal::Barista, Permission::ToggleAvailability).is_ok());
+    }
+}

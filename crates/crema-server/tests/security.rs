@@ -1,0 +1,734 @@
+//! Accounts, roles and the permission matrix, tried over real HTTP: every principal against an
+//! endpoint of every permission, cross-café attempts, sessions and CSRF, token rotation,
+//! password changes, device tokens, staff management, rate limits, the audit trail.
+
+mod common;
+
+use common::{bearer_client, Server, CAFE, OWNER_EMAIL, PASSWORD};
+use crema_server::auth::{allowed, Permission, Principal};
+use crema_store::Role;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn send(
+    c: &Client,
+    method: Method,
+    url: String,
+    body: Option<Value>,
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let mut req = c.request(method, url);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        headers,
+    )
+}
+
+/// A device token of `slug` for `purpose`, made by the owner.
+async fn device(s: &Server, slug: &str, purpose: &str) -> Client {
+    let (st, body, _) = send(
+        &s.client,
+        Method::POST,
+        s.api(&format!("/cafes/{slug}/devices")),
+        Some(json!({"name": format!("{purpose} 1"), "purpose": purpose})),
+    )
+    .await;
+    assert_eq!(st, 201, "{body}");
+    let token = body["token"]
+        .as_str()
+        .expect("the token is shown once")
+        .to_owned();
+    token_client(&token)
+}
+
+fn token_client(token: &str) -> Client {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    Client::builder()
+        .default_headers(h)
+        .build()
+        .expect("client")
+}
+
+/// One request that needs `permission` in the demo café. Fresh targets are made by the owner
+/// first, so every principal meets the same situation.
+async fn attempt(s: &Server, c: &Client, permission: Permission) -> StatusCode {
+    let menu = s.menu().await;
+    let item = menu.item("Americano");
+    let (method, url, body) = match permission {
+        Permission::ReadMenu => (Method::GET, s.cafe("/menu"), None),
+        Permission::PlaceOrder => (
+            Method::POST,
+            s.cafe("/orders"),
+            Some(json!({"lines": [{"item_id": item}]})),
+        ),
+        Permission::ReadOrders => (Method::GET, s.cafe("/orders"), None),
+        Permission::MoveOrders => {
+            let o = s.place_item("Americano").await;
+            (
+                Method::POST,
+                s.cafe(&format!(
+                    "/orders/{}/forward",
+                    o["id"].as_str().unwrap_or("")
+                )),
+                None,
+            )
+        }
+        Permission::ToggleAvailability => (
+            Method::PATCH,
+            s.cafe(&format!("/items/{item}")),
+            Some(json!({"sold_out": false})),
+        ),
+        Permission::EditMenu => (
+            Method::PATCH,
+            s.cafe(&format!("/items/{item}")),
+            Some(json!({"sort_order": 7})),
+        ),
+        Permission::SetStatus => (
+            Method::PATCH,
+            s.cafe("/status"),
+            Some(json!({"open": true})),
+        ),
+        Permission::EditContent => (
+            Method::POST,
+            s.cafe("/messages"),
+            Some(json!({"title": "Hei"})),
+        ),
+        Permission::EditCafe => (
+            Method::PATCH,
+            s.cafe(""),
+            Some(json!({"name": "Kaffediem"})),
+        ),
+        Permission::ManageStaff => (Method::GET, s.cafe("/members"), None),
+        Permission::ManageDevices => (Method::GET, s.cafe("/devices"), None),
+        Permission::ReadAudit => (Method::GET, s.cafe("/audit"), None),
+        // No native endpoint of its own: Kaffebase's "reset orders" uses it.
+        Permission::FinishOrders => return StatusCode::IM_A_TEAPOT,
+    };
+    send(c, method, url, body).await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_principal_against_every_permission_matches_the_matrix() {
+    let s = Server::start().await;
+    let corner_manager = s.client_as("corner-manager@test.example", None).await;
+    {
+        // A manager of the other café: in this café, a customer.
+        let corner = s.store.cafe_by_slug("corner").await.expect("corner");
+        let u = s
+            .store
+            .user_by_email("corner-manager@test.example")
+            .await
+            .expect("user");
+        s.store
+            .set_membership(corner.cafe.id, u.id, Role::Manager)
+            .await
+            .expect("membership");
+    }
+    let principals: Vec<(Principal, Client)> = vec![
+        (Principal::Owner, s.client.clone()),
+        (
+            Principal::Manager,
+            s.client_as("manager@test.example", Some(Role::Manager))
+                .await,
+        ),
+        (
+            Principal::Barista,
+            s.client_as("barista@test.example", Some(Role::Barista))
+                .await,
+        ),
+        (
+            Principal::Cashier,
+            s.client_as("cashier@test.example", Some(Role::Cashier))
+                .await,
+        ),
+        (
+            Principal::Customer,
+            s.client_as("customer@test.example", None).await,
+        ),
+        (Principal::Customer, corner_manager),
+        (Principal::Anonymous, s.anon.clone()),
+        (Principal::Display, device(&s, CAFE, "display").await),
+        (Principal::Kiosk, device(&s, CAFE, "kiosk").await),
+        (Principal::Outsider, device(&s, "corner", "kiosk").await),
+    ];
+    for (who, client) in &principals {
+        for p in Permission::ALL {
+            let status = attempt(&s, client, p).await;
+            if status == StatusCode::IM_A_TEAPOT {
+                continue;
+            }
+            if allowed(*who, p) {
+                assert!(status.is_success(), "{who:?} may {p:?}, got {status}");
+            } else {
+                let expected = match who {
+                    Principal::Anonymous => 401,
+                    Principal::Customer | Principal::Outsider => 404,
+                    _ => 403,
+                };
+                assert_eq!(status.as_u16(), expected, "{who:?} must not {p:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_manager_of_one_cafe_learns_nothing_of_another() {
+    let s = Server::start().await;
+    s.place_item("Americano").await;
+    let c = s.client_as("mgr-corner@test.example", None).await;
+    let corner = s.store.cafe_by_slug("corner").await.expect("corner");
+    let u = s
+        .store
+        .user_by_email("mgr-corner@test.example")
+        .await
+        .expect("user");
+    s.store
+        .set_membership(corner.cafe.id, u.id, Role::Manager)
+        .await
+        .expect("membership");
+    // Its own café: fine.
+    let (st, _, _) = send(&c, Method::GET, s.api("/cafes/corner/orders"), None).await;
+    assert_eq!(st, 200);
+    // The other café's orders, staff and audit: 404, and no data in the body.
+    for path in ["/orders", "/members", "/audit", "/devices"] {
+        let (st, body, _) = send(&c, Method::GET, s.cafe(path), None).await;
+        assert_eq!(st, 404, "{path}");
+        assert!(
+            body.get("items").is_none() && !body.to_string().contains("Americano"),
+            "{path}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cookie_sessions_sign_in_check_the_origin_and_sign_out() {
+    let s = Server::start().await;
+    let jar = Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    // Wrong password and unknown email answer the same.
+    for (email, pw) in [
+        (OWNER_EMAIL, "nope nope nope"),
+        ("nobody@test.example", PASSWORD),
+    ] {
+        let (st, body, _) = send(
+            &jar,
+            Method::POST,
+            s.api("/auth/login"),
+            Some(json!({"email": email, "password": pw})),
+        )
+        .await;
+        assert_eq!(st, 401);
+        assert_eq!(body["detail"], "wrong email or password");
+    }
+    let (st, body, h) = send(
+        &jar,
+        Method::POST,
+        s.api("/auth/login"),
+        Some(json!({"email": OWNER_EMAIL, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    let cookie = h
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(body["memberships"]
+        .as_array()
+        .is_some_and(|m| m.iter().any(|m| m["role"] == "owner")));
+    let (st, me, _) = send(&jar, Method::GET, s.api("/auth/me"), None).await;
+    assert_eq!(st, 200);
+    assert_eq!(me["email"], OWNER_EMAIL);
+
+    // A cookie write with no Origin (or a foreign one) is refused; with our own origin it works.
+    let write = |origin: Option<&str>| {
+        let mut r = jar.patch(s.cafe("/status")).json(&json!({"open": true}));
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        r
+    };
+    assert_eq!(write(None).send().await.expect("req").status(), 403);
+    assert_eq!(
+        write(Some("https://evil.example"))
+            .send()
+            .await
+            .expect("req")
+            .status(),
+        403
+    );
+    assert_eq!(
+        write(Some(&s.base)).send().await.expect("req").status(),
+        200
+    );
+    // The Kaffediem frontend's origin is trusted by default.
+    assert_eq!(
+        write(Some("http://localhost:5173"))
+            .send()
+            .await
+            .expect("req")
+            .status(),
+        200
+    );
+
+    let r = jar
+        .post(s.api("/auth/logout"))
+        .header("origin", &s.base)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(r.status(), 204);
+    let (st, _, _) = send(&jar, Method::GET, s.api("/auth/me"), None).await;
+    assert_eq!(st, 401);
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_replayed_one_revokes_the_family() {
+    let s = Server::start().await;
+    let (st, first, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/token"),
+        Some(json!({"email": OWNER_EMAIL, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(first["expires_in"], 900);
+    let (st, second, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/refresh"),
+        Some(json!({"refresh_token": first["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_ne!(second["access_token"], first["access_token"]);
+    let fresh = token_client(second["access_token"].as_str().unwrap_or(""));
+    assert_eq!(
+        send(&fresh, Method::GET, s.cafe("/orders"), None).await.0,
+        200
+    );
+    // The first refresh token again: refused, and the whole family with it.
+    let (st, _, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/refresh"),
+        Some(json!({"refresh_token": first["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(st, 401);
+    let (st, _, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/refresh"),
+        Some(json!({"refresh_token": second["refresh_token"]})),
+    )
+    .await;
+    assert_eq!(st, 401);
+    assert_eq!(
+        send(&fresh, Method::GET, s.cafe("/orders"), None).await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_every_token_and_a_bad_token_is_401() {
+    let s = Server::start().await;
+    let other = bearer_client(&s.base, OWNER_EMAIL).await;
+    assert_eq!(
+        send(&other, Method::GET, s.cafe("/orders"), None).await.0,
+        200
+    );
+    let (st, body, _) = send(
+        &s.client,
+        Method::POST,
+        s.api("/auth/password"),
+        Some(json!({"current_password": "not it at all", "new_password": "a new secret"})),
+    )
+    .await;
+    assert_eq!(st, 422, "{body}");
+    let (st, _, _) = send(
+        &s.client,
+        Method::POST,
+        s.api("/auth/password"),
+        Some(json!({"current_password": PASSWORD, "new_password": "short"})),
+    )
+    .await;
+    assert_eq!(st, 422);
+    let (st, _, _) = send(
+        &s.client,
+        Method::POST,
+        s.api("/auth/password"),
+        Some(json!({"current_password": PASSWORD, "new_password": "a new secret"})),
+    )
+    .await;
+    assert_eq!(st, 204);
+    assert_eq!(
+        send(&other, Method::GET, s.cafe("/orders"), None).await.0,
+        401
+    );
+    let (st, _, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/token"),
+        Some(json!({"email": OWNER_EMAIL, "password": "a new secret"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    // A made-up bearer token is an error, not anonymous access.
+    assert_eq!(
+        send(
+            &token_client("crema_at_0000"),
+            Method::GET,
+            s.cafe("/menu"),
+            None
+        )
+        .await
+        .0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn device_tokens_do_their_one_job_until_revoked() {
+    let s = Server::start().await;
+    let (st, body, _) = send(
+        &s.client,
+        Method::POST,
+        s.cafe("/devices"),
+        Some(json!({"name": "Kiosk by the door", "purpose": "kiosk"})),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let kiosk = token_client(body["token"].as_str().unwrap_or(""));
+    let id = body["id"].as_i64().unwrap_or(0);
+    let item = s.menu().await.item("Americano");
+    let (st, _, _) = send(
+        &kiosk,
+        Method::POST,
+        s.cafe("/orders"),
+        Some(json!({"lines": [{"item_id": item}], "channel": "kiosk"})),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let (_, list, _) = send(&s.client, Method::GET, s.cafe("/devices"), None).await;
+    assert!(
+        list.as_array()
+            .is_some_and(|l| l.iter().all(|d| d.get("token").is_none())),
+        "tokens are shown once: {list}"
+    );
+    assert_eq!(
+        send(
+            &s.client,
+            Method::DELETE,
+            s.cafe(&format!("/devices/{id}")),
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    let (st, _, _) = send(
+        &kiosk,
+        Method::POST,
+        s.cafe("/orders"),
+        Some(json!({"lines": [{"item_id": item}]})),
+    )
+    .await;
+    assert_eq!(st, 401);
+    let (st, _, _) = send(
+        &s.client,
+        Method::POST,
+        s.cafe("/devices"),
+        Some(json!({"name": "x", "purpose": "espresso"})),
+    )
+    .await;
+    assert_eq!(st, 422);
+}
+
+#[tokio::test]
+async fn managers_invite_baristas_but_only_owners_make_managers() {
+    let s = Server::start().await;
+    let manager = s.client_as("m@test.example", Some(Role::Manager)).await;
+    let (st, body, _) = send(
+        &manager,
+        Method::POST,
+        s.cafe("/members"),
+        Some(json!({"email": "New.Barista@test.example", "role": "barista"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{body}");
+    let pw = body["password"]
+        .as_str()
+        .expect("a new account gets a generated password")
+        .to_owned();
+    let (st, _, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/token"),
+        Some(json!({"email": "new.barista@test.example", "password": pw})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let (st, _, _) = send(
+        &manager,
+        Method::POST,
+        s.cafe("/members"),
+        Some(json!({"email": "boss@test.example", "role": "manager"})),
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (st, _, _) = send(
+        &s.client,
+        Method::POST,
+        s.cafe("/members"),
+        Some(json!({"email": "boss@test.example", "role": "manager"})),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let (_, members, _) = send(&s.client, Method::GET, s.cafe("/members"), None).await;
+    let roles: Vec<(String, String)> = members
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| {
+                    (
+                        m["email"].as_str().unwrap_or("").to_owned(),
+                        m["role"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        roles.contains(&("new.barista@test.example".into(), "barista".into())),
+        "{roles:?}"
+    );
+    assert!(
+        roles.contains(&("boss@test.example".into(), "manager".into())),
+        "{roles:?}"
+    );
+    // The last owner stays.
+    let owner_id = s.store.user_by_email(OWNER_EMAIL).await.expect("owner").id;
+    assert_eq!(
+        send(
+            &s.client,
+            Method::DELETE,
+            s.cafe(&format!("/members/{owner_id}")),
+            None
+        )
+        .await
+        .0,
+        409
+    );
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_per_account() {
+    let s = Server::start().await;
+    let mut last = None;
+    for _ in 0..6 {
+        let r = s
+            .anon
+            .post(s.api("/auth/login"))
+            .json(&json!({"email": OWNER_EMAIL, "password": "wrong wrong"}))
+            .send()
+            .await
+            .expect("login");
+        last = Some((r.status(), r.headers().get("retry-after").cloned()));
+    }
+    let (status, retry) = last.expect("six attempts");
+    assert_eq!(status, 429);
+    assert!(retry.is_some(), "429 carries Retry-After");
+}
+
+#[tokio::test]
+async fn imported_bcrypt_hashes_work_once_and_are_replaced() {
+    let s = Server::start().await;
+    let hash = bcrypt::hash("kaffediem", 4).expect("bcrypt");
+    s.store
+        .create_user("old@test.example", None, Some(&hash))
+        .await
+        .expect("user");
+    let (st, _, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/token"),
+        Some(json!({"email": "old@test.example", "password": "kaffediem"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let stored = s
+        .store
+        .user_by_email("old@test.example")
+        .await
+        .expect("user")
+        .password_hash
+        .unwrap_or_default();
+    assert!(stored.starts_with("$argon2id$"), "rehashed: {stored}");
+    let (st, _, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/token"),
+        Some(json!({"email": "old@test.example", "password": "kaffediem"})),
+    )
+    .await;
+    assert_eq!(st, 200);
+}
+
+#[tokio::test]
+async fn staff_writes_are_audited_with_before_and_after_and_anonymous_orders_are_not() {
+    let s = Server::start().await;
+    let item = s.menu().await.item("Cortado");
+    let (st, _, _) = send(
+        &s.client,
+        Method::PATCH,
+        s.cafe(&format!("/items/{item}")),
+        Some(json!({"price": 4200})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let o = s.place_item("Americano").await;
+    s.move_order(o["id"].as_str().unwrap_or(""), "forward")
+        .await
+        .expect(200);
+    let (st, _, _) = send(
+        &s.anon,
+        Method::POST,
+        s.cafe("/orders"),
+        Some(json!({"lines": [{"item_id": item}]})),
+    )
+    .await;
+    assert_eq!(st, 201);
+
+    let (st, page, _) = send(&s.client, Method::GET, s.cafe("/audit"), None).await;
+    assert_eq!(st, 200);
+    let items = page["items"].as_array().cloned().unwrap_or_default();
+    let owner_id = s.store.user_by_email(OWNER_EMAIL).await.expect("owner").id;
+    let update = items
+        .iter()
+        .find(|e| e["action"] == "item.update")
+        .expect("the price change");
+    assert_eq!(update["target"], format!("item:{item}"));
+    assert_eq!(update["before"]["price"], 4000);
+    assert_eq!(update["after"]["price"], 4200);
+    assert_eq!(update["actor_id"], owner_id);
+    let moved = items
+        .iter()
+        .find(|e| e["action"] == "order.forward")
+        .expect("the move");
+    assert_eq!(moved["before"]["step"], "received");
+    assert_eq!(moved["after"]["step"], "production");
+    // One staff order placed, the anonymous one not audited.
+    assert_eq!(
+        items
+            .iter()
+            .filter(|e| e["action"] == "order.place")
+            .count(),
+        1
+    );
+    // Filters.
+    let (_, only, _) = send(&s.client, Method::GET, s.cafe("/audit?action=item."), None).await;
+    assert!(only["items"].as_array().is_some_and(|a| !a.is_empty()
+        && a.iter()
+            .all(|e| e["action"].as_str().is_some_and(|x| x.starts_with("item.")))));
+    let (st, _, _) = send(&s.client, Method::GET, s.cafe("/audit?limit=abc"), None).await;
+    assert_eq!(st, 400);
+}
+
+#[tokio::test]
+async fn responses_carry_the_security_headers() {
+    let s = Server::start().await;
+    for path in ["/health", "/api/v1/cafes", "/api/v1/nope"] {
+        let r = s.anon.get(s.url(path)).send().await.expect("request");
+        let h = r.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+        assert!(h.get("referrer-policy").is_some());
+    }
+}
+
+#[tokio::test]
+async fn staff_topics_need_staff_and_public_topics_do_not() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let s = Server::start().await;
+    let ws = s.base.replacen("http", "ws", 1);
+    let join = |url: String, topic: &'static str| async move {
+        let (mut socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connect");
+        let frame = json!(["1", "1", topic, "phx_join", {}]).to_string();
+        socket
+            .send(Message::Text(frame.into()))
+            .await
+            .expect("send");
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).expect("json");
+                    if v[3] == "phx_reply" {
+                        return v[4].clone();
+                    }
+                }
+                other => panic!("no reply: {other:?}"),
+            }
+        }
+    };
+    let anon_orders = join(
+        format!("{ws}/socket/websocket?vsn=2.0.0"),
+        "cafe:kaffediem:orders",
+    )
+    .await;
+    assert_eq!(anon_orders["status"], "error");
+    let anon_board = join(
+        format!("{ws}/socket/websocket?vsn=2.0.0"),
+        "cafe:kaffediem:board",
+    )
+    .await;
+    assert_eq!(anon_board["status"], "ok");
+    let (_, t, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/auth/token"),
+        Some(json!({"email": OWNER_EMAIL, "password": PASSWORD})),
+    )
+    .await;
+    let token = t["access_token"].as_str().unwrap_or("").to_owned();
+    let staff = join(
+        format!("{ws}/socket/websocket?vsn=2.0.0&token={token}"),
+        "cafe:kaffediem:orders",
+    )
+    .await;
+    assert_eq!(staff["status"], "ok", "{staff}");
+}
