@@ -732,3 +732,61 @@ async fn staff_topics_need_staff_and_public_topics_do_not() {
     .await;
     assert_eq!(staff["status"], "ok", "{staff}");
 }
+
+#[tokio::test]
+async fn a_foreign_page_cannot_ride_on_a_session_cookie_over_the_websocket() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let s = Server::start().await;
+    let r = s
+        .anon
+        .post(s.api("/auth/login"))
+        .json(&json!({"email": OWNER_EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let ws = s.base.replacen("http", "ws", 1);
+    let join_with_origin = |origin: String| {
+        let cookie = cookie.clone();
+        let url = format!("{ws}/socket/websocket?vsn=2.0.0");
+        async move {
+            let mut req = url.into_client_request().expect("request");
+            req.headers_mut()
+                .insert("cookie", cookie.parse().expect("cookie"));
+            req.headers_mut()
+                .insert("origin", origin.parse().expect("origin"));
+            let (mut socket, _) = tokio_tungstenite::connect_async(req)
+                .await
+                .expect("connect");
+            let frame = json!(["1", "1", "cafe:kaffediem:orders", "phx_join", {}]).to_string();
+            socket
+                .send(Message::Text(frame.into()))
+                .await
+                .expect("send");
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Text(t))) => {
+                        let v: Value = serde_json::from_str(&t).expect("json");
+                        if v[3] == "phx_reply" {
+                            return v[4]["status"].as_str().unwrap_or("").to_owned();
+                        }
+                    }
+                    other => panic!("no reply: {other:?}"),
+                }
+            }
+        }
+    };
+    assert_eq!(join_with_origin(s.base.clone()).await, "ok");
+    assert_eq!(
+        join_with_origin("https://evil.example".into()).await,
+        "error"
+    );
+}

@@ -47,7 +47,7 @@ fn origin_of(h: &HeaderMap) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
-fn trusted_origin(state: &State, h: &HeaderMap) -> bool {
+pub(crate) fn trusted_origin(state: &State, h: &HeaderMap) -> bool {
     let Some(origin) = origin_of(h) else {
         return false;
     };

@@ -43,8 +43,19 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
     S(state): S<State>,
     mut actor: Actor,
+    headers: axum::http::HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    // A page of another site must not ride on a staff member's session cookie (cross-site
+    // WebSocket hijacking): a cookie counts only from crema's own or a trusted origin.
+    if actor.via == crate::auth::Via::Cookie
+        && !crate::auth::guard::trusted_origin(&state, &headers)
+    {
+        actor = Actor {
+            ip: actor.ip,
+            ..Actor::default()
+        };
+    }
     // Browsers send their session cookie with the upgrade; other clients cannot set headers on
     // a WebSocket, so they pass a token as a socket param (`new Socket(url, {params: {token}})`).
     if let Some(token) = params.get("token") {
