@@ -396,7 +396,7 @@ async fn run_batch(
         done.push((job.reply, result));
     }
     let committed = match &broken {
-        Some(_) => Err(StoreError::Internal("transaction aborted".into())),
+        Some(e) => Err(clone_err(e)),
         None => exec(&mut ctx.conn, "COMMIT").await,
     };
     match committed {
