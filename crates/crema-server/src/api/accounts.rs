@@ -210,6 +210,7 @@ pub async fn me(S(state): S<State>, actor: Actor) -> ApiResult<Json<UserOut>> {
 pub struct PasswordChange {
     pub current_password: String,
     /// 8 to 72 characters.
+    #[schema(min_length = 8, max_length = 72)]
     pub new_password: String,
 }
 

@@ -54,10 +54,12 @@ pub struct CafePatch {
     /// `en` or `nb`.
     pub locale: Option<String>,
     /// The first order number of each day, 1 to 9999.
+    #[schema(minimum = 1, maximum = 9999)]
     pub first_number: Option<u32>,
     /// Step names in order (2 to 12, a-z 0-9 _). Steps that orders are in must stay.
     pub workflow: Option<Vec<String>>,
     /// Round prices up to a multiple of this many minor units (1 to 10000).
+    #[schema(minimum = 1, maximum = 10000)]
     pub price_rounding: Option<i64>,
     pub age_thresholds: Option<AgeThresholds>,
 }

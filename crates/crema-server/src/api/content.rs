@@ -106,6 +106,7 @@ pub async fn list_messages(
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
     /// At most 200 characters; may be empty.
+    #[schema(max_length = 200)]
     pub title: Option<String>,
     /// At most 500 characters; `null` removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]

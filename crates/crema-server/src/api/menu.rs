@@ -102,6 +102,7 @@ fn found<T>(v: Option<T>, what: &str) -> ApiResult<T> {
 #[serde(deny_unknown_fields)]
 pub struct CategoryBody {
     /// Required on create.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     pub sort_order: Option<i64>,
     /// Defaults to true.
@@ -225,8 +226,10 @@ pub struct ItemBody {
     /// Required on create.
     pub category_id: Option<i64>,
     /// Required on create.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// Minor units (øre, cents); required on create.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price: Option<i64>,
     /// An image URL or path; `null` removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
@@ -381,6 +384,7 @@ pub async fn delete_item(
 #[serde(deny_unknown_fields)]
 pub struct GroupBody {
     /// Required on create.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// `#rgb` or `#rrggbb`; `null` removes it.
     #[serde(default, deserialize_with = "nullable::deserialize")]
@@ -555,6 +559,7 @@ pub struct OptionBody {
     /// Required on create.
     pub group_id: Option<i64>,
     /// Required on create.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// Defaults to no change in price.
     pub price_effect: Option<EffectDto>,

@@ -66,9 +66,11 @@ pub struct LineBody {
     pub item_id: i64,
     /// 1 to 50; defaults to 1.
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 50, default = 1)]
     pub quantity: i64,
     /// At most 200 characters.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub notes: Option<String>,
     /// Picks per group. A required group left out gets its default option, if it has one.
     #[serde(default)]
@@ -82,12 +84,14 @@ fn one() -> i64 {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrderBody {
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<LineBody>,
     /// How the order came in; defaults to `api`.
     #[serde(default)]
     pub channel: Option<ChannelDto>,
     /// A name to call at pickup.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
     pub customer_name: Option<String>,
     /// A registered customer.
     #[serde(default)]
@@ -395,6 +399,7 @@ pub async fn undo(
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
     /// 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: String,
 }
 
