@@ -201,6 +201,27 @@ async fn changed<T: Serialize>(
         .await
 }
 
+/// Records a create (no `before`) or an update in the audit trail, as `<entity>.create|update`
+/// on target `<entity>:<id>`.
+async fn audit_save<T: Serialize>(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    entity: &str,
+    id: i64,
+    before: Option<&T>,
+    after: &T,
+) -> Result<()> {
+    let action = if before.is_some() { "update" } else { "create" };
+    ctx.record(
+        cafe,
+        &format!("{entity}.{action}"),
+        format!("{entity}:{id}"),
+        before,
+        Some(after),
+    )
+    .await
+}
+
 fn unique_name(e: sqlx::Error, what: &str) -> StoreError {
     if super::is_unique(&e) {
         StoreError::conflict("name", format!("a {what} with this name already exists"))
@@ -585,15 +606,7 @@ impl MenuRepo for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let saved = save_category(ctx, cafe, None, c).await?;
-                let target = format!("category:{}", saved.value.id);
-                ctx.record(
-                    cafe,
-                    "category.create",
-                    target,
-                    None::<&()>,
-                    Some(&saved.value),
-                )
-                .await?;
+                audit_save(ctx, cafe, "category", saved.value.id, None, &saved.value).await?;
                 Ok(saved)
             })
         })
@@ -613,14 +626,7 @@ impl MenuRepo for SqliteStore {
                 edit(&mut cur)?;
                 cur.id = id;
                 let saved = save_category(ctx, cafe, Some(id), cur).await?;
-                ctx.record(
-                    cafe,
-                    "category.update",
-                    format!("category:{id}"),
-                    Some(&before),
-                    Some(&saved.value),
-                )
-                .await?;
+                audit_save(ctx, cafe, "category", id, Some(&before), &saved.value).await?;
                 Ok(saved)
             })
         })
@@ -636,9 +642,7 @@ impl MenuRepo for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let saved = save_item(ctx, cafe, None, i).await?;
-                let target = format!("item:{}", saved.value.id);
-                ctx.record(cafe, "item.create", target, None::<&()>, Some(&saved.value))
-                    .await?;
+                audit_save(ctx, cafe, "item", saved.value.id, None, &saved.value).await?;
                 Ok(saved)
             })
         })
@@ -656,14 +660,7 @@ impl MenuRepo for SqliteStore {
                 edit(&mut cur)?;
                 cur.id = id;
                 let saved = save_item(ctx, cafe, Some(id), cur).await?;
-                ctx.record(
-                    cafe,
-                    "item.update",
-                    format!("item:{id}"),
-                    Some(&before),
-                    Some(&saved.value),
-                )
-                .await?;
+                audit_save(ctx, cafe, "item", id, Some(&before), &saved.value).await?;
                 Ok(saved)
             })
         })
@@ -679,13 +676,13 @@ impl MenuRepo for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let saved = save_group(ctx, cafe, None, g).await?;
-                let target = format!("modifier_group:{}", saved.value.id);
-                ctx.record(
+                audit_save(
+                    ctx,
                     cafe,
-                    "modifier_group.create",
-                    target,
-                    None::<&()>,
-                    Some(&saved.value),
+                    "modifier_group",
+                    saved.value.id,
+                    None,
+                    &saved.value,
                 )
                 .await?;
                 Ok(saved)
@@ -710,14 +707,7 @@ impl MenuRepo for SqliteStore {
                 edit(&mut cur)?;
                 cur.id = id;
                 let saved = save_group(ctx, cafe, Some(id), cur).await?;
-                ctx.record(
-                    cafe,
-                    "modifier_group.update",
-                    format!("modifier_group:{id}"),
-                    Some(&before),
-                    Some(&saved.value),
-                )
-                .await?;
+                audit_save(ctx, cafe, "modifier_group", id, Some(&before), &saved.value).await?;
                 Ok(saved)
             })
         })
@@ -745,15 +735,7 @@ impl MenuRepo for SqliteStore {
         self.write(move |ctx| {
             Box::pin(async move {
                 let saved = save_option(ctx, cafe, None, o).await?;
-                let target = format!("option:{}", saved.value.id);
-                ctx.record(
-                    cafe,
-                    "option.create",
-                    target,
-                    None::<&()>,
-                    Some(&saved.value),
-                )
-                .await?;
+                audit_save(ctx, cafe, "option", saved.value.id, None, &saved.value).await?;
                 Ok(saved)
             })
         })
@@ -776,14 +758,7 @@ impl MenuRepo for SqliteStore {
                 edit(&mut cur)?;
                 cur.id = id;
                 let saved = save_option(ctx, cafe, Some(id), cur).await?;
-                ctx.record(
-                    cafe,
-                    "option.update",
-                    format!("option:{id}"),
-                    Some(&before),
-                    Some(&saved.value),
-                )
-                .await?;
+                audit_save(ctx, cafe, "option", id, Some(&before), &saved.value).await?;
                 Ok(saved)
             })
         })
