@@ -38,6 +38,7 @@ export class Crema {
     const pw = out.match(/password:\s+(\S+)/);
     const email = out.match(/email:\s+(\S+)/);
     if (pw && email) {
+      this.admin = { email: email[1], password: pw[1] };
       const r = await fetch(this.url + "/api/v1/auth/token", {
         method: "POST",
         headers: { "content-type": "application/json" },

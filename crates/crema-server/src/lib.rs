@@ -11,6 +11,7 @@ pub mod error;
 pub mod metrics;
 pub mod realtime;
 pub mod state;
+pub mod web;
 
 pub use state::{Config, State};
 
@@ -23,6 +24,7 @@ pub fn app(state: State) -> Router {
     let (api, _openapi) = api::router(state.clone());
     Router::new()
         .merge(api)
+        .merge(web::router(state.clone()))
         .merge(realtime::router(state.clone()))
         .merge(metrics::router(state.clone()))
         // A limit the extractors apply, so an oversized body is a 413 problem document.
