@@ -112,6 +112,7 @@ async fn attempt(s: &Server, c: &Client, permission: Permission) -> StatusCode {
         Permission::ManageStaff => (Method::GET, s.cafe("/members"), None),
         Permission::ManageDevices => (Method::GET, s.cafe("/devices"), None),
         Permission::ReadAudit => (Method::GET, s.cafe("/audit"), None),
+        Permission::ReadReports => (Method::GET, s.cafe("/reports/day"), None),
         // No native endpoint of its own: Kaffebase's "reset orders" uses it.
         Permission::FinishOrders => return StatusCode::IM_A_TEAPOT,
     };

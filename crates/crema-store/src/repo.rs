@@ -4,7 +4,7 @@
 use crate::model::*;
 use crate::Result;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
 use std::path::Path;
@@ -101,6 +101,9 @@ pub trait OrderRepo: Send + Sync {
         actor: Option<i64>,
     ) -> Result<OrderRecord>;
     async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>>;
+    /// Every move of the café's orders of the local `date`, each with its order's row id
+    /// ([`OrderRecord::id`]), in the order they were made (for the day's report).
+    async fn day_moves(&self, cafe: CafeId, date: NaiveDate) -> Result<Vec<(i64, MoveRecord)>>;
     /// Like [`OrderRepo::list_orders`], but ordered by day number, then by when the order was
     /// placed (Kaffebase's order list, which interleaves days when not filtered to one).
     async fn list_orders_by_number(

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod extract;
 pub mod menu;
 pub mod orders;
+pub mod reports;
 
 use crate::state::State;
 use axum::routing::get;
@@ -27,6 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "orders", description = "Placing orders and moving them through the workflow"),
         (name = "content", description = "Open/closed status, messages, stations"),
         (name = "accounts", description = "Signing in, API tokens, staff and device tokens"),
+        (name = "reports", description = "A day's figures and its orders as CSV"),
     )
 )]
 struct ApiDoc;
@@ -41,7 +43,8 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
                 .merge(menu::router())
                 .merge(orders::router())
                 .merge(content::router())
-                .merge(accounts::router()),
+                .merge(accounts::router())
+                .merge(reports::router()),
         )
         .split_for_parts();
     let doc = api.clone();

@@ -150,10 +150,12 @@ pub enum Permission {
     ManageStaff,
     ManageDevices,
     ReadAudit,
+    /// The day's figures and its orders as CSV.
+    ReadReports,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadMenu,
         Permission::PlaceOrder,
         Permission::ReadOrders,
@@ -167,6 +169,7 @@ impl Permission {
         Permission::ManageStaff,
         Permission::ManageDevices,
         Permission::ReadAudit,
+        Permission::ReadReports,
     ];
 }
 
@@ -187,7 +190,8 @@ pub fn allowed(who: Principal, what: Permission) -> bool {
         | P::EditCafe
         | P::ManageStaff
         | P::ManageDevices
-        | P::ReadAudit => matches!(who, R::Owner | R::Manager),
+        | P::ReadAudit
+        | P::ReadReports => matches!(who, R::Owner | R::Manager),
     }
 }
 
@@ -356,5 +360,9 @@ mod tests {
             Err(ApiError::Forbidden(_))
         ));
         assert!(decide(Principal::Barista, Permission::ToggleAvailability).is_ok());
+        // The day's takings are the owner's and the manager's business.
+        for who in [Principal::Barista, Principal::Cashier, Principal::Display] {
+            assert!(!allowed(who, Permission::ReadReports), "{who:?}");
+        }
     }
 }

@@ -77,19 +77,19 @@ async fn moves(conn: &mut SqliteConnection, order_id: i64) -> Result<Vec<MoveRec
         .bind(order_id)
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|r| {
-            let kind: &str = r.try_get("kind")?;
-            Ok(MoveRecord {
-                kind: MoveKind::parse(kind).ok_or_else(|| bad("move kind", kind))?,
-                from: r.try_get("from_step")?,
-                to: r.try_get("to_step")?,
-                actor_id: r.try_get("actor_id")?,
-                reason: r.try_get("reason")?,
-                at: parse_ts(r.try_get("at")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(move_of).collect()
+}
+
+fn move_of(r: &SqliteRow) -> Result<MoveRecord> {
+    let kind: &str = r.try_get("kind")?;
+    Ok(MoveRecord {
+        kind: MoveKind::parse(kind).ok_or_else(|| bad("move kind", kind))?,
+        from: r.try_get("from_step")?,
+        to: r.try_get("to_step")?,
+        actor_id: r.try_get("actor_id")?,
+        reason: r.try_get("reason")?,
+        at: parse_ts(r.try_get("at")?)?,
+    })
 }
 
 /// What the public board may know of an order: its number and step, nothing personal.
@@ -542,6 +542,22 @@ impl OrderRepo for SqliteStore {
         let mut c = self.read().await?;
         let o = by_uuid(&mut c, cafe, uuid).await?;
         moves(&mut c, o.id).await
+    }
+
+    async fn day_moves(&self, cafe: CafeId, date: NaiveDate) -> Result<Vec<(i64, MoveRecord)>> {
+        let mut c = self.read().await?;
+        let rows = sqlx::query(
+            "SELECT m.order_id, m.kind, m.from_step, m.to_step, m.actor_id, m.reason, m.at \
+             FROM order_moves m JOIN orders o ON o.id = m.order_id \
+             WHERE o.cafe_id = ? AND o.local_date = ? ORDER BY m.id",
+        )
+        .bind(cafe)
+        .bind(date.to_string())
+        .fetch_all(&mut *c)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("order_id")?, move_of(r)?)))
+            .collect()
     }
 
     async fn list_orders_by_number(
