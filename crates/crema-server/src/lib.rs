@@ -11,6 +11,7 @@ pub mod error;
 pub mod metrics;
 pub mod realtime;
 pub mod state;
+pub mod uploads;
 pub mod web;
 
 pub use state::{Config, State};

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(get_group, update_group, delete_group))
         .routes(routes!(create_option))
         .routes(routes!(get_option, update_option, delete_option))
+        .merge(super::images::router())
 }
 
 /// The whole menu of a café, each list in display order.

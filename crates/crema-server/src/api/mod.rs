@@ -6,6 +6,7 @@ pub mod cafes;
 pub mod content;
 pub mod dto;
 pub mod extract;
+pub mod images;
 pub mod menu;
 pub mod orders;
 pub mod reports;

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 /// The largest JSON or urlencoded body read (as the native API).
 pub const MAX_BODY: usize = crate::api::extract::MAX_JSON_BYTES;
 /// The largest image accepted by upload.
-pub const MAX_IMAGE: usize = 5 * 1024 * 1024;
+pub const MAX_IMAGE: usize = crate::uploads::MAX_IMAGE;
 /// The largest multipart body: one image and the item's fields.
 pub const MAX_MULTIPART: usize = MAX_IMAGE + 64 * 1024;
 /// Nested keys deeper than this, or more pairs than this, are a bad request.

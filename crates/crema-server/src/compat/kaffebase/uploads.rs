@@ -9,117 +9,26 @@
 //!   another origin), built from the address the upload was sent to.
 
 use super::error::{KaffebaseError, KbResult};
-use super::params::{Upload, MAX_IMAGE};
+use super::params::Upload;
 use crate::state::State;
+use crate::uploads::{checked_name, dir, UploadError};
 use axum::extract::{Path, State as S};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use std::path::PathBuf;
 
-/// The directory under the data directory.
-pub const DIR: &str = "uploads";
-
-/// An image type crema stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageType {
-    Png,
-    Jpeg,
-    Gif,
-    Webp,
-}
-
-impl ImageType {
-    /// The type of `bytes`, by their signature.
-    pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            Some(Self::Png)
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Some(Self::Jpeg)
-        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-            Some(Self::Gif)
-        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-            Some(Self::Webp)
-        } else {
-            None
-        }
-    }
-
-    pub fn ext(self) -> &'static str {
-        match self {
-            Self::Png => "png",
-            Self::Jpeg => "jpg",
-            Self::Gif => "gif",
-            Self::Webp => "webp",
-        }
-    }
-
-    pub fn from_ext(ext: &str) -> Option<Self> {
-        match ext {
-            "png" => Some(Self::Png),
-            "jpg" => Some(Self::Jpeg),
-            "gif" => Some(Self::Gif),
-            "webp" => Some(Self::Webp),
-            _ => None,
-        }
-    }
-
-    pub fn mime(self) -> &'static str {
-        match self {
-            Self::Png => "image/png",
-            Self::Jpeg => "image/jpeg",
-            Self::Gif => "image/gif",
-            Self::Webp => "image/webp",
-        }
-    }
-}
-
-fn dir(state: &State) -> PathBuf {
-    state.config.data_dir.join(DIR)
-}
-
-/// A stored upload's name, checked: `<32 lower-case hex>.<known extension>`.
-fn checked_name(name: &str) -> Option<ImageType> {
-    let (stem, ext) = name.split_once('.')?;
-    let ok = stem.len() == 32 && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    if ok {
-        ImageType::from_ext(ext)
-    } else {
-        None
-    }
-}
+// The checks and the storage are shared with the native API (`crate::uploads`).
+pub use crate::uploads::{discard, ImageType, DIR};
 
 /// Stores an uploaded image and returns its file name.
 pub async fn save(state: &State, up: &Upload) -> KbResult<String> {
-    if up.bytes.len() > MAX_IMAGE {
-        return Err(KaffebaseError::field(
-            "image",
-            format!("must be at most {} MB", MAX_IMAGE / (1024 * 1024)),
-        ));
-    }
-    let Some(kind) = ImageType::sniff(&up.bytes) else {
-        return Err(KaffebaseError::field(
-            "image",
-            "must be a PNG, JPEG, GIF or WebP image",
-        ));
-    };
-    let name = format!("{}.{}", uuid::Uuid::new_v4().simple(), kind.ext());
-    let dir = dir(state);
-    let io = |e: std::io::Error| KaffebaseError::Unavailable(format!("storing an upload: {e}"));
-    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-    // Written under a temporary name and renamed, so a half-written file is never served.
-    let tmp = dir.join(format!(".{name}.part"));
-    tokio::fs::write(&tmp, &up.bytes).await.map_err(io)?;
-    tokio::fs::rename(&tmp, dir.join(&name)).await.map_err(io)?;
-    Ok(name)
-}
-
-/// Removes an upload whose record was not saved after all.
-pub async fn discard(state: &State, name: Option<&str>) {
-    if let Some(n) = name.filter(|n| checked_name(n).is_some()) {
-        if let Err(e) = tokio::fs::remove_file(dir(state).join(n)).await {
-            tracing::warn!(error = %e, file = n, "could not remove an unused upload");
-        }
-    }
+    crate::uploads::store(state, &up.bytes)
+        .await
+        .map_err(|e| match e {
+            UploadError::TooLarge | UploadError::NotAnImage => {
+                KaffebaseError::field("image", e.to_string())
+            }
+            UploadError::Io(msg) => KaffebaseError::Unavailable(msg),
+        })
 }
 
 /// The absolute URL of upload `name`, as seen by the client that sent it: `Host` (or
@@ -184,43 +93,6 @@ pub async fn serve(S(state): S<State>, Path(name): Path<String>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_random_names_of_known_types_are_served() {
-        assert_eq!(
-            checked_name("0123456789abcdef0123456789abcdef.png"),
-            Some(ImageType::Png)
-        );
-        for bad in [
-            "../crema.db",
-            "0123456789abcdef0123456789abcdef.svg",
-            "0123456789ABCDEF0123456789abcdef.png",
-            "0123456789abcdef0123456789abcde.png",
-            ".0123456789abcdef0123456789abcdef.png.part",
-            "x.png",
-        ] {
-            assert_eq!(checked_name(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn types_are_sniffed() {
-        assert_eq!(
-            ImageType::sniff(b"\x89PNG\r\n\x1a\nrest"),
-            Some(ImageType::Png)
-        );
-        assert_eq!(
-            ImageType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
-            Some(ImageType::Jpeg)
-        );
-        assert_eq!(ImageType::sniff(b"GIF89a...."), Some(ImageType::Gif));
-        assert_eq!(
-            ImageType::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
-            Some(ImageType::Webp)
-        );
-        assert_eq!(ImageType::sniff(b"<svg xmlns="), None);
-        assert_eq!(ImageType::sniff(b""), None);
-    }
 
     #[test]
     fn urls_follow_the_request() {
