@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
 import { Crema } from "./harness.mjs";
-import { launch, newPage, signIn, checkA11y, shot, assertClean, PHONE, TABLET } from "./browser.mjs";
+import { launch, newPage, signIn, checkA11y, shot, assertClean, PHONE, TABLET, WALL } from "./browser.mjs";
 
 const CAFE = "kaffediem";
 let crema, browser;
@@ -343,7 +343,7 @@ test("settings: a bad workflow is named, and the language switches the café's p
   await page.context().close();
 });
 
-test("every admin page passes axe on a phone", async () => {
+test("every admin page passes axe on a phone, and the menu on a wall screen", async () => {
   const page = await ownerPage(PHONE, "/admin");
   await page.locator(".conn[data-state=live]").waitFor();
   await checkA11y(page, "admin menu (phone)");
@@ -361,6 +361,15 @@ test("every admin page passes axe on a phone", async () => {
   await shot(page, "admin-settings-phone");
   assertClean(page);
   await page.context().close();
+
+  // On a wall screen the menu editor shows both lists side by side.
+  const wall = await ownerPage(WALL, "/admin");
+  await wall.locator(".conn[data-state=live]").waitFor();
+  const [cats, groups] = await Promise.all(["#categories", "#groups"].map((s) => wall.locator(s).boundingBox()));
+  assert.ok(groups.x > cats.x + cats.width, "two columns");
+  await checkA11y(wall, "admin menu (wall)");
+  await shot(wall, "admin-menu-wall");
+  await wall.context().close();
 });
 
 test("a barista is refused the admin pages; someone signed out is asked to sign in", async () => {
