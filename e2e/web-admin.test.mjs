@@ -207,10 +207,19 @@ test("an invalid price shows the API's error next to the price, in the dialog", 
   await fill(page, "Pris (NOK)", "fem");
   await save(page);
   await page.waitForFunction(() => document.querySelector("#edit-dialog [data-field=price] .adm-error")?.textContent.includes("45"));
+
+  // A file that is not a picture is refused by the API, next to the picture field.
+  await fill(page, "Pris (NOK)", "30");
+  await page.locator("#edit-dialog input[type=file]").setInputFiles({ name: "bolle.png", mimeType: "image/png", buffer: Buffer.from("<svg xmlns='http://www.w3.org/2000/svg'/>") });
+  await save(page);
+  const imageError = page.locator("#edit-dialog [data-field=image] .adm-error");
+  await imageError.waitFor();
+  assert.match(await imageError.textContent(), /PNG, JPEG, GIF or WebP/);
   await page.keyboard.press("Escape");
   await dialogClosed(page);
   const bolle = (await menu()).items.find((i) => i.name === "Bolle");
-  assert.equal(bolle.price, 3000, "nothing was saved");
+  assert.equal(bolle.price, 3000, "nothing was changed");
+  assert.equal(bolle.image, null, "no picture was set");
   assertClean(page, ["422"]);
   await page.context().close();
 });

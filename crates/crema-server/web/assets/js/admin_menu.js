@@ -435,6 +435,12 @@ function editItem(item, categoryId) {
   if (item) fields.push(sortField(item.sort_order));
 
   openEditor(item ? t("admin.edit_item", { name: item.name }) : t("admin.new_item"), fields, async () => {
+    const chosen = file.files?.[0];
+    // Checked here too: a browser still sending a large file may not read the API's answer.
+    if (chosen && chosen.size > 5 * 1024 * 1024) {
+      showFieldError(form, formError, "image", t("admin.err_image_size"));
+      return false;
+    }
     const price = parseMoney(value("price"));
     if (price === null) {
       showFieldError(form, formError, "price", t("admin.err_price_format"));
@@ -458,7 +464,6 @@ function editItem(item, categoryId) {
       current = await api("POST", cafePath("items"), body);
       $("edit-title").textContent = t("admin.edit_item", { name: current.name });
     }
-    const chosen = file.files?.[0];
     if (chosen) {
       const data = new FormData();
       data.append("image", chosen);
