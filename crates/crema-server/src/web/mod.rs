@@ -20,6 +20,7 @@ pub mod display;
 pub mod embed;
 pub mod i18n;
 pub mod page;
+pub mod reports;
 pub mod staff;
 
 use crate::state::State;
@@ -34,5 +35,6 @@ pub fn router(state: State) -> Router {
         .merge(staff::router())
         .merge(display::router())
         .merge(admin::router())
+        .merge(reports::router())
         .with_state(state)
 }
