@@ -159,9 +159,22 @@ test("people: invite a barista (password shown once), a manager is refused, the 
   await page.locator("#invite-result:not([hidden])").waitFor();
   const password = await page.locator("#invite-result .secret-value").inputValue();
   assert.ok(password.length >= 8, "a temporary password is shown");
-  await page.locator("table.members tr[data-email='bo@example.com']").waitFor();
+  const bo = page.locator("table.members tr[data-email='bo@example.com']");
+  await bo.waitFor();
   await checkA11y(page, "people with the password shown");
   await shot(page, "people-invited-tablet");
+
+  // A role is changed only when saved (arrowing through the select grants nothing).
+  const roleOf = async (email) => (await crema.json("GET", `${API}/members`)).body.find((m) => m.email === email).role;
+  await bo.locator("select").selectOption("cashier");
+  assert.equal(await roleOf("bo@example.com"), "barista", "not saved yet");
+  await bo.getByRole("button", { name: /save|lagre/i }).click();
+  await bo.getByRole("button", { name: /save|lagre/i }).waitFor({ state: "hidden" });
+  assert.equal(await roleOf("bo@example.com"), "cashier");
+  await bo.locator("select").selectOption("barista");
+  await bo.getByRole("button", { name: /save|lagre/i }).click();
+  await bo.getByRole("button", { name: /save|lagre/i }).waitFor({ state: "hidden" });
+  assert.equal(await roleOf("bo@example.com"), "barista");
 
   // A manager may add baristas and cashiers only; making the owner a barista is refused by
   // the API and the page says so.

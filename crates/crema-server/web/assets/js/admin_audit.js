@@ -152,7 +152,7 @@ async function load(append) {
     shown += page.items.length;
     next = page.next_before;
     older.hidden = !next;
-    status.textContent = shown ? t("audit.count", { n: shown }) : t("audit.empty");
+    status.textContent = shown === 1 ? t("audit.count_one") : shown ? t("audit.count", { n: shown }) : t("audit.empty");
   } catch (e) {
     if (mine !== generation) return;
     const f = e.errors?.[0];

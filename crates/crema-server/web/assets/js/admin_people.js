@@ -109,15 +109,22 @@ function showSecret(box, lines, secret, label) {
 
 // ---- members ----------------------------------------------------------------------------
 
-async function changeRole(m, select) {
+/** Saves a role picked in a row. A separate button, not the select's change event: a
+ * keyboard arrowing through a closed select fires a change per step, and each would grant. */
+async function changeRole(m, select, save) {
   const role = select.value;
+  save.disabled = true;
   try {
     await api("POST", cafePath("members"), { email: m.email, role });
     toast(t("people.role_changed", { who: m.name || m.email, role: roleWord(role) }));
     m.role = role;
+    save.hidden = true;
   } catch (e) {
     select.value = m.role;
+    save.hidden = true;
     toast(e.status === 403 ? `${t("people.refused")} ${e.message}` : e.message, { error: true, ms: 8000 });
+  } finally {
+    save.disabled = false;
   }
 }
 
@@ -139,12 +146,15 @@ function memberRow(m) {
   const manageable = !mine && grantable.includes(m.role);
   let role;
   if (manageable) {
+    const who = m.name || m.email;
+    const save = el("button", { type: "button", class: "primary", hidden: true, "aria-label": t("people.save_role_of", { who }) }, t("people.save_role"));
     const select = el(
       "select",
-      { "aria-label": t("people.role_of", { who: m.name || m.email }), onchange: () => changeRole(m, select) },
+      { "aria-label": t("people.role_of", { who }), onchange: () => { save.hidden = select.value === m.role; } },
       grantable.map((r) => el("option", { value: r, selected: r === m.role }, roleName(r))),
     );
-    role = select;
+    save.addEventListener("click", () => changeRole(m, select, save));
+    role = el("div", { class: "role-edit" }, select, save);
   } else {
     role = el("span", { class: `role role-${m.role}` }, roleName(m.role));
   }

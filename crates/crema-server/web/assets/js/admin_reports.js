@@ -105,7 +105,7 @@ function renderChart(hours) {
   });
   const busiest = hours.indexOf(Math.max(...hours));
   const summary = hours.some((n) => n > 0)
-    ? t("reports.busiest", { hour: hourLabel(busiest), n: hours[busiest] })
+    ? t(hours[busiest] === 1 ? "reports.busiest_one" : "reports.busiest", { hour: hourLabel(busiest), n: hours[busiest] })
     : t("reports.no_orders");
   const rows = hours
     .map((n, h) => [h, n])
@@ -199,7 +199,7 @@ async function load(date, push) {
     renderFigures(r);
     renderChart(r.hours);
     renderItems(r);
-    status.textContent = t("reports.showing", { date: longDate(r.date), n: r.orders.placed });
+    status.textContent = t(r.orders.placed === 1 ? "reports.showing_one" : "reports.showing", { date: longDate(r.date), n: r.orders.placed });
   } catch (e) {
     if (mine !== loading) return;
     const field = e.errors?.find((f) => f.field === "date");
