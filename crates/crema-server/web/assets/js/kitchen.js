@@ -1,0 +1,204 @@
+// The kitchen: a column per workflow step but the last, a card per order (oldest first), one
+// tap moves an order on. Built to stay up for days: cards of finished orders are removed, one
+// timer drives every age, the connection resumes by itself, and at the café's midnight the
+// screen starts again from the new day.
+
+import { boot, cafe, el, t, stepName, api, cafePath, showError, age } from "./crema.js";
+import { OrderSet, DailyLive, UndoStack, workflow, serverNow, customerLabel, modifierChip } from "./orders.js";
+
+const data = boot.data || {};
+const station = data.station || null;
+const canMove = data.can?.move_orders !== false;
+const [warnAt, lateAt] = [cafe.age_thresholds?.warn ?? 300, cafe.age_thresholds?.late ?? 600];
+const columns = workflow.slice(0, -1);
+
+const root = document.getElementById("kitchen");
+if (station) document.getElementById("station-name").textContent = ` · ${station.name}`;
+
+// One column per step, built once; cards move between their lists.
+const cols = new Map();
+for (const [i, step] of columns.entries()) {
+  const count = el("span", { class: "staff-count" }, "0");
+  const list = el("ol", { class: "kitchen-cards", "aria-labelledby": `col-${step}` });
+  const empty = el("p", { class: "muted kitchen-empty" }, t("kitchen.empty"));
+  const next = workflow[i + 1];
+  root.append(
+    el("section", { class: "kitchen-col", dataset: { step } },
+      el("h2", { id: `col-${step}` }, stepName(step), " ", count),
+      empty,
+      list),
+  );
+  cols.set(step, { list, count, empty, next });
+}
+
+// Card nodes by order id, with what they were drawn from (redrawn only when the order changed).
+const cards = new Map();
+const pending = new Set();
+
+function ageClass(seconds) {
+  return seconds >= lateAt ? "age-late" : seconds >= warnAt ? "age-warn" : "age-ok";
+}
+
+function drawCard(o) {
+  const col = cols.get(o.step);
+  const name = customerLabel(o);
+  const a = age(o.created_at, serverNow());
+  const timer = el("span", { class: "kitchen-age num" }, a.text);
+  const lines = el("span", { class: "kitchen-lines" },
+    o.lines.map((l) =>
+      el("span", { class: "kitchen-line" },
+        el("span", { class: "kitchen-item" }, el("span", { class: "kitchen-qty num" }, `${l.quantity}×`), " ", l.item_name),
+        l.modifiers.length ? el("span", { class: "mods" }, l.modifiers.map(modifierChip)) : null,
+        l.notes ? el("span", { class: "kitchen-note" }, el("span", { class: "visually-hidden" }, t("kitchen.note") + ": "), l.notes) : null,
+      ),
+    ),
+  );
+  const btn = el("button", {
+    type: "button",
+    class: `kitchen-card ${ageClass(a.seconds)}`,
+    disabled: !canMove || pending.has(o.id),
+    dataset: { id: o.id },
+    onclick: () => forward(o.id),
+  },
+    el("span", { class: "kitchen-card-head" },
+      el("span", { class: "kitchen-num num" }, String(o.day_number)),
+      name ? el("span", { class: "kitchen-name" }, name) : null,
+      timer),
+    o.missing_information ? el("span", { class: "kitchen-flag" }, t("kitchen.missing_information")) : null,
+    lines,
+    el("span", { class: "visually-hidden" }, t("kitchen.move_to", { step: stepName(col.next) })),
+  );
+  const li = el("li", {}, btn);
+  return { li, btn, timer, order: o, seconds: a.seconds };
+}
+
+function render() {
+  const seen = new Set();
+  for (const [step, col] of cols) {
+    const orders = set.at(step);
+    col.count.textContent = String(orders.length);
+    col.empty.hidden = orders.length > 0;
+    // Keep focus where it was if the focused card is redrawn.
+    const focused = document.activeElement?.dataset?.id;
+    orders.forEach((o, i) => {
+      seen.add(o.id);
+      let c = cards.get(o.id);
+      if (!c || c.order !== o || c.pendingDrawn !== pending.has(o.id)) {
+        const fresh = drawCard(o);
+        fresh.pendingDrawn = pending.has(o.id);
+        if (c) c.li.replaceWith(fresh.li);
+        cards.set(o.id, fresh);
+        c = fresh;
+        if (focused === o.id) c.btn.focus();
+      }
+      // In order: append moves the node only when it is not already in place.
+      if (col.list.children[i] !== c.li) col.list.insertBefore(c.li, col.list.children[i] || null);
+    });
+  }
+  for (const [id, c] of cards) {
+    if (!seen.has(id)) {
+      c.li.remove();
+      cards.delete(id);
+    }
+  }
+}
+
+async function forward(id) {
+  const o = set.orders.get(id);
+  if (!o || pending.has(id)) return;
+  pending.add(id);
+  render();
+  try {
+    const moved = await api("POST", cafePath(`orders/${id}/forward`));
+    set.apply(moved);
+    undo.push(moved, t("kitchen.moved", { n: moved.day_number, step: stepName(moved.step) }));
+  } catch (e) {
+    showError(e);
+  } finally {
+    pending.delete(id);
+    render();
+  }
+}
+
+// A new order beeps (WebAudio: no sound file), unless muted on this screen.
+const MUTE_KEY = "crema.kitchen.muted";
+const soundBtn = document.getElementById("sound");
+let muted = localStorage.getItem(MUTE_KEY) === "1";
+let audio = null;
+function drawSound() {
+  soundBtn.textContent = muted ? t("kitchen.sound_off") : t("kitchen.sound_on");
+}
+soundBtn.addEventListener("click", () => {
+  muted = !muted;
+  try {
+    localStorage.setItem(MUTE_KEY, muted ? "1" : "0");
+  } catch {
+    // Private mode: the choice lasts until the page is reloaded.
+  }
+  drawSound();
+  if (!muted) beep();
+});
+drawSound();
+// Browsers let audio start only after a gesture: wake the context on the first one.
+for (const ev of ["pointerdown", "keydown"]) {
+  document.addEventListener(ev, () => audioContext()?.resume?.().catch(() => {}), { once: true, capture: true });
+}
+function audioContext() {
+  if (audio) return audio;
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return null;
+  try {
+    audio = new Ctx();
+  } catch {
+    audio = null;
+  }
+  return audio;
+}
+function beep() {
+  if (muted) return;
+  const ctx = audioContext();
+  if (!ctx) return;
+  try {
+    if (ctx.state === "suspended") ctx.resume().catch(() => {});
+    const t0 = ctx.currentTime + 0.01;
+    for (const [i, f] of [880, 1320].entries()) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "sine";
+      osc.frequency.value = f;
+      const start = t0 + i * 0.18;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.16);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start);
+      osc.stop(start + 0.17);
+    }
+    document.documentElement.dataset.beeps = String(Number(document.documentElement.dataset.beeps || 0) + 1);
+  } catch {
+    // No audio device: the card still appears.
+  }
+}
+
+const set = new OrderSet(render, { onPlaced: beep });
+const undo = new UndoStack(document.getElementById("undo"), (o) => {
+  set.apply(o);
+  render();
+});
+const topic = station ? `station:${station.id}` : `cafe:${cafe.slug}:orders`;
+const conn = new DailyLive((live) => live.join(topic, set.handlers()), document.querySelector(".conn"));
+
+// The one timer: ages and their colours, and the day change.
+setInterval(() => {
+  const now = serverNow();
+  for (const c of cards.values()) {
+    const a = age(c.order.created_at, now);
+    if (c.timer.textContent !== a.text) c.timer.textContent = a.text;
+    const cls = ageClass(a.seconds);
+    if (!c.btn.classList.contains(cls)) {
+      c.btn.classList.remove("age-ok", "age-warn", "age-late");
+      c.btn.classList.add(cls);
+    }
+  }
+  conn.tick();
+}, 1000);
