@@ -296,3 +296,18 @@ async fn only_owners_and_managers_read_reports() {
         assert_eq!(own.status(), 200);
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_reports() {
+    let s = Server::start().await;
+    let doc = s.get(s.api("/openapi.json")).await.expect(200).clone();
+    let day = &doc["paths"]["/api/v1/cafes/{slug}/reports/day"]["get"];
+    assert_eq!(day["operationId"], "day_report");
+    assert!(day["responses"]["400"].is_object());
+    let csv = &doc["paths"]["/api/v1/cafes/{slug}/reports/day.csv"]["get"];
+    assert!(
+        csv["responses"]["200"]["content"]["text/csv"].is_object(),
+        "{csv}"
+    );
+    assert!(doc["components"]["schemas"]["DayReport"].is_object());
+}

@@ -27,8 +27,8 @@ use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<State> {
     OpenApiRouter::new()
-        .routes(routes!(day))
-        .routes(routes!(day_csv))
+        .routes(routes!(day_report))
+        .routes(routes!(day_report_csv))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -87,7 +87,7 @@ pub struct DayReport {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn day(
+pub async fn day_report(
     S(state): S<State>,
     actor: Actor,
     ApiPath(slug): ApiPath<String>,
@@ -111,7 +111,7 @@ pub async fn day(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn day_csv(
+pub async fn day_report_csv(
     S(state): S<State>,
     actor: Actor,
     ApiPath(slug): ApiPath<String>,
@@ -313,7 +313,7 @@ pub fn csv_text(s: &str) -> String {
     }
 }
 
-/// The CSV of a day's orders (see [`day_csv`]).
+/// The CSV of a day's orders (see [`day_report_csv`]).
 pub fn csv(cafe: &CafeRecord, orders: &[OrderRecord]) -> String {
     let tz: Tz = cafe.cafe.timezone;
     let exp = cafe.cafe.currency.exponent();
