@@ -186,8 +186,9 @@ async function load(date, push) {
   const mine = ++loading;
   input.value = date;
   csvLink.href = cafePath(`reports/day.csv?date=${encodeURIComponent(date)}`);
-  if (push) {
-    const q = new URLSearchParams(location.search);
+  const q = new URLSearchParams(location.search);
+  // One history entry per day looked at (picking a date and then pressing Show is one).
+  if (push && q.get("date") !== date) {
     q.set("date", date);
     history.pushState({ date }, "", `${location.pathname}?${q}`);
   }
