@@ -2,7 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Crema } from "./harness.mjs";
-import { launch, newPage, signIn, checkA11y, shot, assertClean, PHONE, TABLET, WALL } from "./browser.mjs";
+import { launch, newPage, signIn, checkA11y, shot, assertClean, CutProxy, PHONE, TABLET, WALL } from "./browser.mjs";
 
 let crema, browser;
 before(async () => {
@@ -65,6 +65,7 @@ test("anonymous visitors are sent to the login page, and come back after", async
     assert.equal(u.searchParams.get("next"), path);
   }
   await signIn(page, crema.url, crema.admin, "/staff");
+  adminCookies = await page.context().cookies();
   await checkA11y(page, "staff chooser");
   await shot(page, "staff-chooser-phone");
   // The chooser links the screens of this café and the owner's other café.
@@ -318,5 +319,49 @@ test("a station's kitchen shows only that station's orders", async () => {
   const missing = await page.goto(crema.url + "/staff/kitchen?station=9999");
   assert.equal(missing.status(), 404);
   assertClean(page, ["404"]);
+  await page.context().close();
+});
+
+test("the kitchen resumes after a lost connection without losing or doubling an order", async () => {
+  const proxy = new CutProxy(crema.port);
+  await proxy.start();
+  const page = await staffPage("/staff/kitchen", { viewport: TABLET });
+  // The same session, through a connection that can be cut.
+  await page.goto(proxy.url + "/staff/kitchen");
+  await live(page);
+  const before = await crema.placeOrder();
+  await kitchenCard(page, "received", before.day_number).waitFor();
+  proxy.cut();
+  await page.locator(".conn[data-state=offline]").waitFor();
+  const during = await crema.placeOrder();
+  await crema.json("POST", `${CAFE}/orders/${before.id}/forward`);
+  proxy.restore();
+  await live(page);
+  await kitchenCard(page, "received", during.day_number).waitFor();
+  await kitchenCard(page, "production", before.day_number).waitFor();
+  assert.equal(await page.locator(`.kitchen-num:text-is("${during.day_number}")`).count(), 1, "no duplicate card");
+  assertClean(page, ["ERR_CONNECTION", "WebSocket", "Failed to load resource"]);
+  await page.context().close();
+  await proxy.close();
+});
+
+test("at the café's midnight the kitchen starts again from the new day", async () => {
+  const page = await newPage(browser, { viewport: TABLET });
+  await page.context().addCookies(adminCookies);
+  // The browser's clock runs on by itself from now; a jump makes the café's day change.
+  await page.clock.install();
+  await page.goto(crema.url + "/staff/kitchen");
+  await live(page);
+  const o = await crema.placeOrder();
+  await kitchenCard(page, "received", o.day_number).waitFor();
+  const sockets = [];
+  page.on("websocket", (ws) => sockets.push(ws));
+  await page.clock.setSystemTime(Date.now() + 24 * 3600 * 1000);
+  // A new connection joins without `since`; the server's day has not turned, so today's orders
+  // are yesterday's to the screen and are not shown.
+  await page.waitForFunction(() => !document.querySelector(".kitchen-card"), null, { timeout: 10000 });
+  assert.ok(sockets.length >= 1, "a fresh connection");
+  await live(page);
+  assertClean(page);
   await page.context().close();
 });
