@@ -890,7 +890,7 @@ fn report(args: &Args, command: &str, m: &Measured, load_before: &str, load_afte
 }
 
 /// The command line as typed, quoted where needed, for the report.
-fn command_line() -> String {
+pub fn command_line() -> String {
     std::env::args()
         .map(|a| {
             if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {

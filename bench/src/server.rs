@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 
 const LISTENING: &str = "crema listening on http://";
 
+enum Line {
+    Listening(String),
+    Password(String),
+}
+
 pub struct Server {
     child: Child,
     pub pid: u32,
@@ -17,9 +22,15 @@ pub struct Server {
     /// From spawning the process to its "listening" line: a new database, migrations, the
     /// demo cafés and the admin account's password hash included.
     pub start_time: Duration,
-    // Removed when the server is dropped, after the process has stopped.
-    _data_dir: tempfile::TempDir,
+    /// The admin password crema prints once when it creates a new database.
+    pub admin_password: Option<String>,
+    // Removed when the server is dropped, after the process has stopped (`None` for a data
+    // directory the caller owns).
+    _data_dir: Option<tempfile::TempDir>,
 }
+
+/// The admin account crema creates on a new database.
+pub const ADMIN_EMAIL: &str = "admin@crema.local";
 
 impl Server {
     /// Starts `crema --data-dir <fresh temp dir> --port <port> --log warn` and waits for it to
@@ -29,10 +40,18 @@ impl Server {
             .prefix("crema-bench-")
             .tempdir()
             .context("creating a temporary data directory")?;
+        let dir = data_dir.path().to_owned();
+        let mut s = Self::start_in(binary, &dir, port)?;
+        s._data_dir = Some(data_dir);
+        Ok(s)
+    }
+
+    /// Starts crema on a data directory the caller owns (new or existing).
+    pub fn start_in(binary: &Path, data_dir: &Path, port: u16) -> anyhow::Result<Self> {
         let started = Instant::now();
         let mut child = Command::new(binary)
             .arg("--data-dir")
-            .arg(data_dir.path())
+            .arg(data_dir)
             .arg("--port")
             .arg(port.to_string())
             .arg("--log")
@@ -55,16 +74,23 @@ impl Server {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Some(addr) = line.strip_prefix(LISTENING) {
-                    let _ = tx.send(addr.trim().to_owned());
+                    let _ = tx.send(Line::Listening(addr.trim().to_owned()));
+                } else if let Some(p) = line.trim().strip_prefix("password:") {
+                    let _ = tx.send(Line::Password(p.trim().to_owned()));
                 }
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(a) => a,
-            Err(_) => {
-                let _ = child.kill();
-                let status = child.wait().ok();
-                bail!("crema did not print its address within 30 s (exit status {status:?})");
+        let mut admin_password = None;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Line::Listening(a)) => break a,
+                Ok(Line::Password(p)) => admin_password = Some(p),
+                Err(_) => {
+                    let _ = child.kill();
+                    let status = child.wait().ok();
+                    bail!("crema did not print its address within 30 s (exit status {status:?})");
+                }
             }
         };
         let start_time = started.elapsed();
@@ -76,7 +102,8 @@ impl Server {
             pid,
             addr,
             start_time,
-            _data_dir: data_dir,
+            admin_password,
+            _data_dir: None,
         })
     }
 

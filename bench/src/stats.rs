@@ -17,6 +17,7 @@ pub struct Summary {
     pub n: usize,
     pub min: f64,
     pub p50: f64,
+    pub p95: f64,
     pub p99: f64,
     pub max: f64,
 }
@@ -32,6 +33,7 @@ impl Summary {
             n: v.len(),
             min: v[0],
             p50: nearest_rank(&v, 50.0),
+            p95: nearest_rank(&v, 95.0),
             p99: nearest_rank(&v, 99.0),
             max: v[v.len() - 1],
         })
@@ -48,6 +50,27 @@ pub fn cell(s: Option<Summary>) -> String {
     match s {
         Some(s) => format!("{:.1} / {:.1} / {:.1}", s.p50, s.p99, s.max),
         None => "no samples".into(),
+    }
+}
+
+/// A Markdown cell: `p50 / p95 / p99 / max` in ms.
+pub fn cell4(s: Option<Summary>) -> String {
+    match s {
+        Some(s) => format!("{:.1} / {:.1} / {:.1} / {:.1}", s.p50, s.p95, s.p99, s.max),
+        None => "no samples".into(),
+    }
+}
+
+/// `min–max` of some numbers with the given decimals, or the one value.
+pub fn spread(v: &[f64], decimals: usize) -> String {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if v.is_empty() {
+        "–".into()
+    } else if (hi - lo).abs() < 10f64.powi(-(decimals as i32)) {
+        format!("{lo:.decimals$}")
+    } else {
+        format!("{lo:.decimals$}–{hi:.decimals$}")
     }
 }
 
@@ -68,6 +91,10 @@ mod tests {
         let s = Summary::of(vec![7.0]).unwrap();
         assert_eq!((s.min, s.p50, s.p99, s.max), (7.0, 7.0, 7.0, 7.0));
         assert_eq!(Summary::of(Vec::new()), None);
+        let s = Summary::of((1..=20).map(f64::from).collect()).unwrap();
+        assert_eq!(s.p95, 19.0);
+        assert_eq!(spread(&[2.0, 1.0, 3.5], 1), "1.0–3.5");
+        assert_eq!(spread(&[2.0], 0), "2");
     }
 
     #[test]
