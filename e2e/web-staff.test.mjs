@@ -365,3 +365,30 @@ test("at the café's midnight the kitchen starts again from the new day", async 
   assertClean(page);
   await page.context().close();
 });
+
+test("both screens work from the keyboard, and a move keeps the focus on its card", async () => {
+  const kitchen = await staffPage("/staff/kitchen", { viewport: TABLET });
+  const o = await crema.placeOrder();
+  const card = kitchenCard(kitchen, "received", o.day_number);
+  await card.focus();
+  await kitchen.keyboard.press("Enter");
+  await kitchenCard(kitchen, "production", o.day_number).waitFor();
+  await kitchen.waitForFunction(() => document.activeElement?.classList.contains("kitchen-card"));
+  assert.equal(await kitchen.evaluate(() => document.activeElement.closest(".kitchen-col").dataset.step), "production");
+  await kitchen.keyboard.press("Space");
+  await kitchenCard(kitchen, "completed", o.day_number).waitFor();
+  assertClean(kitchen);
+  await kitchen.context().close();
+
+  const counter = await staffPage("/staff/counter", { viewport: TABLET });
+  await counter.locator(".counter-item", { hasText: "Americano" }).focus();
+  await counter.keyboard.press("Enter");
+  await counter.locator(".cart-line").waitFor();
+  await counter.getByLabel(/Kundens navn|Customer name/).focus();
+  await counter.keyboard.type("Tastatur");
+  await counter.keyboard.press("Enter");
+  await counter.locator("#last-order", { hasText: /Tastatur/ }).waitFor();
+  assert.equal(await counter.evaluate(() => document.activeElement.id), "menu-h", "back to the menu for the next order");
+  assertClean(counter);
+  await counter.context().close();
+});

@@ -388,10 +388,11 @@ $("place-form").addEventListener("submit", async (ev) => {
   }
   placing = true;
   idemKey ||= idempotencyKey();
+  const sent = cart.slice();
   renderCart();
   try {
     const order = await api("POST", cafePath("orders"), body(), { headers: { "Idempotency-Key": idemKey } });
-    placed(order);
+    placed(order, sent);
   } catch (e) {
     placeFailed(e);
   } finally {
@@ -400,12 +401,18 @@ $("place-form").addEventListener("submit", async (ev) => {
   }
 });
 
-function placed(order) {
-  cart = [];
-  openKey = null;
+function placed(order, sent) {
+  // Only what was sent is done: an item tapped while the order was on its way stays.
+  cart = cart.filter((l) => !sent.includes(l));
+  openKey = cart.length ? cart[cart.length - 1].key : null;
   idemKey = null;
   $("customer-name").value = "";
   clearNameError();
+  if (!cart.length) {
+    // Ready for the next customer: the keyboard goes back to the menu.
+    $("menu-h").setAttribute("tabindex", "-1");
+    $("menu-h").focus();
+  }
   const who = customerLabel(order);
   const text = t("counter.placed", { n: order.day_number, total: money(order.total) }) + (who ? ` · ${who}` : "");
   $("last-order").textContent = text;
@@ -458,7 +465,8 @@ function renderReady() {
           type: "button",
           class: "ready-btn",
           dataset: { order: o.id },
-          disabled: handing.has(o.id) || can.move_orders === false,
+          disabled: can.move_orders === false,
+          "aria-disabled": handing.has(o.id) ? "true" : null,
           onclick: () => handOut(o),
         },
           el("span", { class: "ready-num num" }, String(o.day_number)),
@@ -467,7 +475,11 @@ function renderReady() {
         ));
     }),
   );
-  if (focused) $("ready-list").querySelector(`[data-order="${CSS.escape(focused)}"]`)?.focus();
+  if (focused) {
+    // The order just handed out is gone: keep the keyboard in the list.
+    const again = $("ready-list").querySelector(`[data-order="${CSS.escape(focused)}"]`);
+    (again || $("ready-list").querySelector("button") || $("undo")).focus();
+  }
 }
 
 async function handOut(o) {

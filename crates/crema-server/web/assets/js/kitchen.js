@@ -56,7 +56,9 @@ function drawCard(o) {
   const btn = el("button", {
     type: "button",
     class: `kitchen-card ${ageClass(a.seconds)}`,
-    disabled: !canMove || pending.has(o.id),
+    // A move on its way is shown, not `disabled`: a disabled button would drop keyboard focus.
+    disabled: !canMove,
+    "aria-disabled": pending.has(o.id) ? "true" : null,
     dataset: { id: o.id },
     onclick: () => forward(o.id),
   },
@@ -74,12 +76,12 @@ function drawCard(o) {
 
 function render() {
   const seen = new Set();
+  // A card that is redrawn or moves to another column keeps the keyboard focus.
+  const focused = document.activeElement?.dataset?.id;
   for (const [step, col] of cols) {
     const orders = set.at(step);
     col.count.textContent = String(orders.length);
     col.empty.hidden = orders.length > 0;
-    // Keep focus where it was if the focused card is redrawn.
-    const focused = document.activeElement?.dataset?.id;
     orders.forEach((o, i) => {
       seen.add(o.id);
       let c = cards.get(o.id);
@@ -89,18 +91,22 @@ function render() {
         if (c) c.li.replaceWith(fresh.li);
         cards.set(o.id, fresh);
         c = fresh;
-        if (focused === o.id) c.btn.focus();
       }
       // In order: append moves the node only when it is not already in place.
       if (col.list.children[i] !== c.li) col.list.insertBefore(c.li, col.list.children[i] || null);
     });
   }
+  // A focused card that left the screen (handed out) hands the focus to its column's next card.
+  const leftFrom = focused && !seen.has(focused) ? cards.get(focused)?.order.step : null;
   for (const [id, c] of cards) {
     if (!seen.has(id)) {
       c.li.remove();
       cards.delete(id);
     }
   }
+  const target = focused && cards.get(focused);
+  if (target && document.activeElement !== target.btn) target.btn.focus();
+  else if (leftFrom) (cols.get(leftFrom)?.list.querySelector("button") || document.getElementById("undo")).focus();
 }
 
 async function forward(id) {
