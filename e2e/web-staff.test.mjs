@@ -392,3 +392,32 @@ test("both screens work from the keyboard, and a move keeps the focus on its car
   assertClean(counter);
   await counter.context().close();
 });
+
+test("another café in pounds: the live total rounds as the server does, and extras stop at their maximum", async () => {
+  const CORNER = "/api/v1/cafes/corner";
+  const kids = await crema.json("POST", `${CORNER}/options`, { group_id: 5, name: "Kids", price_effect: { kind: "percent", value: 83 } });
+  assert.equal(kids.status, 201, JSON.stringify(kids.body));
+  const caramel = await crema.json("POST", `${CORNER}/options`, { group_id: 6, name: "Caramel syrup", price_effect: { kind: "fixed", value: 50 } });
+  assert.equal(caramel.status, 201, JSON.stringify(caramel.body));
+  const page = await staffPage("/staff/counter?cafe=corner", { viewport: PHONE });
+  assert.equal(await page.locator("html").getAttribute("lang"), "en");
+  await page.getByRole("button", { name: /^Latte/ }).click();
+  const chip = (name) => page.locator(".cart-line .chip", { hasText: new RegExp(`^✓?${name}`) });
+  await chip("Kids").click();
+  await chip("Extra shot").click();
+  await chip("Vanilla syrup").click();
+  // Two extras is the most: the third cannot be picked.
+  assert.ok(await chip("Caramel syrup").isDisabled());
+  await chip("Oat").click();
+  // (3.60 + 0.40 + 0.60 + 0.50) × 0.83 = 4.233 → £4.24, rounded up to the penny.
+  await page.locator("#total", { hasText: "£4.24" }).waitFor();
+  await page.locator("#place").click();
+  await page.locator("#last-order", { hasText: "£4.24" }).waitFor();
+  const list = await crema.json("GET", `${CORNER}/orders?date=today`);
+  const o = list.body.items.at(-1);
+  assert.equal(o.total, 424);
+  assert.equal(o.channel, "counter");
+  await checkA11y(page, "counter in English (phone)");
+  assertClean(page);
+  await page.context().close();
+});
