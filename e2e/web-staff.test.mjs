@@ -421,3 +421,18 @@ test("another café in pounds: the live total rounds as the server does, and ext
   assertClean(page);
   await page.context().close();
 });
+
+test("someone who works at another café is shown that café at /staff", async () => {
+  const r = await crema.json("POST", "/api/v1/cafes/corner/members", { email: "corner@example.com", role: "cashier" });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const page = await newPage(browser, { viewport: PHONE });
+  // The login page's default destination is the default café's chooser.
+  await signIn(page, crema.url, { email: "corner@example.com", password: r.body.password });
+  assert.equal(new URL(page.url()).pathname, "/staff");
+  await page.locator("a[href='/staff?cafe=corner']").click();
+  await page.locator("a.staff-screen[href='/staff/counter?cafe=corner']").click();
+  await live(page);
+  await checkA11y(page, "cashier's counter at another café (phone)");
+  assertClean(page);
+  await page.context().close();
+});
