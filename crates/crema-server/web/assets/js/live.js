@@ -29,10 +29,14 @@ export class Live {
     this.attempt = 0;
     this.timers = {};
     this.stopped = false;
-    window.addEventListener("online", () => this.reconnectSoon(0));
-    document.addEventListener("visibilitychange", () => {
+    // Kept so `close()` can remove them: a screen that makes a new Live (at midnight, say)
+    // leaves nothing behind.
+    this.onOnline = () => this.reconnectSoon(0);
+    this.onVisible = () => {
       if (document.visibilityState === "visible" && this.state !== "live") this.reconnectSoon(0);
-    });
+    };
+    window.addEventListener("online", this.onOnline);
+    document.addEventListener("visibilitychange", this.onVisible);
   }
 
   /** Follows `topic`: `snapshot(state)` on a fresh join, `event(kind, data, seq)` for each push. */
@@ -92,6 +96,8 @@ export class Live {
 
   close() {
     this.stopped = true;
+    window.removeEventListener("online", this.onOnline);
+    document.removeEventListener("visibilitychange", this.onVisible);
     clearTimeout(this.timers.reconnect);
     clearTimeout(this.timers.beat);
     clearTimeout(this.timers.beatTimeout);
