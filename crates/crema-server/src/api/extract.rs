@@ -79,12 +79,36 @@ fn split_path(text: &str) -> (String, String) {
         Some(i) => &text[..i],
         None => text,
     };
+    if let Some(split) = split_unknown_key(text) {
+        return split;
+    }
     match text.split_once(": ") {
         Some((path, msg)) if !path.contains(' ') && !path.is_empty() && path != "." => {
             (path.to_owned(), msg.to_owned())
         }
         _ => ("body".to_owned(), text.to_owned()),
     }
+}
+
+/// An unknown key ends the path and is the client's text, so it may itself contain ": " (a
+/// missing quote turns `"item_id": 4, "quantity"` into the key `item_id: 4, `): split where
+/// the path ends in the key the message names, "p.key: unknown field `key`, expected ...".
+fn split_unknown_key(text: &str) -> Option<(String, String)> {
+    const MARK: &str = ": unknown field `";
+    text.match_indices(MARK).find_map(|(i, _)| {
+        let (path, named) = (&text[..i], &text[i + MARK.len()..]);
+        // The key starts the path or follows a '.'.
+        let key_starts = std::iter::once(0).chain(path.match_indices('.').map(|(j, _)| j + 1));
+        key_starts
+            .map(|j| &path[j..])
+            .any(|key| {
+                !key.is_empty()
+                    && named
+                        .strip_prefix(key)
+                        .is_some_and(|r| r.starts_with("`, "))
+            })
+            .then(|| (path.to_owned(), text[i + 2..].to_owned()))
+    })
 }
 
 /// `Path<T>` whose failures are 400 naming the parameter.
@@ -141,5 +165,52 @@ pub mod nullable {
         D: Deserializer<'de>,
     {
         Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_path;
+
+    fn split(text: &str) -> (String, String) {
+        split_path(text)
+    }
+
+    #[test]
+    fn paths_and_messages_are_split() {
+        assert_eq!(
+            split("lines[0].quantity: invalid type: string \"2\", expected i64 at line 1 column 9"),
+            (
+                "lines[0].quantity".into(),
+                "invalid type: string \"2\", expected i64".into()
+            )
+        );
+        assert_eq!(
+            split("lines[0].colour: unknown field `colour`, expected `item_id`"),
+            (
+                "lines[0].colour".into(),
+                "unknown field `colour`, expected `item_id`".into()
+            )
+        );
+    }
+
+    /// Found by the order_json fuzz target: a key with ": " in it was cut at its own colon,
+    /// naming the field `lines[0].item` and garbling the message.
+    #[test]
+    fn an_unknown_key_containing_a_colon_stays_whole() {
+        assert_eq!(
+            split("lines[0].item: 4, : unknown field `item: 4, `, expected one of `item_id`, `quantity` at line 1 column 50"),
+            (
+                "lines[0].item: 4, ".into(),
+                "unknown field `item: 4, `, expected one of `item_id`, `quantity`".into()
+            )
+        );
+        assert_eq!(
+            split("c: : unknown field `c: `, there are no fields"),
+            (
+                "c: ".into(),
+                "unknown field `c: `, there are no fields".into()
+            )
+        );
     }
 }
