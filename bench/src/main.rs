@@ -146,6 +146,14 @@ fn all(a: AllArgs) -> anyhow::Result<()> {
         let name = argv[0];
         let cli = Cli::try_parse_from(std::iter::once("crema-bench").chain(argv.iter().copied()))?;
         eprintln!("crema-bench all: {name}");
+        if let Ok(mut a) = realtime::SCENARIO_ARGS.lock() {
+            *a = Some(
+                std::iter::once("crema-bench")
+                    .chain(argv.iter().copied())
+                    .map(str::to_owned)
+                    .collect(),
+            );
+        }
         if let Err(e) = dispatch(cli.command) {
             eprintln!("crema-bench all: {name} failed: {e:#}");
             println!("## crema-bench {name}\n\nFailed: {e:#}\n");

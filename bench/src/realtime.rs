@@ -889,9 +889,17 @@ fn report(args: &Args, command: &str, m: &Measured, load_before: &str, load_afte
     o
 }
 
-/// The command line as typed, quoted where needed, for the report.
+/// Under `crema-bench all`: the arguments of the scenario running now, so its report shows
+/// the command that reproduces it rather than `all`.
+pub static SCENARIO_ARGS: std::sync::Mutex<Option<Vec<String>>> = std::sync::Mutex::new(None);
+
+/// The command line as typed (or as `all` runs the scenario), quoted where needed.
 pub fn command_line() -> String {
-    std::env::args()
+    let args: Vec<String> = match SCENARIO_ARGS.lock().ok().and_then(|a| a.clone()) {
+        Some(a) => a,
+        None => std::env::args().collect(),
+    };
+    args.into_iter()
         .map(|a| {
             if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
                 format!("'{}'", a.replace('\'', r"'\''"))
