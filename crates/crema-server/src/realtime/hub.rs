@@ -8,7 +8,7 @@
 use super::protocol;
 use axum::extract::ws::Utf8Bytes;
 use crema_store::{EventRecord, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, mpsc, Notify};
@@ -78,7 +78,10 @@ struct Subscriber {
 #[derive(Default)]
 struct Inner {
     subscribers: HashMap<u64, Subscriber>,
-    topics: HashMap<String, Vec<u64>>,
+    /// A set, not a list: when thousands of sockets leave at once (a Wi-Fi access point
+    /// restarting), each removal is O(1); with a list it was a scan of the whole topic, so
+    /// 10,000 leaving cost 10^8 comparisons under the lock (seen in a reconnect-storm profile).
+    topics: HashMap<String, HashSet<u64>>,
 }
 
 /// The topic registry and the dispatcher.
@@ -123,7 +126,7 @@ impl Hub {
             return;
         }
         sub.topics.push(topic.to_owned());
-        inner.topics.entry(topic.to_owned()).or_default().push(id);
+        inner.topics.entry(topic.to_owned()).or_default().insert(id);
     }
 
     pub fn leave(&self, id: u64, topic: &str) {
@@ -249,7 +252,7 @@ impl Hub {
 
 fn remove_from_topic(inner: &mut Inner, topic: &str, id: u64) {
     if let Some(ids) = inner.topics.get_mut(topic) {
-        ids.retain(|i| *i != id);
+        ids.remove(&id);
         if ids.is_empty() {
             inner.topics.remove(topic);
         }
