@@ -1,0 +1,158 @@
+// The customer's screens: the menu and checkout on a phone, the order page, the kiosk.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Crema } from "./harness.mjs";
+import { launch, newPage, checkA11y, shot, assertClean, PHONE, TABLET, WALL } from "./browser.mjs";
+
+let crema, browser;
+before(async () => {
+  crema = new Crema();
+  await crema.start();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await crema?.cleanup();
+});
+
+const menuItem = (page, name) => page.locator("button.item", { hasText: name });
+const option = (page, name) => page.locator("#item-sheet label.opt", { hasText: name }).locator("input");
+
+async function ordersNamed(name) {
+  const r = await crema.json("GET", "/api/v1/cafes/kaffediem/orders?date=today");
+  return r.body.items.filter((o) => o.customer?.name === name);
+}
+
+test("a phone customer builds an order with choices; the live price is the server's total; one order is placed", async () => {
+  const page = await newPage(browser, { viewport: PHONE });
+  await page.goto(crema.url + "/");
+  await page.locator(".conn[data-state=live]").waitFor();
+  await checkA11y(page, "menu");
+  await shot(page, "customer-phone");
+
+  await menuItem(page, "Caffè latte").click();
+  await page.locator("#item-sheet[open]").waitFor();
+  await option(page, "Stor").check();
+  await option(page, "Havre").check();
+  await option(page, "Ekstra shot").check();
+  await checkA11y(page, "item sheet");
+  await shot(page, "customer-item-sheet-phone");
+  const sheetPrice = (await page.locator("#sheet-price").textContent()).trim();
+  await page.locator("#item-sheet button.add").click();
+  await page.locator("#cart-open").click();
+  await page.locator("#cart-sheet[open]").waitFor();
+  const shownTotal = (await page.locator("#cart-sheet-total").textContent()).trim();
+  assert.equal(shownTotal, sheetPrice);
+  await page.locator("#checkout-name").fill("Phone Per");
+  await checkA11y(page, "cart");
+  await shot(page, "customer-cart-phone");
+  // A double tap on checkout places one order.
+  await Promise.all([page.waitForURL(/\/o\/[0-9a-f-]{36}$/), page.locator("#place-order").dblclick()]);
+  const placed = await ordersNamed("Phone Per");
+  assert.equal(placed.length, 1, "exactly one order");
+  const o = placed[0];
+  assert.equal(o.channel, "web");
+  const mods = o.lines[0].modifiers.map((m) => m.option_name).sort();
+  assert.deepEqual(mods, ["Ekstra shot", "Havre", "Stor"]);
+  // The price the customer saw is the price the server charged (66 kr with rounding, etc.).
+  const digits = (s) => s.replace(/[^\d]/g, "");
+  assert.equal(digits(shownTotal), String(o.total / 100));
+
+  // The order page follows the order live.
+  await page.locator(".conn[data-state=live]").waitFor();
+  assert.equal((await page.locator(".order-number").textContent()).trim(), String(o.day_number));
+  await checkA11y(page, "order page");
+  for (let i = 0; i < 2; i++) {
+    const r = await crema.json("POST", `/api/v1/cafes/kaffediem/orders/${o.id}/forward`);
+    assert.equal(r.status, 200);
+  }
+  await page.locator("#ready-alert").waitFor({ state: "visible" });
+  await checkA11y(page, "order page ready");
+  await shot(page, "order-ready-phone");
+  assertClean(page);
+  await page.context().close();
+});
+
+test("sold out is marked and not orderable; a closed café shows its message and takes no order", async () => {
+  const menu = (await crema.json("GET", "/api/v1/cafes/kaffediem/menu")).body;
+  const cortado = menu.items.find((i) => i.name === "Cortado");
+  const page = await newPage(browser, { viewport: PHONE });
+  await page.goto(crema.url + "/");
+  await page.locator(".conn[data-state=live]").waitFor();
+
+  // Sold out while the page is open: it shows without a reload.
+  const r = await crema.json("PATCH", `/api/v1/cafes/kaffediem/items/${cortado.id}`, { sold_out: true });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await page.locator(".item.off", { hasText: "Cortado" }).waitFor();
+  assert.equal(await menuItem(page, "Cortado").count(), 0, "no button to order it");
+  await crema.json("PATCH", `/api/v1/cafes/kaffediem/items/${cortado.id}`, { sold_out: false });
+  await menuItem(page, "Cortado").waitFor();
+
+  // Closed, live.
+  const closed = await crema.json("PATCH", "/api/v1/cafes/kaffediem/status", { open: false });
+  assert.equal(closed.status, 200, JSON.stringify(closed.body));
+  await page.locator("#notice.closed").waitFor({ state: "visible" });
+  await checkA11y(page, "closed");
+  await shot(page, "customer-closed-phone");
+  // Reloaded while closed: the server renders it closed, with no way to order.
+  await page.reload();
+  await page.locator("#notice.closed").waitFor({ state: "visible" });
+  assert.equal(await menuItem(page, "Americano").count(), 0);
+  await crema.json("PATCH", "/api/v1/cafes/kaffediem/status", { open: true });
+  await menuItem(page, "Americano").waitFor();
+  assertClean(page);
+  await page.context().close();
+});
+
+test("the order page of an unknown order is a friendly 404", async () => {
+  const page = await newPage(browser, { viewport: PHONE });
+  const res = await page.goto(crema.url + "/o/00000000-0000-4000-8000-000000000000");
+  assert.equal(res.status(), 404);
+  const bad = await page.goto(crema.url + "/o/not-a-uuid");
+  assert.equal(bad.status(), 404);
+  await checkA11y(page, "order missing");
+  await page.context().close();
+});
+
+test("the kiosk places an order, shows the number big, and starts over, also when left alone", async () => {
+  const page = await newPage(browser, { viewport: TABLET });
+  await page.goto(crema.url + "/kiosk?idle=6");
+  await page.locator(".conn[data-state=live]").waitFor();
+  await checkA11y(page, "kiosk");
+  await shot(page, "kiosk-tablet");
+  await menuItem(page, "Americano").click();
+  await page.locator("#item-sheet button.add").click();
+  await page.locator("#cart-open").click();
+  await page.locator("#checkout-name").fill("Kiosk Kim");
+  await page.locator("#place-order").click();
+  await page.locator("#kiosk-done[open]").waitFor();
+  const number = (await page.locator("#kiosk-done-number").textContent()).trim();
+  const placed = await ordersNamed("Kiosk Kim");
+  assert.equal(placed.length, 1);
+  assert.equal(number, String(placed[0].day_number));
+  await checkA11y(page, "kiosk done");
+  await shot(page, "kiosk-done-tablet");
+  await page.locator("#kiosk-done-close").click();
+  await page.locator("#kiosk-done").waitFor({ state: "hidden" });
+  assert.ok(!(await page.content()).includes("Kiosk Kim"), "no personal data left on screen");
+  assert.ok(await page.locator("#cartbar").isHidden(), "the cart is empty");
+
+  // Left alone with something in the cart: a warning, then a fresh start.
+  await menuItem(page, "Americano").click();
+  await page.locator("#item-sheet button.add").click();
+  await page.locator("#cartbar").waitFor({ state: "visible" });
+  await page.locator("#kiosk-idle[open]").waitFor({ timeout: 15000 });
+  await page.locator("#cartbar").waitFor({ state: "hidden", timeout: 15000 });
+  assertClean(page);
+  await page.context().close();
+});
+
+test("the menu at wall size passes axe", async () => {
+  const page = await newPage(browser, { viewport: WALL });
+  await page.goto(crema.url + "/?cafe=corner");
+  await page.locator(".conn[data-state=live]").waitFor();
+  assert.equal(await page.locator("html").getAttribute("lang"), "en");
+  await checkA11y(page, "menu wall");
+  await shot(page, "customer-wall");
+  await page.context().close();
+});
