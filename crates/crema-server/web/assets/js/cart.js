@@ -129,8 +129,8 @@ function itemThumb(item) {
   const safe = typeof item.image === "string" && item.image.startsWith("/");
   return el(
     "span",
-    { class: "thumb" },
-    safe ? el("img", { src: item.image, alt: "", loading: "lazy" }) : el("span", { class: "ph", "aria-hidden": "true" }, [...item.name][0] || ""),
+    { class: "cu-thumb" },
+    safe ? el("img", { src: item.image, alt: "", loading: "lazy" }) : el("span", { class: "cu-ph", "aria-hidden": "true" }, [...item.name][0] || ""),
   );
 }
 
@@ -159,14 +159,14 @@ export class Shop {
     this.load();
 
     this.menuNode = document.getElementById("menu");
-    this.catsNode = document.querySelector(".cats");
+    this.catsNode = document.querySelector(".cu-cats");
     this.noticeNode = document.getElementById("notice");
     this.bar = document.getElementById("cartbar");
     this.itemSheet = document.getElementById("item-sheet");
     this.cartSheet = document.getElementById("cart-sheet");
 
     this.menuNode.addEventListener("click", (e) => {
-      const b = e.target.closest("button.item");
+      const b = e.target.closest("button.cu-item");
       if (b) this.openItem(Number(b.dataset.item), b);
     });
     document.getElementById("cart-open").addEventListener("click", () => this.openCart());
@@ -302,12 +302,12 @@ export class Shop {
     const n = this.noticeNode;
     const s = this.status;
     const msg = s.message_id != null && (!s.open || s.show_message) ? this.messages.find((m) => m.id === s.message_id) : null;
-    n.classList.toggle("closed", !s.open);
+    n.classList.toggle("cu-closed", !s.open);
     n.hidden = s.open && !msg;
     n.replaceChildren(
-      !s.open ? el("p", { class: "notice-kicker" }, t("customer.closed")) : null,
-      msg ? el("p", { class: "notice-title" }, msg.title) : !s.open ? el("p", { class: "notice-title" }, t("customer.closed_text")) : null,
-      msg?.subtitle ? el("p", { class: "notice-sub" }, msg.subtitle) : null,
+      !s.open ? el("p", { class: "cu-notice-kicker" }, t("customer.closed")) : null,
+      msg ? el("p", { class: "cu-notice-title" }, msg.title) : !s.open ? el("p", { class: "cu-notice-title" }, t("customer.closed_text")) : null,
+      msg?.subtitle ? el("p", { class: "cu-notice-sub" }, msg.subtitle) : null,
     );
   }
 
@@ -326,29 +326,29 @@ export class Shop {
         ? cats.map(({ c, items }) =>
             el(
               "section",
-              { class: "cat", id: `cat-${c.id}`, "aria-labelledby": `cat-${c.id}-h` },
+              { class: "cu-cat", id: `cat-${c.id}`, "aria-labelledby": `cat-${c.id}-h` },
               el("h2", { id: `cat-${c.id}-h` }, c.name),
               el(
                 "ul",
-                { class: "items" },
+                { class: "cu-items" },
                 items.map((i) => {
                   const orderable = this.open && !i.sold_out && i.enabled;
                   const inner = [
                     itemThumb(i),
                     el(
                       "span",
-                      { class: "item-text" },
-                      el("span", { class: "item-name" }, i.name),
-                      el("span", { class: "item-price num" }, fmt(i.price)),
-                      i.sold_out ? el("span", { class: "badge" }, t("customer.sold_out")) : !i.enabled ? el("span", { class: "badge" }, t("customer.unavailable")) : null,
+                      { class: "cu-item-text" },
+                      el("span", { class: "cu-item-name" }, i.name),
+                      el("span", { class: "cu-item-price num" }, fmt(i.price)),
+                      i.sold_out ? el("span", { class: "cu-badge" }, t("customer.sold_out")) : !i.enabled ? el("span", { class: "cu-badge" }, t("customer.unavailable")) : null,
                     ),
                   ];
                   return el(
                     "li",
                     {},
                     orderable
-                      ? el("button", { type: "button", class: "item", "data-item": i.id, "data-focus": `item-${i.id}` }, inner)
-                      : el("div", { class: "item off", "data-item": i.id }, inner),
+                      ? el("button", { type: "button", class: "cu-item", "data-item": i.id, "data-focus": `item-${i.id}` }, inner)
+                      : el("div", { class: "cu-item cu-off", "data-item": i.id }, inner),
                   );
                 }),
               ),
@@ -420,17 +420,17 @@ export class Shop {
       { class: "sheet", novalidate: true, onsubmit: (e) => { e.preventDefault(); this.addFromSheet(); } },
       el(
         "header",
-        { class: "sheet-head" },
+        { class: "cu-sheet-head" },
         el("h2", { id: "item-sheet-title", tabindex: "-1" }, item.name),
-        el("button", { type: "button", class: "close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.itemSheet.close() }, "×"),
+        el("button", { type: "button", class: "cu-close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.itemSheet.close() }, "×"),
       ),
-      el("p", { class: "sheet-base muted num" }, fmt(item.price)),
+      el("p", { class: "cu-sheet-base muted num" }, fmt(item.price)),
       available ? null : el("p", { class: "alert", role: "alert" }, !this.open ? t("customer.closed_now") : t("customer.item_gone", { item: item.name })),
       groups,
       el(
         "div",
-        { class: "qty-row" },
-        el("span", { id: "sheet-qty-label", class: "qty-label" }, t("customer.quantity")),
+        { class: "cu-qty-row" },
+        el("span", { id: "sheet-qty-label", class: "cu-qty-label" }, t("customer.quantity")),
         this.stepper(s.quantity, "sheet-qty", item.name, (q) => {
           s.quantity = q;
           this.renderSheet();
@@ -438,7 +438,7 @@ export class Shop {
       ),
       el(
         "label",
-        { class: "notes" },
+        { class: "cu-notes" },
         t("customer.notes_label"),
         el("textarea", {
           rows: "2",
@@ -455,14 +455,14 @@ export class Shop {
       el("p", { class: "muted small", id: "sheet-notes-count" }, t("customer.chars_left", { n: MAX_NOTES - [...s.notes].length })),
       el(
         "div",
-        { class: "sheet-foot" },
+        { class: "cu-sheet-foot" },
         el(
           "button",
-          { type: "submit", class: "primary add", "data-focus": "add", disabled: !available },
+          { type: "submit", class: "primary cu-add", "data-focus": "add", disabled: !available },
           el("span", {}, t("customer.add")),
           el("span", { class: "num", id: "sheet-price" }, fmt(unit * s.quantity)),
         ),
-        s.quantity > 1 ? el("p", { class: "muted small each" }, t("customer.each", { price: fmt(unit) })) : null,
+        s.quantity > 1 ? el("p", { class: "muted small cu-each" }, t("customer.each", { price: fmt(unit) })) : null,
       ),
     );
     redraw(this.itemSheet, () => form);
@@ -488,9 +488,9 @@ export class Shop {
       rows.push(
         el(
           "label",
-          { class: "opt" },
+          { class: "cu-opt" },
           el("input", { type: "radio", name, value: "", checked: chosen.length === 0, "data-focus": `${name}-none`, onchange: () => choose(null, true) }),
-          el("span", { class: "opt-name" }, t("customer.none")),
+          el("span", { class: "cu-opt-name" }, t("customer.none")),
         ),
       );
     }
@@ -500,7 +500,7 @@ export class Shop {
       rows.push(
         el(
           "label",
-          { class: off ? "opt off" : "opt" },
+          { class: off ? "cu-opt cu-off" : "cu-opt" },
           el("input", {
             type: single ? "radio" : "checkbox",
             name,
@@ -510,18 +510,18 @@ export class Shop {
             "data-focus": `${name}-${o.id}`,
             onchange: (e) => choose(o.id, e.target.checked),
           }),
-          el("span", { class: "opt-name" }, o.name),
-          o.sold_out ? el("span", { class: "opt-note" }, t("customer.sold_out")) : el("span", { class: "opt-delta num" }, effectText(o.price_effect)),
+          el("span", { class: "cu-opt-name" }, o.name),
+          o.sold_out ? el("span", { class: "cu-opt-note" }, t("customer.sold_out")) : el("span", { class: "cu-opt-delta num" }, effectText(o.price_effect)),
         ),
       );
     }
     return el(
       "fieldset",
-      { class: err ? "group invalid" : "group", id: `group-${g.id}`, "aria-describedby": `${name}-hint${err ? ` ${name}-err` : ""}` },
-      el("legend", {}, g.name, g.min_select > 0 ? el("span", { class: "req" }, t("customer.required")) : null),
-      el("p", { class: "hint muted small", id: `${name}-hint` }, ruleText(g)),
-      el("div", { class: "opts" }, rows),
-      err ? el("p", { class: "field-error", id: `${name}-err` }, err) : null,
+      { class: err ? "cu-group cu-invalid" : "cu-group", id: `group-${g.id}`, "aria-describedby": `${name}-hint${err ? ` ${name}-err` : ""}` },
+      el("legend", {}, g.name, g.min_select > 0 ? el("span", { class: "cu-req" }, t("customer.required")) : null),
+      el("p", { class: "cu-hint muted small", id: `${name}-hint` }, ruleText(g)),
+      el("div", { class: "cu-opts" }, rows),
+      err ? el("p", { class: "cu-field-error", id: `${name}-err` }, err) : null,
     );
   }
 
@@ -529,9 +529,9 @@ export class Shop {
   stepper(q, key, what, onChange) {
     return el(
       "div",
-      { class: "stepper", role: "group", "aria-label": t("customer.quantity_of", { item: what }) },
+      { class: "cu-stepper", role: "group", "aria-label": t("customer.quantity_of", { item: what }) },
       el("button", { type: "button", "aria-label": t("customer.fewer", { item: what }), "data-focus": `${key}-minus`, disabled: q <= 1, onclick: () => onChange(q - 1) }, "−"),
-      el("span", { class: "qty num", "aria-live": "polite" }, String(q)),
+      el("span", { class: "cu-qty num", "aria-live": "polite" }, String(q)),
       el("button", { type: "button", "aria-label": t("customer.more", { item: what }), "data-focus": `${key}-plus`, disabled: q >= MAX_QUANTITY, onclick: () => onChange(q + 1) }, "+"),
     );
   }
@@ -544,7 +544,7 @@ export class Shop {
     if (s.errors.size) {
       this.renderSheet();
       // Take the customer to the first group that needs a choice.
-      const first = this.itemSheet.querySelector("fieldset.invalid input:not(:disabled)");
+      const first = this.itemSheet.querySelector("fieldset.cu-invalid input:not(:disabled)");
       first?.focus();
       return;
     }
@@ -610,7 +610,7 @@ export class Shop {
     this.bar.hidden = n === 0 || !this.open;
     document.getElementById("cart-count").textContent = t(n === 1 ? "customer.view_cart_one" : "customer.view_cart", { n });
     document.getElementById("cart-total").textContent = fmt(this.total());
-    document.body.classList.toggle("has-cart", !this.bar.hidden);
+    document.body.classList.toggle("cu-has-cart", !this.bar.hidden);
   }
 
   openCart() {
@@ -633,18 +633,18 @@ export class Shop {
       { class: "sheet" },
       el(
         "header",
-        { class: "sheet-head" },
+        { class: "cu-sheet-head" },
         el("h2", { id: "cart-sheet-title", tabindex: "-1" }, t("customer.your_order")),
-        el("button", { type: "button", class: "close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.cartSheet.close() }, "×"),
+        el("button", { type: "button", class: "cu-close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.cartSheet.close() }, "×"),
       ),
       this.lines.length
-        ? el("ul", { class: "cart-lines" }, this.lines.map((l, i) => this.cartLine(l, i)))
+        ? el("ul", { class: "cu-cart-lines" }, this.lines.map((l, i) => this.cartLine(l, i)))
         : el("p", { class: "muted" }, t("customer.cart_empty")),
       this.lines.length
         ? el(
             "form",
-            { class: "checkout stack", novalidate: true, onsubmit: (e) => { e.preventDefault(); this.checkout(); } },
-            el("p", { class: "cart-total" }, el("span", {}, t("customer.total")), el("span", { class: "num", id: "cart-sheet-total" }, fmt(total))),
+            { class: "cu-checkout stack", novalidate: true, onsubmit: (e) => { e.preventDefault(); this.checkout(); } },
+            el("p", { class: "cu-cart-total" }, el("span", {}, t("customer.total")), el("span", { class: "num", id: "cart-sheet-total" }, fmt(total))),
             el(
               "label",
               { for: nameId },
@@ -665,13 +665,13 @@ export class Shop {
                 this.save();
               },
             }),
-            this.nameError ? el("p", { class: "field-error", id: "checkout-name-err" }, this.nameError) : null,
+            this.nameError ? el("p", { class: "cu-field-error", id: "checkout-name-err" }, this.nameError) : null,
             el("p", { class: "muted small" }, t("customer.pay_at_counter")),
             this.checkoutError ? el("p", { class: "alert", role: "alert", id: "checkout-error" }, this.checkoutError) : null,
             !this.open ? el("p", { class: "alert", role: "alert" }, t("customer.closed_now")) : null,
             el(
               "button",
-              { type: "submit", class: "primary place", id: "place-order", "data-focus": "place", disabled: this.busy || !this.open, "aria-busy": this.busy ? "true" : null },
+              { type: "submit", class: "primary cu-place", id: "place-order", "data-focus": "place", disabled: this.busy || !this.open, "aria-busy": this.busy ? "true" : null },
               el("span", {}, this.busy ? t("customer.placing") : t("customer.place_order")),
               el("span", { class: "num" }, fmt(total)),
             ),
@@ -687,18 +687,18 @@ export class Shop {
     const errId = `line-${i}-err`;
     return el(
       "li",
-      { class: err ? "cart-line invalid" : "cart-line", "data-line": String(i) },
+      { class: err ? "cu-cart-line cu-invalid" : "cu-cart-line", "data-line": String(i) },
       el(
         "div",
-        { class: "cl-top" },
-        el("span", { class: "cl-name" }, d.name),
-        el("span", { class: "cl-price num" }, fmt(d.unit * l.quantity)),
+        { class: "cu-cl-top" },
+        el("span", { class: "cu-cl-name" }, d.name),
+        el("span", { class: "cu-cl-price num" }, fmt(d.unit * l.quantity)),
       ),
-      d.mods ? el("p", { class: "cl-mods muted small" }, d.mods) : null,
-      err ? el("p", { class: "field-error", id: errId }, err) : null,
+      d.mods ? el("p", { class: "cu-cl-mods muted small" }, d.mods) : null,
+      err ? el("p", { class: "cu-field-error", id: errId }, err) : null,
       el(
         "div",
-        { class: "cl-controls" },
+        { class: "cu-cl-controls" },
         this.stepper(l.quantity, `line-${l.uid}`, d.name, (q) => {
           l.quantity = q;
           this.lineErrors.delete(l.uid);
@@ -708,14 +708,14 @@ export class Shop {
           "button",
           {
             type: "button",
-            class: "link remove",
+            class: "link cu-remove",
             "data-focus": `remove-${l.uid}`,
             "aria-label": t("customer.remove_item", { item: d.name }),
             onclick: () => {
               this.lines = this.lines.filter((x) => x !== l);
               this.lineErrors.delete(l.uid);
               this.changed();
-              this.cartSheet.querySelector(this.lines.length ? "button.remove" : "button.close")?.focus();
+              this.cartSheet.querySelector(this.lines.length ? "button.cu-remove" : "button.cu-close")?.focus();
               this.announce(t("customer.removed", { item: d.name }));
             },
           },
@@ -724,7 +724,7 @@ export class Shop {
       ),
       el(
         "label",
-        { class: "cl-note" },
+        { class: "cu-cl-note" },
         el("span", { class: "small" }, t("customer.line_note")),
         el("input", {
           type: "text",
@@ -770,7 +770,7 @@ export class Shop {
     if (problems.length) this.checkoutError = t("customer.error_lines");
     if (this.nameError || this.checkoutError) {
       this.renderCart();
-      (this.nameError ? this.cartSheet.querySelector("#checkout-name") : this.cartSheet.querySelector(".cart-line.invalid input"))?.focus();
+      (this.nameError ? this.cartSheet.querySelector("#checkout-name") : this.cartSheet.querySelector(".cu-cart-line.cu-invalid input"))?.focus();
       return;
     }
     const body = this.body();
@@ -840,7 +840,7 @@ export class Shop {
     }
     this.checkoutError = general;
     this.renderCart();
-    const focus = this.nameError ? "#checkout-name" : this.lineErrors.size ? ".cart-line.invalid input" : "#place-order";
+    const focus = this.nameError ? "#checkout-name" : this.lineErrors.size ? ".cu-cart-line.cu-invalid input" : "#place-order";
     this.cartSheet.querySelector(focus)?.focus();
   }
 }

@@ -46,13 +46,13 @@ function apply(order, live) {
   step = order.step;
   const isCancelled = step === "cancelled";
   const at = data.workflow.indexOf(step);
-  for (const li of stepsNode.querySelectorAll("li.step")) {
+  for (const li of stepsNode.querySelectorAll("li.cu-step")) {
     const i = data.workflow.indexOf(li.dataset.step);
     const state = at < 0 ? "todo" : i < at ? "done" : i === at ? "current" : "todo";
-    li.className = `step ${state}`;
+    li.className = `cu-step cu-${state}`;
     if (state === "current") li.setAttribute("aria-current", "step");
     else li.removeAttribute("aria-current");
-    li.querySelector(".step-state").textContent = state === "done" ? t("customer.step_done") : state === "current" ? t("customer.step_now") : "";
+    li.querySelector(".cu-step-state").textContent = state === "done" ? t("customer.step_done") : state === "current" ? t("customer.step_now") : "";
   }
   stepText.textContent = stepName(step);
   cancelled.hidden = !isCancelled;
@@ -60,7 +60,7 @@ function apply(order, live) {
   if (reason && order.cancel_reason) reason.textContent = order.cancel_reason;
   const ready = step === data.ready_step;
   readyAlert.hidden = !ready;
-  document.getElementById("order").classList.toggle("is-ready", ready);
+  document.getElementById("order").classList.toggle("cu-is-ready", ready);
   pickedUp.hidden = !(step === lastStep && !ready);
   if (ready) {
     document.title = `${t("customer.ready_tab", { n: data.day_number })} · ${baseTitle}`;
