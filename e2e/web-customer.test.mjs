@@ -16,7 +16,7 @@ after(async () => {
 });
 
 const menuItem = (page, name) => page.locator("button.item", { hasText: name });
-const option = (page, name) => page.locator("#item-sheet label.opt", { hasText: name }).locator("input");
+const option = (page, name) => page.locator("#item-sheet label.cu-opt", { hasText: name }).locator("input");
 
 async function ordersNamed(name) {
   const r = await crema.json("GET", "/api/v1/cafes/kaffediem/orders?date=today");
@@ -91,12 +91,12 @@ test("sold out is marked and not orderable; a closed café shows its message and
   // Closed, live.
   const closed = await crema.json("PATCH", "/api/v1/cafes/kaffediem/status", { open: false });
   assert.equal(closed.status, 200, JSON.stringify(closed.body));
-  await page.locator("#notice.closed").waitFor({ state: "visible" });
+  await page.locator("#notice.cu-closed").waitFor({ state: "visible" });
   await checkA11y(page, "closed");
   await shot(page, "customer-closed-phone");
   // Reloaded while closed: the server renders it closed, with no way to order.
   await page.reload();
-  await page.locator("#notice.closed").waitFor({ state: "visible" });
+  await page.locator("#notice.cu-closed").waitFor({ state: "visible" });
   assert.equal(await menuItem(page, "Americano").count(), 0);
   await crema.json("PATCH", "/api/v1/cafes/kaffediem/status", { open: true });
   await menuItem(page, "Americano").waitFor();
@@ -147,6 +147,85 @@ test("the kiosk places an order, shows the number big, and starts over, also whe
   await page.context().close();
 });
 
+test("a required choice without a default must be made before the item is added", async () => {
+  const menu = (await crema.json("GET", "/api/v1/cafes/kaffediem/menu")).body;
+  const te = menu.categories.find((c) => c.name === "Te");
+  const g = await crema.json("POST", "/api/v1/cafes/kaffediem/modifier-groups", {
+    name: "Temperatur",
+    mode: "single",
+    required: true,
+  });
+  assert.equal(g.status, 201, JSON.stringify(g.body));
+  for (const name of ["Varm", "Kald"]) {
+    const o = await crema.json("POST", "/api/v1/cafes/kaffediem/options", {
+      group_id: g.body.id,
+      name,
+      price_effect: { kind: "fixed", value: 0 },
+    });
+    assert.equal(o.status, 201, JSON.stringify(o.body));
+  }
+  const c = await crema.json("PATCH", `/api/v1/cafes/kaffediem/categories/${te.id}`, {
+    allowed_groups: [...te.allowed_groups, g.body.id],
+  });
+  assert.equal(c.status, 200, JSON.stringify(c.body));
+
+  const page = await newPage(browser, { viewport: TABLET });
+  await page.goto(crema.url + "/");
+  await page.locator(".conn[data-state=live]").waitFor();
+  await menuItem(page, "Chai latte").click();
+  await page.locator("#item-sheet[open]").waitFor();
+  await page.locator("#item-sheet button.add").click();
+  // Still open, the group is marked and says what is missing; nothing went into the cart.
+  const group = page.locator("#item-sheet fieldset.cu-invalid", { hasText: "Temperatur" });
+  await group.waitFor();
+  assert.match(await group.locator(".cu-field-error").textContent(), /Temperatur/);
+  assert.ok(await page.locator("#cartbar").isHidden());
+  await checkA11y(page, "item sheet with an error");
+  await shot(page, "customer-required-tablet");
+  await option(page, "Kald").check();
+  await page.locator("#item-sheet fieldset.cu-invalid").waitFor({ state: "detached" });
+  await page.locator("#item-sheet button.add").click();
+  await page.locator("#cartbar").waitFor({ state: "visible" });
+  assert.match(await page.locator("#cart-count").textContent(), /1/);
+
+  // The cart survives a reload (kept per café on this device).
+  await page.reload();
+  await page.locator("#cartbar").waitFor({ state: "visible" });
+  await page.locator("#cart-open").click();
+  await page.locator("#cart-sheet[open]").waitFor();
+  assert.match(await page.locator("#cart-sheet .cu-cl-mods").textContent(), /Kald/);
+  await checkA11y(page, "cart tablet");
+  // An item sold out meanwhile: the line says so, and checkout names it.
+  const chai = menu.items.find((i) => i.name === "Chai latte");
+  await crema.json("PATCH", `/api/v1/cafes/kaffediem/items/${chai.id}`, { sold_out: true });
+  await page.locator("#cart-sheet .cu-cart-line.cu-invalid").waitFor();
+  assert.match(await page.locator("#cart-sheet .cu-cart-line .cu-field-error").textContent(), /Chai latte/);
+  await page.locator("#checkout-name").fill("Tablet Tove");
+  await page.locator("#place-order").click();
+  await page.locator("#checkout-error").waitFor();
+  assert.equal((await ordersNamed("Tablet Tove")).length, 0, "nothing placed");
+  await crema.json("PATCH", `/api/v1/cafes/kaffediem/items/${chai.id}`, { sold_out: false });
+  assertClean(page);
+  await page.context().close();
+});
+
+test("the order page at wall size, and its workflow decisions", async () => {
+  const order = await crema.placeOrder();
+  const page = await newPage(browser, { viewport: WALL });
+  await page.goto(`${crema.url}/o/${order.id}`);
+  await page.locator(".conn[data-state=live]").waitFor();
+  assert.equal(await page.locator("li.cu-step[aria-current=step]").getAttribute("data-step"), "received");
+  await checkA11y(page, "order wall");
+  await shot(page, "order-wall");
+  // Forward to the last step: "picked up", the ready alert gone again.
+  for (let i = 0; i < 3; i++) await crema.json("POST", `/api/v1/cafes/kaffediem/orders/${order.id}/forward`);
+  await page.locator("#picked-up").waitFor({ state: "visible" });
+  assert.ok(await page.locator("#ready-alert").isHidden());
+  assert.equal(await page.locator("li.cu-step[aria-current=step]").getAttribute("data-step"), "dispatched");
+  assertClean(page);
+  await page.context().close();
+});
+
 test("the menu at wall size passes axe", async () => {
   const page = await newPage(browser, { viewport: WALL });
   await page.goto(crema.url + "/?cafe=corner");
@@ -154,5 +233,9 @@ test("the menu at wall size passes axe", async () => {
   assert.equal(await page.locator("html").getAttribute("lang"), "en");
   await checkA11y(page, "menu wall");
   await shot(page, "customer-wall");
+  await menuItem(page, "Latte").click();
+  await page.locator("#item-sheet[open]").waitFor();
+  await checkA11y(page, "item sheet wall");
+  await shot(page, "customer-item-sheet-wall");
   await page.context().close();
 });

@@ -347,8 +347,8 @@ export class Shop {
                     "li",
                     {},
                     orderable
-                      ? el("button", { type: "button", class: "cu-item", "data-item": i.id, "data-focus": `item-${i.id}` }, inner)
-                      : el("div", { class: "cu-item cu-off", "data-item": i.id }, inner),
+                      ? el("button", { type: "button", class: "cu-item item", "data-item": i.id, "data-focus": `item-${i.id}` }, inner)
+                      : el("div", { class: "cu-item cu-off item off", "data-item": i.id }, inner),
                   );
                 }),
               ),
@@ -458,7 +458,7 @@ export class Shop {
         { class: "cu-sheet-foot" },
         el(
           "button",
-          { type: "submit", class: "primary cu-add", "data-focus": "add", disabled: !available },
+          { type: "submit", class: "primary cu-add add", "data-focus": "add", disabled: !available },
           el("span", {}, t("customer.add")),
           el("span", { class: "num", id: "sheet-price" }, fmt(unit * s.quantity)),
         ),
@@ -546,6 +546,7 @@ export class Shop {
       // Take the customer to the first group that needs a choice.
       const first = this.itemSheet.querySelector("fieldset.cu-invalid input:not(:disabled)");
       first?.focus();
+      first?.closest("fieldset")?.scrollIntoView({ block: "center" });
       return;
     }
     const selections = this.sheetChoices()
