@@ -104,6 +104,36 @@ test("sold out is marked and not orderable; a closed café shows its message and
   await page.context().close();
 });
 
+test("an answer lost on the way back: the retry reuses the key and places no second order", async () => {
+  const page = await newPage(browser, { viewport: PHONE });
+  await page.goto(crema.url + "/");
+  await page.locator(".conn[data-state=live]").waitFor();
+  await menuItem(page, "Americano").click();
+  await page.locator("#item-sheet button.add").click();
+  await page.locator("#cart-open").click();
+  await page.locator("#checkout-name").fill("Lost Lars");
+  const keys = [];
+  let first = true;
+  await page.route("**/api/v1/cafes/kaffediem/orders", async (route) => {
+    keys.push(route.request().headers()["idempotency-key"]);
+    if (first) {
+      // The server places the order, but the answer never reaches the phone.
+      first = false;
+      await route.fetch();
+      await route.abort("connectionreset");
+    } else await route.continue();
+  });
+  await page.locator("#place-order").click();
+  await page.locator("#checkout-error").waitFor();
+  assert.equal((await ordersNamed("Lost Lars")).length, 1, "the first attempt did place it");
+  await Promise.all([page.waitForURL(/\/o\/[0-9a-f-]{36}$/), page.locator("#place-order").click()]);
+  assert.equal(keys.length, 2);
+  assert.ok(keys[0] && keys[0] === keys[1], "the retry sends the same Idempotency-Key");
+  assert.equal((await ordersNamed("Lost Lars")).length, 1, "still exactly one order");
+  assertClean(page, ["ERR_CONNECTION_RESET", "Failed to load resource"]);
+  await page.context().close();
+});
+
 test("the order page of an unknown order is a friendly 404", async () => {
   const page = await newPage(browser, { viewport: PHONE });
   const res = await page.goto(crema.url + "/o/00000000-0000-4000-8000-000000000000");
