@@ -170,15 +170,18 @@ test("an owner builds a category, a choice with options and an item with a pictu
   await page.getByRole("button", { name: "Flytt Smørbrød opp" }).focus();
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => document.activeElement?.dataset?.key?.startsWith("categories-"));
+  // The page renumbers the list with one PATCH per entry whose number changes, so the menu
+  // passes through intermediate orders: wait for the final one.
+  const at = before.indexOf("Smørbrød");
   const after = await (async () => {
-    for (let i = 0; i < 50; i++) {
-      const names = (await menu()).categories.map((c) => c.name);
-      if (names.join() !== before.join()) return names;
+    let names = before;
+    for (let i = 0; i < 100; i++) {
+      names = (await menu()).categories.map((c) => c.name);
+      if (names.indexOf("Smørbrød") === at - 1) return names;
       await new Promise((r) => setTimeout(r, 100));
     }
-    return before;
+    return names;
   })();
-  const at = before.indexOf("Smørbrød");
   assert.equal(after.indexOf("Smørbrød"), at - 1, `moved up: ${before} → ${after}`);
 
   assertClean(page);
@@ -233,15 +236,15 @@ test("sold out takes effect at once, on the customer's page too", async () => {
   await customer.goto(crema.url + "/");
   const card = customer.locator(`[data-item="${bolle.id}"]`);
   await card.waitFor();
-  assert.equal(await card.locator(".badge").count(), 0);
+  assert.equal(await card.locator(".cu-badge").count(), 0);
 
   await admin.getByRole("switch", { name: /Utsolgt – Bolle/ }).check();
-  await card.locator(".badge").waitFor({ timeout: 10000 });
+  await card.locator(".cu-badge").waitFor({ timeout: 10000 });
   assert.match(await card.textContent(), /Utsolgt/);
   assert.equal((await menu()).items.find((i) => i.id === bolle.id).sold_out, true);
 
   await admin.getByRole("switch", { name: /Utsolgt – Bolle/ }).uncheck();
-  await customer.waitForFunction((id) => !document.querySelector(`[data-item="${id}"] .badge`), bolle.id);
+  await customer.waitForFunction((id) => !document.querySelector(`[data-item="${id}"] .cu-badge`), bolle.id);
   assert.equal((await menu()).items.find((i) => i.id === bolle.id).sold_out, false);
   assertClean(admin);
   await customer.context().close();
