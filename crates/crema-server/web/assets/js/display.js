@@ -90,7 +90,7 @@ function capacity(list) {
   const cols = cs.gridTemplateColumns.split(" ").filter(Boolean).length;
   const rowH = parseFloat(cs.gridAutoRows);
   const gap = parseFloat(cs.rowGap) || 0;
-  const h = list.clientHeight;
+  const h = list.clientHeight - (parseFloat(cs.paddingTop) || 0) - (parseFloat(cs.paddingBottom) || 0);
   if (!cols || !rowH || !h) return Infinity;
   return Math.max(1, cols * Math.floor((h + gap) / (rowH + gap)));
 }
