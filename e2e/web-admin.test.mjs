@@ -151,10 +151,14 @@ test("an owner builds a category, a choice with options and an item with a pictu
   assert.equal(item.price, 6500);
   assert.equal(item.category_id, cat.id);
   assert.match(item.image, /^\/uploads\/[0-9a-f]{32}\.png$/);
-  const opts = m.options.filter((o) => o.group_id === group.id).map((o) => [o.name, o.price_effect]);
+  // Both options exist with their prices (their order in the API is not what is tested here).
+  const opts = m.options
+    .filter((o) => o.group_id === group.id)
+    .map((o) => [o.name, o.price_effect])
+    .sort((a, b) => a[0].localeCompare(b[0]));
   assert.deepEqual(opts, [
-    ["Grovt", { kind: "fixed", value: 0 }],
     ["Glutenfritt", { kind: "fixed", value: 1000 }],
+    ["Grovt", { kind: "fixed", value: 0 }],
   ]);
   const img = await fetch(crema.url + item.image);
   assert.equal(img.status, 200);
