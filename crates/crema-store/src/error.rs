@@ -26,6 +26,10 @@ pub enum StoreError {
     Closed,
     #[error("database error: {0}")]
     Internal(String),
+    /// A statement failed in a way the store did not turn into one of the above (kept apart
+    /// from `Internal` so the store can recognise constraint violations by their code).
+    #[error("database error: {message}")]
+    Sqlite { extended: i32, message: String },
 }
 
 impl StoreError {
@@ -51,10 +55,36 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Io(io) = &e {
             return StoreError::Unavailable(io.to_string());
         }
-        if matches!(e, sqlx::Error::RowNotFound) {
-            return StoreError::NotFound("record");
-        }
         StoreError::Internal(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e {
+            rusqlite::Error::SqliteFailure(f, msg) => {
+                let message = msg.unwrap_or_else(|| f.to_string());
+                match f.code {
+                    ErrorCode::ReadOnly
+                    | ErrorCode::SystemIoFailure
+                    | ErrorCode::DiskFull
+                    | ErrorCode::CannotOpen => StoreError::Unavailable(message),
+                    _ => StoreError::Sqlite {
+                        extended: f.extended_code,
+                        message,
+                    },
+                }
+            }
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound("record"),
+            other => StoreError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<rusqlite::types::FromSqlError> for StoreError {
+    fn from(e: rusqlite::types::FromSqlError) -> Self {
+        StoreError::Internal(format!("stored value: {e}"))
     }
 }
 

@@ -1,22 +1,22 @@
-use super::{parse_ts, ts, SqliteStore};
+use super::{all, exec, one, params, params_from_iter, ts, ts_col, Row, SqliteStore};
 use crate::model::EventRecord;
 use crate::repo::{AdminRepo, EventRepo};
 use crate::{Result, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{ConnectOptions, Connection, Row};
+use rusqlite::types::Value;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
-fn event_of(r: &sqlx::sqlite::SqliteRow) -> Result<EventRecord> {
+fn event_of(r: &Row<'_>) -> Result<EventRecord> {
     Ok(EventRecord {
-        seq: r.try_get("seq")?,
-        cafe_id: r.try_get("cafe_id")?,
-        topic: r.try_get("topic")?,
-        kind: r.try_get("kind")?,
-        payload: r.try_get("payload")?,
-        created_at: parse_ts(r.try_get("created_at")?)?,
+        seq: r.get("seq")?,
+        cafe_id: r.get("cafe_id")?,
+        topic: r.get("topic")?,
+        kind: r.get("kind")?,
+        payload: r.get("payload")?,
+        created_at: ts_col(r, "created_at")?,
     })
 }
 
@@ -35,66 +35,53 @@ impl EventRepo for SqliteStore {
         let sql = format!(
             "SELECT seq, cafe_id, topic, kind, payload, created_at FROM events WHERE topic IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?"
         );
-        let mut q = sqlx::query(&sql);
-        for t in topics {
-            q = q.bind(t);
-        }
-        let mut c = self.read().await?;
-        let rows = q
-            .bind(seq)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *c)
-            .await?;
-        rows.iter().map(event_of).collect()
+        let mut args: Vec<Value> = topics.iter().map(|t| Value::Text(t.clone())).collect();
+        args.push(Value::Integer(seq));
+        args.push(Value::Integer(i64::from(limit)));
+        self.read(move |c| all(c, &sql, params_from_iter(args), event_of))
+            .await
     }
 
     async fn events_since(&self, seq: i64, limit: u32) -> Result<Vec<EventRecord>> {
-        let mut c = self.read().await?;
-        let rows = sqlx::query(
-            "SELECT seq, cafe_id, topic, kind, payload, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(seq)
-        .bind(i64::from(limit))
-        .fetch_all(&mut *c)
-        .await?;
-        rows.iter().map(event_of).collect()
+        self.read(move |c| {
+            all(
+                c,
+                "SELECT seq, cafe_id, topic, kind, payload, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                params![seq, i64::from(limit)],
+                event_of,
+            )
+        })
+        .await
     }
 
     async fn latest_seq(&self) -> Result<i64> {
-        let mut c = self.read().await?;
-        // sqlite_sequence keeps the highest seq ever given, even after pruning.
-        let n: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-                .fetch_optional(&mut *c)
-                .await?;
-        Ok(n.unwrap_or(0))
+        self.read(latest_seq).await
     }
 
     async fn oldest_seq(&self) -> Result<i64> {
-        let mut c = self.read().await?;
-        let n: Option<i64> = sqlx::query_scalar("SELECT min(seq) FROM events")
-            .fetch_one(&mut *c)
-            .await?;
-        match n {
-            Some(n) => Ok(n),
-            None => Ok(self.latest_seq().await? + 1),
-        }
+        self.read(|c| {
+            let n: Option<i64> = one(c, "SELECT min(seq) FROM events", [], |r| Ok(r.get(0)?))?;
+            match n {
+                Some(n) => Ok(n),
+                None => Ok(latest_seq(c)? + 1),
+            }
+        })
+        .await
     }
 
     async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let n = sqlx::query("DELETE FROM events WHERE created_at < ?")
-                    .bind(ts(before))
-                    .execute(ctx.conn())
-                    .await?
-                    .rows_affected();
-                sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
-                    .bind(ts(Utc::now() - chrono::Duration::hours(24)))
-                    .execute(ctx.conn())
-                    .await?;
-                Ok(n)
-            })
+            let n = exec(
+                ctx.conn(),
+                "DELETE FROM events WHERE created_at < ?",
+                params![ts(before)],
+            )?;
+            exec(
+                ctx.conn(),
+                "DELETE FROM idempotency_keys WHERE created_at < ?",
+                params![ts(Utc::now() - chrono::Duration::hours(24))],
+            )?;
+            Ok(n as u64)
         })
         .await
     }
@@ -104,11 +91,21 @@ impl EventRepo for SqliteStore {
     }
 }
 
+/// sqlite_sequence keeps the highest seq ever given, even after pruning.
+fn latest_seq(c: &super::Conn) -> Result<i64> {
+    Ok(super::opt(
+        c,
+        "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+        [],
+        |r| Ok(r.get(0)?),
+    )?
+    .unwrap_or(0))
+}
+
 #[async_trait]
 impl AdminRepo for SqliteStore {
     async fn health(&self) -> Result<()> {
-        let mut c = self.read().await?;
-        let one: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&mut *c).await?;
+        let one: i64 = self.read(|c| super::scalar(c, "SELECT 1", [])).await?;
         if one == 1 {
             Ok(())
         } else {
@@ -126,27 +123,20 @@ impl AdminRepo for SqliteStore {
         // VACUUM INTO writes a consistent, compacted copy from one read transaction while the
         // writer goes on. It cannot run inside the writer's transaction, and a read-only
         // connection cannot create the target, so it gets a connection of its own.
-        let mut conn = super::connect_options(self.path(), true)?.connect().await?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(path.to_string_lossy().into_owned())
-            .execute(&mut conn)
-            .await?;
-        conn.close().await?;
-        Ok(())
+        let src = self.path().to_owned();
+        let full = self.synchronous_full();
+        let target = path.to_string_lossy().into_owned();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            let conn = super::open_conn(&src, full, false)?;
+            exec(&conn, "VACUUM INTO ?", params![target])?;
+            conn.close().map_err(|(_, e)| StoreError::from(e))
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("backup task: {e}")))?
     }
 
     async fn close(&self) {
         // The writer stops taking jobs, commits what is queued, checkpoints and ends.
-        self.shutdown.notify_one();
-        let handle = self.writer.lock().await.take();
-        if let Some(h) = handle {
-            if tokio::time::timeout(std::time::Duration::from_secs(10), h)
-                .await
-                .is_err()
-            {
-                tracing::error!("the writer did not finish within 10 s");
-            }
-        }
-        self.readers.close().await;
+        self.shut_down().await;
     }
 }

@@ -1,10 +1,18 @@
-//! SQLite: WAL, foreign keys, a busy timeout; one writer task that commits whatever is queued
-//! together (group commit) while each caller waits for its own commit; a pool of readers.
+//! SQLite: WAL, foreign keys, a busy timeout; one writer thread that commits whatever is queued
+//! together (group commit) while each caller waits for its own commit; a few reader threads.
 //!
 //! Why one writer: SQLite allows one writer at a time anyway. Funnelling every write through
-//! one task turns lock contention (SQLITE_BUSY, retries) into a queue, and lets the writer
+//! one thread turns lock contention (SQLITE_BUSY, retries) into a queue, and lets the writer
 //! commit a whole queue with one fsync. Each job runs inside its own SAVEPOINT, so a job that
 //! fails leaves the others in its batch untouched.
+//!
+//! Why threads of our own and a synchronous binding (rusqlite): a job or a read is one closure
+//! that runs all of its statements on the thread that owns the connection, so it costs one
+//! hand-off there and one back, whatever the number of statements. The async driver used
+//! before (sqlx) ran each connection on a thread of its own and sent *every statement* there
+//! and back; an order placement runs about a dozen statements in the writer, and on this
+//! 2-vCPU machine those wake-ups were ~40 % of the server's CPU and serialised the writer
+//! (profile in docs/benchmarks.md). sqlx is still used to run the embedded migrations.
 
 mod auth;
 mod cafes;
@@ -19,12 +27,8 @@ use crate::{Result, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use crema_core::cafe::{Cafe, CafeId};
 use crema_core::menu::Menu;
-use futures::future::BoxFuture;
-use futures::FutureExt;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
-};
+use rusqlite::{OpenFlags, Params};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
 use std::any::Any;
 use std::collections::HashMap;
@@ -33,7 +37,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot, Mutex, Notify};
+use tokio::sync::{broadcast, oneshot, Mutex};
+
+pub(crate) use rusqlite::{params, params_from_iter, Row};
+
+/// A connection owned by the writer or by one reader thread.
+pub(crate) type Conn = rusqlite::Connection;
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -42,16 +51,33 @@ pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 const MAX_BATCH: usize = 256;
 /// Queue depth in front of the writer; callers wait (back-pressure) when it is full.
 const QUEUE: usize = 4096;
+/// Reads waiting for a reader thread; callers wait when it is full.
+const READ_QUEUE: usize = 1024;
+/// Prepared statements kept per connection. The store has about 150 distinct statements;
+/// the hot ones (placement, moves, auth, the event log) are well under this.
+const STATEMENT_CACHE: usize = 128;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Boxed = Box<dyn Any + Send>;
 type JobResult = Result<Boxed>;
-type JobFn = Box<dyn for<'a> FnOnce(&'a mut WriteCtx) -> BoxFuture<'a, JobResult> + Send>;
+type JobFn = Box<dyn FnOnce(&mut WriteCtx) -> JobResult + Send>;
 
 struct Job {
     run: JobFn,
     reply: oneshot::Sender<JobResult>,
     /// Who asked for this write (captured in the caller's task).
     audit: Option<crate::audit::AuditMeta>,
+}
+
+enum WriteMsg {
+    Job(Job),
+    /// Commit what was queued before this, checkpoint, and stop.
+    Stop,
+}
+
+enum ReadMsg {
+    Job(Box<dyn FnOnce(&Conn) + Send>),
+    Stop,
 }
 
 /// Options for opening a store.
@@ -74,19 +100,21 @@ impl Default for Options {
 }
 
 pub struct SqliteStore {
-    readers: SqlitePool,
-    queue: mpsc::Sender<Job>,
+    readers: flume::Sender<ReadMsg>,
+    reader_count: usize,
+    queue: flume::Sender<WriteMsg>,
     events: broadcast::Sender<Arc<EventRecord>>,
-    writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    shutdown: Arc<Notify>,
+    /// Resolves when the writer thread has committed its last batch and closed.
+    writer_done: Mutex<Option<oneshot::Receiver<()>>>,
     path: PathBuf,
+    synchronous_full: bool,
 }
 
 /// What a write job works with: the writer's connection, the events it appends, and a cache
 /// of each café's menu and settings that only the writer fills and clears, so it is always
 /// what the database holds.
 pub struct WriteCtx {
-    conn: SqliteConnection,
+    conn: Conn,
     audit: Option<crate::audit::AuditMeta>,
     pending: Vec<EventRecord>,
     cache: HashMap<CafeId, Arc<CafeSnapshot>>,
@@ -100,12 +128,12 @@ pub(crate) struct CafeSnapshot {
 }
 
 impl WriteCtx {
-    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.conn
+    pub(crate) fn conn(&self) -> &Conn {
+        &self.conn
     }
 
     /// Appends an event to the log in the current transaction.
-    pub(crate) async fn emit(
+    pub(crate) fn emit(
         &mut self,
         cafe_id: CafeId,
         topic: String,
@@ -113,16 +141,12 @@ impl WriteCtx {
         payload: String,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let seq: i64 = sqlx::query_scalar(
+        let seq: i64 = one(
+            &self.conn,
             "INSERT INTO events (cafe_id, topic, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-        )
-        .bind(cafe_id)
-        .bind(&topic)
-        .bind(kind)
-        .bind(&payload)
-        .bind(ts(now))
-        .fetch_one(&mut self.conn)
-        .await?;
+            params![cafe_id, topic, kind, payload, ts(now)],
+            |r| Ok(r.get(0)?),
+        )?;
         self.pending.push(EventRecord {
             seq,
             cafe_id,
@@ -136,13 +160,13 @@ impl WriteCtx {
 
     /// The café's menu, settings and open state, loaded once and kept until a write touches
     /// them.
-    pub(crate) async fn snapshot(&mut self, cafe_id: CafeId) -> Result<Arc<CafeSnapshot>> {
+    pub(crate) fn snapshot(&mut self, cafe_id: CafeId) -> Result<Arc<CafeSnapshot>> {
         if let Some(s) = self.cache.get(&cafe_id) {
             return Ok(s.clone());
         }
-        let rec = cafes::load_cafe(&mut self.conn, cafe_id).await?;
-        let menu = menu::load_menu(&mut self.conn, cafe_id).await?;
-        let status = content::load_status(&mut self.conn, cafe_id).await?;
+        let rec = cafes::load_cafe(&self.conn, cafe_id)?;
+        let menu = menu::load_menu(&self.conn, cafe_id)?;
+        let status = content::load_status(&self.conn, cafe_id)?;
         let snap = Arc::new(CafeSnapshot {
             menu: menu.to_menu(rec.cafe.currency, rec.cafe.price_rounding),
             cafe: rec.cafe,
@@ -154,7 +178,7 @@ impl WriteCtx {
 
     /// Records an audit entry for the current job, when it was made on someone's behalf.
     /// `before` and `after` are the record as JSON (absent for a create or a delete).
-    pub(crate) async fn record<B: serde::Serialize, A: serde::Serialize>(
+    pub(crate) fn record<B: serde::Serialize, A: serde::Serialize>(
         &mut self,
         cafe_id: CafeId,
         action: &str,
@@ -167,20 +191,11 @@ impl WriteCtx {
         };
         let before = before.map(serde_json::to_string).transpose()?;
         let after = after.map(serde_json::to_string).transpose()?;
-        sqlx::query(
+        exec(
+            &self.conn,
             "INSERT INTO audit_log (cafe_id, actor_id, device_id, action, target, before, after, ip, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(cafe_id)
-        .bind(meta.actor_id)
-        .bind(meta.device_id)
-        .bind(action)
-        .bind(target)
-        .bind(before)
-        .bind(after)
-        .bind(meta.ip)
-        .bind(ts(now()))
-        .execute(&mut self.conn)
-        .await?;
+            params![cafe_id, meta.actor_id, meta.device_id, action, target, before, after, meta.ip, ts(now())],
+        )?;
         Ok(())
     }
 
@@ -188,6 +203,62 @@ impl WriteCtx {
     pub(crate) fn touch(&mut self, cafe_id: CafeId) {
         self.cache.remove(&cafe_id);
     }
+}
+
+// ---- statements ---------------------------------------------------------------------------
+//
+// Every statement goes through the connection's prepared-statement cache: the hot ones are
+// compiled once per connection, not once per call.
+
+/// Runs a statement and returns how many rows it changed.
+pub(crate) fn exec(c: &Conn, sql: &str, p: impl Params) -> Result<usize> {
+    Ok(c.prepare_cached(sql)?.execute(p)?)
+}
+
+/// The first row of a query, decoded by `f`, or `None` when there is none.
+pub(crate) fn opt<T>(
+    c: &Conn,
+    sql: &str,
+    p: impl Params,
+    f: impl FnOnce(&Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut st = c.prepare_cached(sql)?;
+    let mut rows = st.query(p)?;
+    match rows.next()? {
+        Some(r) => f(r).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The one row a query must return (a `count(*)`, an `INSERT … RETURNING`), decoded by `f`.
+pub(crate) fn one<T>(
+    c: &Conn,
+    sql: &str,
+    p: impl Params,
+    f: impl FnOnce(&Row<'_>) -> Result<T>,
+) -> Result<T> {
+    opt(c, sql, p, f)?.ok_or_else(|| StoreError::Internal(format!("no row from {sql:?}")))
+}
+
+/// Every row of a query, each decoded by `f`.
+pub(crate) fn all<T>(
+    c: &Conn,
+    sql: &str,
+    p: impl Params,
+    mut f: impl FnMut(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut st = c.prepare_cached(sql)?;
+    let mut rows = st.query(p)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(f(r)?);
+    }
+    Ok(out)
+}
+
+/// The first column of the one row a query returns.
+pub(crate) fn scalar<T: rusqlite::types::FromSql>(c: &Conn, sql: &str, p: impl Params) -> Result<T> {
+    one(c, sql, p, |r| Ok(r.get(0)?))
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
@@ -200,12 +271,18 @@ pub(crate) fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|e| StoreError::Internal(format!("stored time {s:?}: {e}")))
 }
 
+/// A stored time column.
+pub(crate) fn ts_col(r: &Row<'_>, col: &str) -> Result<DateTime<Utc>> {
+    parse_ts(r.get_ref(col)?.as_str()?)
+}
+
 /// The current time, truncated to what is stored, so a value handed back equals a value read.
 pub(crate) fn now() -> DateTime<Utc> {
     let t = Utc::now();
     parse_ts(&ts(t)).unwrap_or(t)
 }
 
+/// Options for the migrations' connection (sqlx's migrator runs them).
 pub(crate) fn connect_options(path: &Path, full: bool) -> Result<SqliteConnectOptions> {
     let url = format!("sqlite://{}", path.display());
     Ok(SqliteConnectOptions::from_str(&url)
@@ -218,21 +295,45 @@ pub(crate) fn connect_options(path: &Path, full: bool) -> Result<SqliteConnectOp
             SqliteSynchronous::Normal
         })
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(BUSY_TIMEOUT)
         .disable_statement_logging())
+}
+
+/// Opens a connection of our own: the writer's (`read_only` false) or a reader's.
+pub(crate) fn open_conn(path: &Path, full: bool, read_only: bool) -> Result<Conn> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let c = Conn::open_with_flags(path, flags)?;
+    c.busy_timeout(BUSY_TIMEOUT)?;
+    c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    if !read_only {
+        // journal_mode answers with a row, so it is queried rather than executed.
+        let _: String = c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        c.execute_batch(if full {
+            "PRAGMA synchronous = FULL"
+        } else {
+            "PRAGMA synchronous = NORMAL"
+        })?;
+    }
+    c.execute_batch("PRAGMA foreign_keys = ON")?;
+    Ok(c)
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and runs the embedded migrations.
     pub async fn open(path: &Path, opts: Options) -> Result<Arc<Self>> {
-        let write_opts = connect_options(path, opts.synchronous_full)?;
-        let mut conn = write_opts.connect().await?;
-        MIGRATOR.run(&mut conn).await?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(opts.readers.max(1))
-            .connect_with(connect_options(path, opts.synchronous_full)?.read_only(true))
-            .await?;
-        let (queue, rx) = mpsc::channel(QUEUE);
+        let full = opts.synchronous_full;
+        let mut mig = connect_options(path, full)?.connect().await?;
+        MIGRATOR.run(&mut mig).await?;
+        let conn = open_conn(path, full, false)?;
+        mig.close().await?;
+
+        let (queue, rx) = flume::bounded(QUEUE);
         let (events, _) = broadcast::channel(16_384);
         let ctx = WriteCtx {
             conn,
@@ -240,15 +341,38 @@ impl SqliteStore {
             pending: Vec::new(),
             cache: HashMap::new(),
         };
-        let shutdown = Arc::new(Notify::new());
-        let handle = tokio::spawn(writer_loop(ctx, rx, events.clone(), shutdown.clone()));
+        let (done_tx, done_rx) = oneshot::channel();
+        let ev = events.clone();
+        std::thread::Builder::new()
+            .name("crema-writer".into())
+            .spawn(move || {
+                writer_loop(ctx, rx, ev);
+                let _ = done_tx.send(());
+            })
+            .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
+
+        let reader_count = opts.readers.max(1) as usize;
+        let (readers, read_rx) = flume::bounded(READ_QUEUE);
+        for i in 0..reader_count {
+            let conn = open_conn(path, full, true)?;
+            let rx: flume::Receiver<ReadMsg> = read_rx.clone();
+            std::thread::Builder::new()
+                .name(format!("crema-reader-{i}"))
+                .spawn(move || {
+                    while let Ok(ReadMsg::Job(job)) = rx.recv() {
+                        job(&conn);
+                    }
+                })
+                .map_err(|e| StoreError::Internal(format!("cannot start a reader thread: {e}")))?;
+        }
         Ok(Arc::new(Self {
             readers,
+            reader_count,
             queue,
             events,
-            writer: Mutex::new(Some(handle)),
-            shutdown,
+            writer_done: Mutex::new(Some(done_rx)),
             path: path.to_owned(),
+            synchronous_full: full,
         }))
     }
 
@@ -266,24 +390,37 @@ impl SqliteStore {
         &self.path
     }
 
-    pub(crate) async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
-        Ok(self.readers.acquire().await?)
+    /// Runs `f` on a reader thread's connection and waits for its answer. One closure may run
+    /// several statements; they cost one hand-off in all.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Conn) -> Result<T> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job = Box::new(move |c: &Conn| {
+            let out = std::panic::catch_unwind(AssertUnwindSafe(|| f(c)))
+                .unwrap_or_else(|_| Err(StoreError::Internal("a read panicked".into())));
+            let _ = reply.send(out);
+        });
+        self.readers
+            .send_async(ReadMsg::Job(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Queues a write job and waits until it is committed (or refused).
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'a> FnOnce(&'a mut WriteCtx) -> BoxFuture<'a, Result<T>> + Send + 'static,
+        F: FnOnce(&mut WriteCtx) -> Result<T> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let run: JobFn = Box::new(move |ctx| {
-            let fut = f(ctx);
-            Box::pin(async move { fut.await.map(|v| Box::new(v) as Boxed) })
-        });
+        let run: JobFn = Box::new(move |ctx| f(ctx).map(|v| Box::new(v) as Boxed));
         let audit = crate::audit::current();
         self.queue
-            .send(Job { run, reply, audit })
+            .send_async(WriteMsg::Job(Job { run, reply, audit }))
             .await
             .map_err(|_| StoreError::Closed)?;
         let out = rx.await.map_err(|_| StoreError::Closed)??;
@@ -295,6 +432,27 @@ impl SqliteStore {
     pub(crate) fn publish(&self) -> &broadcast::Sender<Arc<EventRecord>> {
         &self.events
     }
+
+    /// Stops the writer (after it commits what is queued) and the readers.
+    pub(crate) async fn shut_down(&self) {
+        let _ = self.queue.send_async(WriteMsg::Stop).await;
+        let done = self.writer_done.lock().await.take();
+        if let Some(done) = done {
+            if tokio::time::timeout(Duration::from_secs(10), done)
+                .await
+                .is_err()
+            {
+                tracing::error!("the writer did not finish within 10 s");
+            }
+        }
+        for _ in 0..self.reader_count {
+            let _ = self.readers.send_async(ReadMsg::Stop).await;
+        }
+    }
+
+    pub(crate) fn synchronous_full(&self) -> bool {
+        self.synchronous_full
+    }
 }
 
 async fn applied(conn: &mut SqliteConnection) -> i64 {
@@ -304,49 +462,41 @@ async fn applied(conn: &mut SqliteConnection) -> i64 {
         .unwrap_or(0)
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
-    sqlx::query(sql).execute(conn).await?;
-    Ok(())
-}
-
-async fn writer_loop(
+fn writer_loop(
     mut ctx: WriteCtx,
-    mut rx: mpsc::Receiver<Job>,
+    rx: flume::Receiver<WriteMsg>,
     events: broadcast::Sender<Arc<EventRecord>>,
-    shutdown: Arc<Notify>,
 ) {
-    loop {
-        let first = tokio::select! {
-            j = rx.recv() => match j {
-                Some(j) => j,
-                None => break,
-            },
-            // Refuse new jobs; the ones already queued are still received and committed.
-            _ = shutdown.notified() => {
-                rx.close();
-                continue;
-            }
+    let mut stopping = false;
+    while !stopping {
+        let first = match rx.recv() {
+            Ok(WriteMsg::Job(j)) => j,
+            Ok(WriteMsg::Stop) | Err(_) => break,
         };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(j) => batch.push(j),
+                Ok(WriteMsg::Job(j)) => batch.push(j),
+                Ok(WriteMsg::Stop) => {
+                    stopping = true;
+                    break;
+                }
                 Err(_) => break,
             }
         }
-        run_batch(&mut ctx, batch, &events).await;
+        run_batch(&mut ctx, batch, &events);
     }
-    // The queue is closed and drained: checkpoint so the WAL is folded into the database.
-    let _ = exec(&mut ctx.conn, "PRAGMA wal_checkpoint(TRUNCATE)").await;
-    let _ = ctx.conn.close().await;
+    // Refuse what comes after the stop: dropping the receiver fails those senders.
+    drop(rx);
+    // Fold the WAL into the database.
+    let _ = ctx.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+    if let Err((_, e)) = ctx.conn.close() {
+        tracing::error!(error = %e, "the writer's connection did not close cleanly");
+    }
 }
 
-async fn run_batch(
-    ctx: &mut WriteCtx,
-    batch: Vec<Job>,
-    events: &broadcast::Sender<Arc<EventRecord>>,
-) {
-    if let Err(e) = exec(&mut ctx.conn, "BEGIN IMMEDIATE").await {
+fn run_batch(ctx: &mut WriteCtx, batch: Vec<Job>, events: &broadcast::Sender<Arc<EventRecord>>) {
+    if let Err(e) = exec(&ctx.conn, "BEGIN IMMEDIATE", []) {
         tracing::error!(error = %e, "writer could not begin a transaction");
         for job in batch {
             let _ = job.reply.send(Err(clone_err(&e)));
@@ -360,20 +510,21 @@ async fn run_batch(
             done.push((job.reply, Err(clone_err(e))));
             continue;
         }
-        if let Err(e) = exec(&mut ctx.conn, "SAVEPOINT job").await {
+        if let Err(e) = exec(&ctx.conn, "SAVEPOINT job", []) {
             done.push((job.reply, Err(clone_err(&e))));
             broken = Some(e);
             continue;
         }
         let mark = ctx.pending.len();
         ctx.audit = job.audit;
-        let result = match AssertUnwindSafe((job.run)(ctx)).catch_unwind().await {
+        let run = job.run;
+        let result = match std::panic::catch_unwind(AssertUnwindSafe(|| run(ctx))) {
             Ok(r) => r,
             Err(_) => Err(StoreError::Internal("a write job panicked".into())),
         };
         let result = match result {
-            Ok(v) => match exec(&mut ctx.conn, "RELEASE job").await {
-                Ok(()) => Ok(v),
+            Ok(v) => match exec(&ctx.conn, "RELEASE job", []) {
+                Ok(_) => Ok(v),
                 Err(e) => {
                     broken = Some(clone_err(&e));
                     Err(e)
@@ -383,11 +534,9 @@ async fn run_batch(
                 ctx.pending.truncate(mark);
                 // The job's own changes go; the cache may hold what it saw, so drop it.
                 ctx.cache.clear();
-                let undo = async {
-                    exec(&mut ctx.conn, "ROLLBACK TO job").await?;
-                    exec(&mut ctx.conn, "RELEASE job").await
-                };
-                if let Err(u) = undo.await {
+                let undo = exec(&ctx.conn, "ROLLBACK TO job", [])
+                    .and_then(|_| exec(&ctx.conn, "RELEASE job", []));
+                if let Err(u) = undo {
                     broken = Some(u);
                 }
                 Err(e)
@@ -397,7 +546,7 @@ async fn run_batch(
     }
     let committed = match &broken {
         Some(e) => Err(clone_err(e)),
-        None => exec(&mut ctx.conn, "COMMIT").await,
+        None => exec(&ctx.conn, "COMMIT", []).map(|_| ()),
     };
     match committed {
         Ok(()) => {
@@ -410,7 +559,7 @@ async fn run_batch(
         }
         Err(e) => {
             tracing::error!(error = %e, "writer could not commit a batch");
-            let _ = exec(&mut ctx.conn, "ROLLBACK").await;
+            let _ = ctx.conn.execute_batch("ROLLBACK");
             ctx.pending.clear();
             ctx.cache.clear();
             for (reply, r) in done {
@@ -431,17 +580,20 @@ fn clone_err(e: &StoreError) -> StoreError {
     }
 }
 
+fn constraint(e: &StoreError) -> Option<(i32, &str)> {
+    match e {
+        StoreError::Sqlite { extended, message } => Some((*extended, message.as_str())),
+        _ => None,
+    }
+}
+
 /// Whether `e` is a unique-constraint violation.
-pub(crate) fn is_unique(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+pub(crate) fn is_unique(e: &StoreError) -> bool {
+    matches!(constraint(e), Some((c, _)) if c == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || c == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 /// Whether `e` is a foreign-key violation. SQLite reports an `ON DELETE RESTRICT` refusal as
 /// SQLITE_CONSTRAINT_TRIGGER (1811) rather than SQLITE_CONSTRAINT_FOREIGNKEY, with the same message.
-pub(crate) fn is_foreign_key(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation() || db.message() == "FOREIGN KEY constraint failed")
-}
-
-pub(crate) fn bool_of(v: i64) -> bool {
-    v != 0
+pub(crate) fn is_foreign_key(e: &StoreError) -> bool {
+    matches!(constraint(e), Some((c, m)) if c == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY || m == "FOREIGN KEY constraint failed")
 }
