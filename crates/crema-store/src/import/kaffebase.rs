@@ -23,7 +23,7 @@
 //! - A Kaffebase admin becomes a manager of the café; other users get no role.
 //! - Nothing is announced on the event log: run the import while crema is stopped.
 
-use crate::sqlite::{now, ts, SqliteStore, WriteCtx};
+use crate::sqlite::{exec, now, opt, params, scalar, ts, Conn, SqliteStore, WriteCtx};
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use crema_core::cafe::CafeId;
@@ -446,24 +446,21 @@ impl Names {
     }
 }
 
-async fn free(ctx: &mut WriteCtx, table: &str, id: i64) -> Result<bool> {
+fn free(c: &Conn, table: &str, id: i64) -> Result<bool> {
     if id <= 0 {
         return Ok(false);
     }
-    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE id = ?"))
-        .bind(id)
-        .fetch_one(ctx.conn())
-        .await?;
+    let n: i64 = scalar(
+        c,
+        &format!("SELECT count(*) FROM {table} WHERE id = ?"),
+        params![id],
+    )?;
     Ok(n == 0)
 }
 
 /// The id to insert with: the source's when it is free, or NULL (SQLite picks one).
-async fn keep(ctx: &mut WriteCtx, table: &str, id: i64) -> Result<Option<i64>> {
-    Ok(if free(ctx, table, id).await? {
-        Some(id)
-    } else {
-        None
-    })
+fn keep(c: &Conn, table: &str, id: i64) -> Result<Option<i64>> {
+    Ok(if free(c, table, id)? { Some(id) } else { None })
 }
 
 fn stamp(t: Option<DateTime<Utc>>, fallback: DateTime<Utc>) -> String {
@@ -473,17 +470,17 @@ fn stamp(t: Option<DateTime<Utc>>, fallback: DateTime<Utc>) -> String {
 impl SqliteStore {
     /// Imports `src` into café `cafe`, which must have no menu and no orders yet.
     pub async fn import_kaffebase(&self, cafe: CafeId, src: Source) -> Result<Report> {
-        self.write(move |ctx| Box::pin(import_job(ctx, cafe, src)))
-            .await
+        self.write(move |ctx| import_job(ctx, cafe, src)).await
     }
 }
 
-async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
+fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
     for table in ["categories", "items", "modifier_groups", "orders"] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE cafe_id = ?"))
-            .bind(cafe)
-            .fetch_one(ctx.conn())
-            .await?;
+        let n: i64 = scalar(
+            ctx.conn(),
+            &format!("SELECT count(*) FROM {table} WHERE cafe_id = ?"),
+            params![cafe],
+        )?;
         if n > 0 {
             return Err(StoreError::conflict(
                 "cafe",
@@ -491,7 +488,7 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
             ));
         }
     }
-    let snap = ctx.snapshot(cafe).await?;
+    let snap = ctx.snapshot(cafe)?;
     let currency = snap.cafe.currency;
     let per = currency.minor_per_major();
     let workflow = snap.cafe.workflow.clone();
@@ -524,23 +521,24 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
                 }
             },
         };
-        let id = keep(ctx, "modifier_groups", k.id).await?;
-        let new: i64 = sqlx::query_scalar(
+        let id = keep(ctx.conn(), "modifier_groups", k.id)?;
+        let new: i64 = scalar(
+            ctx.conn(),
             "INSERT INTO modifier_groups (id, cafe_id, name, label_color, mode, required, min_select, max_select, enabled, sort_order, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(id)
-        .bind(cafe)
-        .bind(name.as_str())
-        .bind(&color)
-        .bind(if k.multiple_choice { "multiple" } else { "single" })
-        .bind(if k.multiple_choice { None } else { Some(1_i64) })
-        .bind(k.enable)
-        .bind(k.sort_order)
-        .bind(stamp(k.inserted_at, t0))
-        .bind(stamp(k.updated_at.or(k.inserted_at), t0))
-        .fetch_one(ctx.conn())
-        .await?;
+            params![
+                id,
+                cafe,
+                name.as_str(),
+                color,
+                if k.multiple_choice { "multiple" } else { "single" },
+                if k.multiple_choice { None } else { Some(1_i64) },
+                k.enable,
+                k.sort_order,
+                stamp(k.inserted_at, t0),
+                stamp(k.updated_at.or(k.inserted_at), t0),
+            ],
+        )?;
         key_ids.insert(k.id, new);
         key_colors.insert(k.id, color);
         rep.customization_keys += 1;
@@ -578,23 +576,24 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
             PriceEffect::Fixed(x) => ("fixed", x),
             PriceEffect::Percent(p) => ("percent", i64::from(p)),
         };
-        let id = keep(ctx, "modifier_options", v.id).await?;
-        let new: i64 = sqlx::query_scalar(
+        let id = keep(ctx.conn(), "modifier_options", v.id)?;
+        let new: i64 = scalar(
+            ctx.conn(),
             "INSERT INTO modifier_options (id, cafe_id, group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
-        )
-        .bind(id)
-        .bind(cafe)
-        .bind(group)
-        .bind(name.as_str())
-        .bind(kind)
-        .bind(value)
-        .bind(v.enable)
-        .bind(v.sort_order)
-        .bind(stamp(v.inserted_at, t0))
-        .bind(stamp(v.updated_at.or(v.inserted_at), t0))
-        .fetch_one(ctx.conn())
-        .await?;
+            params![
+                id,
+                cafe,
+                group,
+                name.as_str(),
+                kind,
+                value,
+                v.enable,
+                v.sort_order,
+                stamp(v.inserted_at, t0),
+                stamp(v.updated_at.or(v.inserted_at), t0),
+            ],
+        )?;
         value_ids.insert(v.id, new);
         value_effects.insert(v.id, effect);
         rep.customization_values += 1;
@@ -604,11 +603,11 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
         let belongs = src.values.iter().any(|v| v.id == d && v.belongs_to == k.id);
         match (belongs, value_ids.get(&d), key_ids.get(&k.id)) {
             (true, Some(opt), Some(group)) => {
-                sqlx::query("UPDATE modifier_groups SET default_option_id = ? WHERE id = ?")
-                    .bind(opt)
-                    .bind(group)
-                    .execute(ctx.conn())
-                    .await?;
+                exec(
+                    ctx.conn(),
+                    "UPDATE modifier_groups SET default_option_id = ? WHERE id = ?",
+                    params![opt, group],
+                )?;
             }
             _ => notes.push(format!(
                 "customization key {:?}: default value {d} is not one of its values, left out",
@@ -623,19 +622,20 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
     let mut names = Names::default();
     for c in &src.categories {
         let name = names.unique(&c.name, "category", notes)?;
-        let id = keep(ctx, "categories", c.id).await?;
-        let new: i64 = sqlx::query_scalar(
+        let id = keep(ctx.conn(), "categories", c.id)?;
+        let new: i64 = scalar(
+            ctx.conn(),
             "INSERT INTO categories (id, cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(id)
-        .bind(cafe)
-        .bind(name.as_str())
-        .bind(c.sort_order)
-        .bind(c.enable)
-        .bind(stamp(c.inserted_at, t0))
-        .bind(stamp(c.updated_at.or(c.inserted_at), t0))
-        .fetch_one(ctx.conn())
-        .await?;
+            params![
+                id,
+                cafe,
+                name.as_str(),
+                c.sort_order,
+                c.enable,
+                stamp(c.inserted_at, t0),
+                stamp(c.updated_at.or(c.inserted_at), t0),
+            ],
+        )?;
         let mut position = 0_i64;
         let mut seen = HashSet::new();
         for k in &c.valid_customizations {
@@ -649,13 +649,11 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
             if !seen.insert(*group) {
                 continue;
             }
-            sqlx::query("INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)")
-                .bind(cafe)
-                .bind(new)
-                .bind(group)
-                .bind(position)
-                .execute(ctx.conn())
-                .await?;
+            exec(
+                ctx.conn(),
+                "INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)",
+                params![cafe, new, group, position],
+            )?;
             position += 1;
         }
         category_ids.insert(c.id, new);
@@ -673,14 +671,11 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
             None => {
                 if orphans.is_none() {
                     let t = ts(t0);
-                    let id: i64 = sqlx::query_scalar(
+                    let id: i64 = scalar(
+                        ctx.conn(),
                         "INSERT INTO categories (cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, 'Uten kategori', 9999, 0, ?, ?) RETURNING id",
+                        params![cafe, t, t],
                     )
-                    .bind(cafe)
-                    .bind(&t)
-                    .bind(&t)
-                    .fetch_one(ctx.conn())
-                    .await
                     .map_err(|_| StoreError::conflict("cafe", "a category \"Uten kategori\" exists in the source; rename it first"))?;
                     orphans = Some(id);
                     rep.categories += 1;
@@ -704,23 +699,24 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
                 ));
                 Amount::ZERO
             });
-        let id = keep(ctx, "items", i.id).await?;
-        let new: i64 = sqlx::query_scalar(
+        let id = keep(ctx.conn(), "items", i.id)?;
+        let new: i64 = scalar(
+            ctx.conn(),
             "INSERT INTO items (id, cafe_id, category_id, name, price, image, enabled, sold_out, sort_order, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
-        )
-        .bind(id)
-        .bind(cafe)
-        .bind(category)
-        .bind(name.as_str())
-        .bind(price.minor())
-        .bind(&i.image)
-        .bind(i.enable)
-        .bind(i.sort_order)
-        .bind(stamp(i.inserted_at, t0))
-        .bind(stamp(i.updated_at.or(i.inserted_at), t0))
-        .fetch_one(ctx.conn())
-        .await?;
+            params![
+                id,
+                cafe,
+                category,
+                name.as_str(),
+                price.minor(),
+                i.image,
+                i.enable,
+                i.sort_order,
+                stamp(i.inserted_at, t0),
+                stamp(i.updated_at.or(i.inserted_at), t0),
+            ],
+        )?;
         item_ids.insert(i.id, new);
         rep.items += 1;
     }
@@ -728,43 +724,36 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
     // Users, with their bcrypt hashes as they are.
     let mut user_ids: HashMap<i64, i64> = HashMap::new();
     for u in &src.users {
-        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
-            .bind(&u.email)
-            .fetch_optional(ctx.conn())
-            .await?;
+        let existing: Option<i64> = opt(
+            ctx.conn(),
+            "SELECT id FROM users WHERE email = ?",
+            params![u.email],
+            |r| Ok(r.get(0)?),
+        )?;
         let uid = match existing {
             Some(id) => {
                 notes.push(format!("user {}: already in crema, kept as it is", u.email));
                 id
             }
             None => {
-                let id = keep(ctx, "users", u.id).await?;
+                let id = keep(ctx.conn(), "users", u.id)?;
                 let t = stamp(u.inserted_at, t0);
-                let new: i64 = sqlx::query_scalar(
+                let new: i64 = scalar(
+                    ctx.conn(),
                     "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(id)
-                .bind(u.email.to_lowercase())
-                .bind(&u.name)
-                .bind(&u.hashed_password)
-                .bind(&t)
-                .bind(&t)
-                .fetch_one(ctx.conn())
-                .await?;
+                    params![id, u.email.to_lowercase(), u.name, u.hashed_password, t, t],
+                )?;
                 rep.users += 1;
                 new
             }
         };
         if u.is_admin {
-            sqlx::query(
+            exec(
+                ctx.conn(),
                 "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, 'manager', ?)
                  ON CONFLICT (cafe_id, user_id) DO NOTHING",
-            )
-            .bind(cafe)
-            .bind(uid)
-            .bind(ts(t0))
-            .execute(ctx.conn())
-            .await?;
+                params![cafe, uid, ts(t0)],
+            )?;
             rep.managers += 1;
         }
         user_ids.insert(u.id, uid);
@@ -773,34 +762,35 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
     // Messages and the status.
     let mut message_ids: HashMap<i64, i64> = HashMap::new();
     for m in &src.messages {
-        let id = keep(ctx, "messages", m.id).await?;
-        let new: i64 = sqlx::query_scalar(
+        let id = keep(ctx.conn(), "messages", m.id)?;
+        let new: i64 = scalar(
+            ctx.conn(),
             "INSERT INTO messages (id, cafe_id, title, subtitle, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(id)
-        .bind(cafe)
-        .bind(&m.title)
-        .bind(m.subtitle.as_deref().filter(|s| !s.is_empty()))
-        .bind(stamp(m.inserted_at, t0))
-        .bind(stamp(m.updated_at.or(m.inserted_at), t0))
-        .fetch_one(ctx.conn())
-        .await?;
+            params![
+                id,
+                cafe,
+                m.title,
+                m.subtitle.as_deref().filter(|s| !s.is_empty()),
+                stamp(m.inserted_at, t0),
+                stamp(m.updated_at.or(m.inserted_at), t0),
+            ],
+        )?;
         message_ids.insert(m.id, new);
         rep.messages += 1;
     }
-    let have_messages: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE cafe_id = ?")
-        .bind(cafe)
-        .fetch_one(ctx.conn())
-        .await?;
+    let have_messages: i64 = scalar(
+        ctx.conn(),
+        "SELECT count(*) FROM messages WHERE cafe_id = ?",
+        params![cafe],
+    )?;
     if have_messages == 0 {
         // The admin page edits messages it can see; a café needs one to start with.
         let t = ts(t0);
-        sqlx::query("INSERT INTO messages (cafe_id, title, subtitle, created_at, updated_at) VALUES (?, 'Stengt', 'Vi åpner snart', ?, ?)")
-            .bind(cafe)
-            .bind(&t)
-            .bind(&t)
-            .execute(ctx.conn())
-            .await?;
+        exec(
+            ctx.conn(),
+            "INSERT INTO messages (cafe_id, title, subtitle, created_at, updated_at) VALUES (?, 'Stengt', 'Vi åpner snart', ?, ?)",
+            params![cafe, t, t],
+        )?;
         notes.push("the source had no messages: added \"Stengt\"".into());
     }
     if src.statuses.len() > 1 {
@@ -815,14 +805,11 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
         if s.message_id.is_some() && message.is_none() {
             notes.push("status: its message does not exist, none is shown".into());
         }
-        sqlx::query("UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, updated_at = ? WHERE cafe_id = ?")
-            .bind(s.open)
-            .bind(s.show_message)
-            .bind(message)
-            .bind(ts(t0))
-            .bind(cafe)
-            .execute(ctx.conn())
-            .await?;
+        exec(
+            ctx.conn(),
+            "UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, updated_at = ? WHERE cafe_id = ?",
+            params![s.open, s.show_message, message, ts(t0), cafe],
+        )?;
         rep.status = true;
     }
 
@@ -872,7 +859,7 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
             .as_deref()
             .and_then(|u| Uuid::parse_str(u.trim()).ok())
         {
-            Some(u) if uuids.insert(u) && free_uuid(ctx, u).await? => u,
+            Some(u) if uuids.insert(u) && free_uuid(ctx.conn(), u)? => u,
             _ => {
                 let u = Uuid::new_v4();
                 uuids.insert(u);
@@ -914,53 +901,48 @@ async fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Rep
         };
         // The staff member who placed it, when that user was imported.
         let placed_by = o.customer_id.and_then(|c| user_ids.get(&c).copied());
-        let id = keep(ctx, "orders", o.id).await?;
+        let id = keep(ctx.conn(), "orders", o.id)?;
         let updated = o.updated_at.unwrap_or(placed);
-        let row: i64 = sqlx::query_scalar(
+        let row: i64 = scalar(
+            ctx.conn(),
             "INSERT INTO orders (id, uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
                                  currency, subtotal, tip, total, missing_information, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(id)
-        .bind(uuid.to_string())
-        .bind(cafe)
-        .bind(date.to_string())
-        .bind(number)
-        .bind(Channel::Counter.as_str())
-        .bind(serde_json::to_string(&customer)?)
-        .bind(customer_user)
-        .bind(placed_by)
-        .bind(&step)
-        .bind(serde_json::to_string(&lines)?)
-        .bind(currency_code(currency))
-        .bind(subtotal.minor())
-        .bind(subtotal.minor())
-        .bind(o.missing_information)
-        .bind(ts(placed))
-        .bind(ts(updated))
-        .fetch_one(ctx.conn())
-        .await?;
+            params![
+                id,
+                uuid.to_string(),
+                cafe,
+                date.to_string(),
+                number,
+                Channel::Counter.as_str(),
+                serde_json::to_string(&customer)?,
+                customer_user,
+                placed_by,
+                step,
+                serde_json::to_string(&lines)?,
+                currency_code(currency),
+                subtotal.minor(),
+                subtotal.minor(),
+                o.missing_information,
+                ts(placed),
+                ts(updated),
+            ],
+        )?;
         // One move, so the history says where the order came from; there is nothing to undo.
-        sqlx::query("INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, 'place', NULL, ?, ?, 'imported from Kaffebase', ?)")
-            .bind(cafe)
-            .bind(row)
-            .bind(&step)
-            .bind(placed_by)
-            .bind(ts(placed))
-            .execute(ctx.conn())
-            .await?;
+        exec(
+            ctx.conn(),
+            "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, 'place', NULL, ?, ?, 'imported from Kaffebase', ?)",
+            params![cafe, row, step, placed_by, ts(placed)],
+        )?;
         rep.orders += 1;
     }
     for (date, last) in counters {
-        sqlx::query(
+        exec(
+            ctx.conn(),
             "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
              ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = max(last_number, excluded.last_number)",
-        )
-        .bind(cafe)
-        .bind(date.to_string())
-        .bind(last)
-        .execute(ctx.conn())
-        .await?;
+            params![cafe, date.to_string(), last],
+        )?;
     }
     ctx.touch(cafe);
     Ok(rep)
@@ -970,11 +952,12 @@ fn currency_code(c: Currency) -> String {
     c.code().to_owned()
 }
 
-async fn free_uuid(ctx: &mut WriteCtx, u: Uuid) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE uuid = ?")
-        .bind(u.to_string())
-        .fetch_one(ctx.conn())
-        .await?;
+fn free_uuid(c: &Conn, u: Uuid) -> Result<bool> {
+    let n: i64 = scalar(
+        c,
+        "SELECT count(*) FROM orders WHERE uuid = ?",
+        params![u.to_string()],
+    )?;
     Ok(n == 0)
 }
 

@@ -1,7 +1,7 @@
 //! Menu rows. Every write checks that what it points at belongs to the same café, touches the
 //! writer's cached snapshot and appends a `menu` event.
 
-use super::{bool_of, now, parse_ts, ts, SqliteStore, WriteCtx};
+use super::{all, exec, now, params, scalar, ts, ts_col, Conn, Row, SqliteStore, WriteCtx};
 use crate::model::{Edit, MenuRecords, Stamped};
 use crate::repo::MenuRepo;
 use crate::{topics, Result, StoreError};
@@ -14,165 +14,156 @@ use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
 use crema_core::Rejection;
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
-use sqlx::Row;
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("stored {what}: {e}"))
 }
 
-fn stamps<T>(r: &SqliteRow, value: T) -> Result<Stamped<T>> {
+fn stamps<T>(r: &Row<'_>, value: T) -> Result<Stamped<T>> {
     Ok(Stamped {
         value,
-        created_at: parse_ts(r.try_get("created_at")?)?,
-        updated_at: parse_ts(r.try_get("updated_at")?)?,
+        created_at: ts_col(r, "created_at")?,
+        updated_at: ts_col(r, "updated_at")?,
     })
 }
 
-fn name(r: &SqliteRow) -> Result<Name> {
-    Name::parse(r.try_get("name")?).map_err(|e| bad("name", e))
+fn name(r: &Row<'_>) -> Result<Name> {
+    Name::parse(r.get_ref("name")?.as_str()?).map_err(|e| bad("name", e))
 }
 
-pub(crate) async fn load_menu(conn: &mut SqliteConnection, cafe: CafeId) -> Result<MenuRecords> {
-    let links: Vec<(i64, i64)> = sqlx::query_as(
+pub(crate) fn load_menu(c: &Conn, cafe: CafeId) -> Result<MenuRecords> {
+    let links: Vec<(i64, i64)> = all(
+        c,
         "SELECT category_id, group_id FROM category_groups WHERE cafe_id = ? ORDER BY category_id, position",
-    )
-    .bind(cafe)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = MenuRecords::default();
-    for r in sqlx::query("SELECT * FROM categories WHERE cafe_id = ? ORDER BY sort_order, name, id")
-        .bind(cafe)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let id: i64 = r.try_get("id")?;
-        let c = Category {
-            id,
-            name: name(&r)?,
-            sort_order: r.try_get("sort_order")?,
-            enabled: bool_of(r.try_get("enabled")?),
-            allowed_groups: links.iter().filter(|l| l.0 == id).map(|l| l.1).collect(),
-        };
-        out.categories.push(stamps(&r, c)?);
-    }
-    for r in sqlx::query("SELECT * FROM items WHERE cafe_id = ? ORDER BY sort_order, name, id")
-        .bind(cafe)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let i = item_of(&r)?;
-        out.items.push(stamps(&r, i)?);
-    }
-    for r in
-        sqlx::query("SELECT * FROM modifier_groups WHERE cafe_id = ? ORDER BY sort_order, name, id")
-            .bind(cafe)
-            .fetch_all(&mut *conn)
-            .await?
-    {
-        let g = group_of(&r)?;
-        out.groups.push(stamps(&r, g)?);
-    }
-    for r in sqlx::query(
-        "SELECT * FROM modifier_options WHERE cafe_id = ? ORDER BY sort_order, name, id",
-    )
-    .bind(cafe)
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        let o = option_of(&r)?;
-        out.options.push(stamps(&r, o)?);
-    }
-    Ok(out)
-}
-
-fn item_of(r: &SqliteRow) -> Result<Item> {
-    Ok(Item {
-        id: r.try_get("id")?,
-        category_id: r.try_get("category_id")?,
-        name: name(r)?,
-        price: Amount::new(r.try_get("price")?).map_err(|e| bad("price", e))?,
-        image: r.try_get("image")?,
-        enabled: bool_of(r.try_get("enabled")?),
-        sold_out: bool_of(r.try_get("sold_out")?),
-        sort_order: r.try_get("sort_order")?,
+        params![cafe],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(MenuRecords {
+        categories: all(
+            c,
+            "SELECT * FROM categories WHERE cafe_id = ? ORDER BY sort_order, name, id",
+            params![cafe],
+            |r| {
+                let id: i64 = r.get("id")?;
+                let cat = Category {
+                    id,
+                    name: name(r)?,
+                    sort_order: r.get("sort_order")?,
+                    enabled: r.get("enabled")?,
+                    allowed_groups: links.iter().filter(|l| l.0 == id).map(|l| l.1).collect(),
+                };
+                stamps(r, cat)
+            },
+        )?,
+        items: all(
+            c,
+            "SELECT * FROM items WHERE cafe_id = ? ORDER BY sort_order, name, id",
+            params![cafe],
+            |r| stamps(r, item_of(r)?),
+        )?,
+        groups: all(
+            c,
+            "SELECT * FROM modifier_groups WHERE cafe_id = ? ORDER BY sort_order, name, id",
+            params![cafe],
+            |r| stamps(r, group_of(r)?),
+        )?,
+        options: all(
+            c,
+            "SELECT * FROM modifier_options WHERE cafe_id = ? ORDER BY sort_order, name, id",
+            params![cafe],
+            |r| stamps(r, option_of(r)?),
+        )?,
     })
 }
 
-fn group_of(r: &SqliteRow) -> Result<ModifierGroup> {
-    let mode = match r.try_get::<&str, _>("mode")? {
+fn item_of(r: &Row<'_>) -> Result<Item> {
+    Ok(Item {
+        id: r.get("id")?,
+        category_id: r.get("category_id")?,
+        name: name(r)?,
+        price: Amount::new(r.get("price")?).map_err(|e| bad("price", e))?,
+        image: r.get("image")?,
+        enabled: r.get("enabled")?,
+        sold_out: r.get("sold_out")?,
+        sort_order: r.get("sort_order")?,
+    })
+}
+
+fn group_of(r: &Row<'_>) -> Result<ModifierGroup> {
+    let mode = match r.get_ref("mode")?.as_str()? {
         "multiple" => SelectionMode::Multiple,
         _ => SelectionMode::Single,
     };
-    let max: Option<i64> = r.try_get("max_select")?;
+    let max: Option<i64> = r.get("max_select")?;
     let rule = SelectionRule::new(
         mode,
-        bool_of(r.try_get("required")?),
-        Some(r.try_get::<i64, _>("min_select")? as u32),
+        r.get("required")?,
+        Some(r.get::<_, i64>("min_select")? as u32),
         max.map(|m| m as u32),
     )
     .map_err(|e| bad("selection rule", e))?;
-    let color: Option<String> = r.try_get("label_color")?;
+    let color: Option<String> = r.get("label_color")?;
     Ok(ModifierGroup {
-        id: r.try_get("id")?,
+        id: r.get("id")?,
         name: name(r)?,
         label_color: color.as_deref().and_then(|c| LabelColor::parse(c).ok()),
         rule,
-        default_option: r.try_get("default_option_id")?,
-        enabled: bool_of(r.try_get("enabled")?),
-        sort_order: r.try_get("sort_order")?,
+        default_option: r.get("default_option_id")?,
+        enabled: r.get("enabled")?,
+        sort_order: r.get("sort_order")?,
     })
 }
 
-fn option_of(r: &SqliteRow) -> Result<ModifierOption> {
-    let v: i64 = r.try_get("effect_value")?;
-    let effect = match r.try_get::<&str, _>("effect_kind")? {
+fn option_of(r: &Row<'_>) -> Result<ModifierOption> {
+    let v: i64 = r.get("effect_value")?;
+    let effect = match r.get_ref("effect_kind")?.as_str()? {
         "percent" => PriceEffect::Percent(v.clamp(0, i64::from(u32::MAX)) as u32),
         _ => PriceEffect::Fixed(v),
     };
     Ok(ModifierOption {
-        id: r.try_get("id")?,
-        group_id: r.try_get("group_id")?,
+        id: r.get("id")?,
+        group_id: r.get("group_id")?,
         name: name(r)?,
         effect,
-        enabled: bool_of(r.try_get("enabled")?),
-        sold_out: bool_of(r.try_get("sold_out")?),
-        sort_order: r.try_get("sort_order")?,
+        enabled: r.get("enabled")?,
+        sold_out: r.get("sold_out")?,
+        sort_order: r.get("sort_order")?,
     })
 }
 
-async fn one(
-    conn: &mut SqliteConnection,
+/// The row `id` of `table` in this café, decoded by `f`, or `None` when there is none.
+fn row<T>(
+    c: &Conn,
     table: &str,
     cafe: CafeId,
     id: i64,
-) -> Result<Option<SqliteRow>> {
-    Ok(sqlx::query(&format!(
-        "SELECT * FROM {table} WHERE cafe_id = ? AND id = ?"
-    ))
-    .bind(cafe)
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    f: impl FnOnce(&Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    super::opt(
+        c,
+        &format!("SELECT * FROM {table} WHERE cafe_id = ? AND id = ?"),
+        params![cafe, id],
+        f,
+    )
 }
 
-async fn exists(conn: &mut SqliteConnection, table: &str, cafe: CafeId, id: i64) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM {table} WHERE cafe_id = ? AND id = ?"
-    ))
-    .bind(cafe)
-    .bind(id)
-    .fetch_one(conn)
-    .await?;
+fn exists(c: &Conn, table: &str, cafe: CafeId, id: i64) -> Result<bool> {
+    let n: i64 = scalar(
+        c,
+        &format!("SELECT count(*) FROM {table} WHERE cafe_id = ? AND id = ?"),
+        params![cafe, id],
+    )?;
     Ok(n > 0)
 }
 
-pub(crate) async fn slug_of(conn: &mut SqliteConnection, cafe: CafeId) -> Result<String> {
-    sqlx::query_scalar("SELECT slug FROM cafes WHERE id = ?")
-        .bind(cafe)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound("café"))
+pub(crate) fn slug_of(c: &Conn, cafe: CafeId) -> Result<String> {
+    super::opt(
+        c,
+        "SELECT slug FROM cafes WHERE id = ?",
+        params![cafe],
+        |r| Ok(r.get(0)?),
+    )?
+    .ok_or(StoreError::NotFound("café"))
 }
 
 #[derive(Serialize)]
@@ -183,7 +174,7 @@ struct MenuEvent<'a, T: Serialize> {
 }
 
 /// Records a menu change: forgets the cached snapshot and appends the event.
-async fn changed<T: Serialize>(
+fn changed<T: Serialize>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     entity: &str,
@@ -191,19 +182,18 @@ async fn changed<T: Serialize>(
     record: T,
 ) -> Result<()> {
     ctx.touch(cafe);
-    let slug = slug_of(ctx.conn(), cafe).await?;
+    let slug = slug_of(ctx.conn(), cafe)?;
     let payload = serde_json::to_string(&MenuEvent {
         entity,
         action,
         record,
     })?;
     ctx.emit(cafe, topics::menu(&slug), "menu.changed", payload, now())
-        .await
 }
 
 /// Records a create (no `before`) or an update in the audit trail, as `<entity>.create|update`
 /// on target `<entity>:<id>`.
-async fn audit_save<T: Serialize>(
+fn audit_save<T: Serialize>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     entity: &str,
@@ -219,20 +209,24 @@ async fn audit_save<T: Serialize>(
         before,
         Some(after),
     )
-    .await
 }
 
-fn unique_name(e: sqlx::Error, what: &str) -> StoreError {
+fn unique_name(e: StoreError, what: &str) -> StoreError {
     if super::is_unique(&e) {
         StoreError::conflict("name", format!("a {what} with this name already exists"))
     } else {
-        e.into()
+        e
     }
+}
+
+/// The id an `INSERT … RETURNING id` or `UPDATE … RETURNING id` hands back.
+fn returning_id(c: &Conn, sql: &str, p: impl rusqlite::Params) -> Result<i64> {
+    super::one(c, sql, p, |r| Ok(r.get(0)?))
 }
 
 // ---- categories -------------------------------------------------------------------------
 
-async fn check_groups(conn: &mut SqliteConnection, cafe: CafeId, groups: &[i64]) -> Result<()> {
+fn check_groups(c: &Conn, cafe: CafeId, groups: &[i64]) -> Result<()> {
     let mut rej = Rejection::default();
     for (i, g) in groups.iter().enumerate() {
         if groups[..i].contains(g) {
@@ -241,7 +235,7 @@ async fn check_groups(conn: &mut SqliteConnection, cafe: CafeId, groups: &[i64])
                 "duplicate",
                 format!("group {g} is listed twice"),
             );
-        } else if !exists(&mut *conn, "modifier_groups", cafe, *g).await? {
+        } else if !exists(c, "modifier_groups", cafe, *g)? {
             rej.push(
                 format!("allowed_groups[{i}]"),
                 "unknown",
@@ -252,98 +246,77 @@ async fn check_groups(conn: &mut SqliteConnection, cafe: CafeId, groups: &[i64])
     Ok(rej.into_result(())?)
 }
 
-async fn write_links(
-    conn: &mut SqliteConnection,
-    cafe: CafeId,
-    category: i64,
-    groups: &[i64],
-) -> Result<()> {
-    sqlx::query("DELETE FROM category_groups WHERE category_id = ?")
-        .bind(category)
-        .execute(&mut *conn)
-        .await?;
+fn write_links(c: &Conn, cafe: CafeId, category: i64, groups: &[i64]) -> Result<()> {
+    exec(
+        c,
+        "DELETE FROM category_groups WHERE category_id = ?",
+        params![category],
+    )?;
     for (pos, g) in groups.iter().enumerate() {
-        sqlx::query("INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)")
-            .bind(cafe)
-            .bind(category)
-            .bind(g)
-            .bind(pos as i64)
-            .execute(&mut *conn)
-            .await?;
+        exec(
+            c,
+            "INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)",
+            params![cafe, category, g, pos as i64],
+        )?;
     }
     Ok(())
 }
 
-async fn category(conn: &mut SqliteConnection, cafe: CafeId, id: i64) -> Result<Stamped<Category>> {
-    let r = one(&mut *conn, "categories", cafe, id)
-        .await?
-        .ok_or(StoreError::NotFound("category"))?;
-    let groups: Vec<i64> = sqlx::query_scalar(
+fn category(c: &Conn, cafe: CafeId, id: i64) -> Result<Stamped<Category>> {
+    // The row is decoded first; its links are read after, from their own table.
+    let mut saved = row(c, "categories", cafe, id, |r| {
+        let cat = Category {
+            id,
+            name: name(r)?,
+            sort_order: r.get("sort_order")?,
+            enabled: r.get("enabled")?,
+            allowed_groups: Vec::new(),
+        };
+        stamps(r, cat)
+    })?
+    .ok_or(StoreError::NotFound("category"))?;
+    saved.value.allowed_groups = all(
+        c,
         "SELECT group_id FROM category_groups WHERE category_id = ? ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let c = Category {
-        id,
-        name: name(&r)?,
-        sort_order: r.try_get("sort_order")?,
-        enabled: bool_of(r.try_get("enabled")?),
-        allowed_groups: groups,
-    };
-    stamps(&r, c)
+        params![id],
+        |r| Ok(r.get(0)?),
+    )?;
+    Ok(saved)
 }
 
-async fn save_category(
+fn save_category(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     id: Option<i64>,
     c: Category,
 ) -> Result<Stamped<Category>> {
     let action = if id.is_some() { "update" } else { "create" };
-    check_groups(ctx.conn(), cafe, &c.allowed_groups).await?;
+    check_groups(ctx.conn(), cafe, &c.allowed_groups)?;
     let t = ts(now());
     let res = match id {
-        None => sqlx::query_scalar(
+        None => returning_id(
+            ctx.conn(),
             "INSERT INTO categories (cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(cafe)
-        .bind(c.name.as_str())
-        .bind(c.sort_order)
-        .bind(c.enabled)
-        .bind(&t)
-        .bind(&t)
-        .fetch_one(ctx.conn())
-        .await,
-        Some(id) => sqlx::query_scalar(
+            params![cafe, c.name.as_str(), c.sort_order, c.enabled, t, t],
+        ),
+        Some(id) => returning_id(
+            ctx.conn(),
             "UPDATE categories SET name = ?, sort_order = ?, enabled = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
-        )
-        .bind(c.name.as_str())
-        .bind(c.sort_order)
-        .bind(c.enabled)
-        .bind(&t)
-        .bind(cafe)
-        .bind(id)
-        .fetch_one(ctx.conn())
-        .await,
+            params![c.name.as_str(), c.sort_order, c.enabled, t, cafe, id],
+        ),
     };
     let id: i64 = res.map_err(|e| unique_name(e, "category"))?;
-    write_links(ctx.conn(), cafe, id, &c.allowed_groups).await?;
-    let saved = category(ctx.conn(), cafe, id).await?;
-    changed(ctx, cafe, "category", action, &saved.value).await?;
+    write_links(ctx.conn(), cafe, id, &c.allowed_groups)?;
+    let saved = category(ctx.conn(), cafe, id)?;
+    changed(ctx, cafe, "category", action, &saved.value)?;
     Ok(saved)
 }
 
 // ---- items ------------------------------------------------------------------------------
 
-async fn save_item(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: Option<i64>,
-    i: Item,
-) -> Result<Stamped<Item>> {
+fn save_item(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, i: Item) -> Result<Stamped<Item>> {
     let action = if id.is_some() { "update" } else { "create" };
-    if !exists(ctx.conn(), "categories", cafe, i.category_id).await? {
+    if !exists(ctx.conn(), "categories", cafe, i.category_id)? {
         return Err(Rejection::one(
             "category_id",
             "unknown",
@@ -353,51 +326,51 @@ async fn save_item(
     }
     let t = ts(now());
     let res = match id {
-        None => sqlx::query_scalar(
+        None => returning_id(
+            ctx.conn(),
             "INSERT INTO items (cafe_id, category_id, name, price, image, enabled, sold_out, sort_order, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(cafe)
-        .bind(i.category_id)
-        .bind(i.name.as_str())
-        .bind(i.price.minor())
-        .bind(&i.image)
-        .bind(i.enabled)
-        .bind(i.sold_out)
-        .bind(i.sort_order)
-        .bind(&t)
-        .bind(&t)
-        .fetch_one(ctx.conn())
-        .await,
-        Some(id) => sqlx::query_scalar(
+            params![
+                cafe,
+                i.category_id,
+                i.name.as_str(),
+                i.price.minor(),
+                i.image,
+                i.enabled,
+                i.sold_out,
+                i.sort_order,
+                t,
+                t
+            ],
+        ),
+        Some(id) => returning_id(
+            ctx.conn(),
             "UPDATE items SET category_id = ?, name = ?, price = ?, image = ?, enabled = ?, sold_out = ?, sort_order = ?, updated_at = ?
              WHERE cafe_id = ? AND id = ? RETURNING id",
-        )
-        .bind(i.category_id)
-        .bind(i.name.as_str())
-        .bind(i.price.minor())
-        .bind(&i.image)
-        .bind(i.enabled)
-        .bind(i.sold_out)
-        .bind(i.sort_order)
-        .bind(&t)
-        .bind(cafe)
-        .bind(id)
-        .fetch_one(ctx.conn())
-        .await,
+            params![
+                i.category_id,
+                i.name.as_str(),
+                i.price.minor(),
+                i.image,
+                i.enabled,
+                i.sold_out,
+                i.sort_order,
+                t,
+                cafe,
+                id
+            ],
+        ),
     };
     let id: i64 = res.map_err(|e| unique_name(e, "menu item"))?;
-    let r = one(ctx.conn(), "items", cafe, id)
-        .await?
+    let saved = row(ctx.conn(), "items", cafe, id, |r| stamps(r, item_of(r)?))?
         .ok_or(StoreError::NotFound("item"))?;
-    let saved = stamps(&r, item_of(&r)?)?;
-    changed(ctx, cafe, "item", action, &saved.value).await?;
+    changed(ctx, cafe, "item", action, &saved.value)?;
     Ok(saved)
 }
 
 // ---- modifier groups --------------------------------------------------------------------
 
-async fn save_group(
+fn save_group(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     id: Option<i64>,
@@ -407,12 +380,11 @@ async fn save_group(
     if let Some(d) = g.default_option {
         let ok = match id {
             Some(gid) => {
-                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM modifier_options WHERE cafe_id = ? AND id = ? AND group_id = ?")
-                    .bind(cafe)
-                    .bind(d)
-                    .bind(gid)
-                    .fetch_one(ctx.conn())
-                    .await?;
+                let n: i64 = scalar(
+                    ctx.conn(),
+                    "SELECT count(*) FROM modifier_options WHERE cafe_id = ? AND id = ? AND group_id = ?",
+                    params![cafe, d, gid],
+                )?;
                 n > 0
             }
             // A new group has no options yet.
@@ -433,62 +405,64 @@ async fn save_group(
         SelectionMode::Multiple => "multiple",
     };
     let res = match id {
-        None => sqlx::query_scalar(
+        None => returning_id(
+            ctx.conn(),
             "INSERT INTO modifier_groups (cafe_id, name, label_color, mode, required, min_select, max_select, default_option_id, enabled, sort_order, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(cafe)
-        .bind(g.name.as_str())
-        .bind(g.label_color.as_ref().map(|c| c.as_str()))
-        .bind(mode)
-        .bind(g.rule.required())
-        .bind(i64::from(g.rule.min()))
-        .bind(g.rule.max().map(i64::from))
-        .bind(g.default_option)
-        .bind(g.enabled)
-        .bind(g.sort_order)
-        .bind(&t)
-        .bind(&t)
-        .fetch_one(ctx.conn())
-        .await,
-        Some(id) => sqlx::query_scalar(
+            params![
+                cafe,
+                g.name.as_str(),
+                g.label_color.as_ref().map(|c| c.as_str()),
+                mode,
+                g.rule.required(),
+                i64::from(g.rule.min()),
+                g.rule.max().map(i64::from),
+                g.default_option,
+                g.enabled,
+                g.sort_order,
+                t,
+                t
+            ],
+        ),
+        Some(id) => returning_id(
+            ctx.conn(),
             "UPDATE modifier_groups SET name = ?, label_color = ?, mode = ?, required = ?, min_select = ?, max_select = ?, default_option_id = ?,
              enabled = ?, sort_order = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
-        )
-        .bind(g.name.as_str())
-        .bind(g.label_color.as_ref().map(|c| c.as_str()))
-        .bind(mode)
-        .bind(g.rule.required())
-        .bind(i64::from(g.rule.min()))
-        .bind(g.rule.max().map(i64::from))
-        .bind(g.default_option)
-        .bind(g.enabled)
-        .bind(g.sort_order)
-        .bind(&t)
-        .bind(cafe)
-        .bind(id)
-        .fetch_one(ctx.conn())
-        .await,
+            params![
+                g.name.as_str(),
+                g.label_color.as_ref().map(|c| c.as_str()),
+                mode,
+                g.rule.required(),
+                i64::from(g.rule.min()),
+                g.rule.max().map(i64::from),
+                g.default_option,
+                g.enabled,
+                g.sort_order,
+                t,
+                cafe,
+                id
+            ],
+        ),
     };
     let id: i64 = res.map_err(|e| unique_name(e, "modifier group"))?;
-    let r = one(ctx.conn(), "modifier_groups", cafe, id)
-        .await?
-        .ok_or(StoreError::NotFound("modifier group"))?;
-    let saved = stamps(&r, group_of(&r)?)?;
-    changed(ctx, cafe, "modifier_group", action, &saved.value).await?;
+    let saved = row(ctx.conn(), "modifier_groups", cafe, id, |r| {
+        stamps(r, group_of(r)?)
+    })?
+    .ok_or(StoreError::NotFound("modifier group"))?;
+    changed(ctx, cafe, "modifier_group", action, &saved.value)?;
     Ok(saved)
 }
 
 // ---- modifier options -------------------------------------------------------------------
 
-async fn save_option(
+fn save_option(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     id: Option<i64>,
     o: ModifierOption,
 ) -> Result<Stamped<ModifierOption>> {
     let action = if id.is_some() { "update" } else { "create" };
-    if !exists(ctx.conn(), "modifier_groups", cafe, o.group_id).await? {
+    if !exists(ctx.conn(), "modifier_groups", cafe, o.group_id)? {
         return Err(Rejection::one(
             "group_id",
             "unknown",
@@ -502,57 +476,59 @@ async fn save_option(
         PriceEffect::Percent(p) => ("percent", i64::from(p)),
     };
     let res = match id {
-        None => sqlx::query_scalar(
+        None => returning_id(
+            ctx.conn(),
             "INSERT INTO modifier_options (cafe_id, group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(cafe)
-        .bind(o.group_id)
-        .bind(o.name.as_str())
-        .bind(kind)
-        .bind(value)
-        .bind(o.enabled)
-        .bind(o.sold_out)
-        .bind(o.sort_order)
-        .bind(&t)
-        .bind(&t)
-        .fetch_one(ctx.conn())
-        .await,
-        Some(id) => sqlx::query_scalar(
+            params![
+                cafe,
+                o.group_id,
+                o.name.as_str(),
+                kind,
+                value,
+                o.enabled,
+                o.sold_out,
+                o.sort_order,
+                t,
+                t
+            ],
+        ),
+        Some(id) => returning_id(
+            ctx.conn(),
             "UPDATE modifier_options SET group_id = ?, name = ?, effect_kind = ?, effect_value = ?, enabled = ?, sold_out = ?, sort_order = ?, updated_at = ?
              WHERE cafe_id = ? AND id = ? RETURNING id",
-        )
-        .bind(o.group_id)
-        .bind(o.name.as_str())
-        .bind(kind)
-        .bind(value)
-        .bind(o.enabled)
-        .bind(o.sold_out)
-        .bind(o.sort_order)
-        .bind(&t)
-        .bind(cafe)
-        .bind(id)
-        .fetch_one(ctx.conn())
-        .await,
+            params![
+                o.group_id,
+                o.name.as_str(),
+                kind,
+                value,
+                o.enabled,
+                o.sold_out,
+                o.sort_order,
+                t,
+                cafe,
+                id
+            ],
+        ),
     };
     let id: i64 = res.map_err(|e| unique_name(e, "option in this group"))?;
     if action == "update" {
         // Moved to another group: it cannot stay the default of the old one.
-        sqlx::query("UPDATE modifier_groups SET default_option_id = NULL WHERE default_option_id = ? AND id != ?")
-            .bind(id)
-            .bind(o.group_id)
-            .execute(ctx.conn())
-            .await?;
+        exec(
+            ctx.conn(),
+            "UPDATE modifier_groups SET default_option_id = NULL WHERE default_option_id = ? AND id != ?",
+            params![id, o.group_id],
+        )?;
     }
-    let r = one(ctx.conn(), "modifier_options", cafe, id)
-        .await?
-        .ok_or(StoreError::NotFound("option"))?;
-    let saved = stamps(&r, option_of(&r)?)?;
-    changed(ctx, cafe, "modifier_option", action, &saved.value).await?;
+    let saved = row(ctx.conn(), "modifier_options", cafe, id, |r| {
+        stamps(r, option_of(r)?)
+    })?
+    .ok_or(StoreError::NotFound("option"))?;
+    changed(ctx, cafe, "modifier_option", action, &saved.value)?;
     Ok(saved)
 }
 
-async fn delete_row(
+fn delete_row(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     table: &'static str,
@@ -564,51 +540,53 @@ async fn delete_row(
         "modifier_option" => "option",
         other => other,
     };
-    // The record as it was, for the audit trail.
-    let before: Option<serde_json::Value> = match one(ctx.conn(), table, cafe, id).await? {
+    // The record as it was, for the audit trail. A category's record includes its links,
+    // read apart by `category` once the row is known to exist.
+    let found = row(ctx.conn(), table, cafe, id, |r| {
+        Ok(match entity {
+            "category" => None,
+            "item" => Some(serde_json::to_value(item_of(r)?)?),
+            "modifier_group" => Some(serde_json::to_value(group_of(r)?)?),
+            _ => Some(serde_json::to_value(option_of(r)?)?),
+        })
+    })?;
+    let before: Option<serde_json::Value> = match found {
         None => None,
-        Some(r) => Some(match entity {
-            "category" => serde_json::to_value(category(ctx.conn(), cafe, id).await?.value)?,
-            "item" => serde_json::to_value(item_of(&r)?)?,
-            "modifier_group" => serde_json::to_value(group_of(&r)?)?,
-            _ => serde_json::to_value(option_of(&r)?)?,
-        }),
+        Some(Some(v)) => Some(v),
+        Some(None) => Some(serde_json::to_value(category(ctx.conn(), cafe, id)?.value)?),
     };
-    let res = sqlx::query(&format!("DELETE FROM {table} WHERE cafe_id = ? AND id = ?"))
-        .bind(cafe)
-        .bind(id)
-        .execute(ctx.conn())
-        .await;
+    let res = exec(
+        ctx.conn(),
+        &format!("DELETE FROM {table} WHERE cafe_id = ? AND id = ?"),
+        params![cafe, id],
+    );
     match res {
-        Ok(r) if r.rows_affected() == 0 => Err(StoreError::NotFound(human)),
+        Ok(0) => Err(StoreError::NotFound(human)),
         Ok(_) => {
-            changed(ctx, cafe, entity, "delete", serde_json::json!({ "id": id })).await?;
+            changed(ctx, cafe, entity, "delete", serde_json::json!({ "id": id }))?;
             let target = format!("{}:{id}", if entity == "modifier_option" { "option" } else { entity });
             let action = format!("{}.delete", if entity == "modifier_option" { "option" } else { entity });
-            ctx.record(cafe, &action, target, before.as_ref(), None::<&()>).await
+            ctx.record(cafe, &action, target, before.as_ref(), None::<&()>)
         }
         Err(e) if super::is_foreign_key(&e) => Err(StoreError::Conflict {
             field: None,
             message: format!("this {human} is still in use (a category with items cannot be deleted: move or delete its items first)"),
         }),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
 #[async_trait]
 impl MenuRepo for SqliteStore {
     async fn menu(&self, cafe: CafeId) -> Result<MenuRecords> {
-        let mut c = self.read().await?;
-        load_menu(&mut c, cafe).await
+        self.read(move |c| load_menu(c, cafe)).await
     }
 
     async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let saved = save_category(ctx, cafe, None, c).await?;
-                audit_save(ctx, cafe, "category", saved.value.id, None, &saved.value).await?;
-                Ok(saved)
-            })
+            let saved = save_category(ctx, cafe, None, c)?;
+            audit_save(ctx, cafe, "category", saved.value.id, None, &saved.value)?;
+            Ok(saved)
         })
         .await
     }
@@ -620,73 +598,62 @@ impl MenuRepo for SqliteStore {
         edit: Edit<Category>,
     ) -> Result<Stamped<Category>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let mut cur = category(ctx.conn(), cafe, id).await?.value;
-                let before = cur.clone();
-                edit(&mut cur)?;
-                cur.id = id;
-                let saved = save_category(ctx, cafe, Some(id), cur).await?;
-                audit_save(ctx, cafe, "category", id, Some(&before), &saved.value).await?;
-                Ok(saved)
-            })
+            let mut cur = category(ctx.conn(), cafe, id)?.value;
+            let before = cur.clone();
+            edit(&mut cur)?;
+            cur.id = id;
+            let saved = save_category(ctx, cafe, Some(id), cur)?;
+            audit_save(ctx, cafe, "category", id, Some(&before), &saved.value)?;
+            Ok(saved)
         })
         .await
     }
 
     async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "categories", "category", id)))
+        self.write(move |ctx| delete_row(ctx, cafe, "categories", "category", id))
             .await
     }
 
     async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let saved = save_item(ctx, cafe, None, i).await?;
-                audit_save(ctx, cafe, "item", saved.value.id, None, &saved.value).await?;
-                Ok(saved)
-            })
+            let saved = save_item(ctx, cafe, None, i)?;
+            audit_save(ctx, cafe, "item", saved.value.id, None, &saved.value)?;
+            Ok(saved)
         })
         .await
     }
 
     async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let r = one(ctx.conn(), "items", cafe, id)
-                    .await?
-                    .ok_or(StoreError::NotFound("item"))?;
-                let mut cur = item_of(&r)?;
-                let before = cur.clone();
-                edit(&mut cur)?;
-                cur.id = id;
-                let saved = save_item(ctx, cafe, Some(id), cur).await?;
-                audit_save(ctx, cafe, "item", id, Some(&before), &saved.value).await?;
-                Ok(saved)
-            })
+            let mut cur =
+                row(ctx.conn(), "items", cafe, id, item_of)?.ok_or(StoreError::NotFound("item"))?;
+            let before = cur.clone();
+            edit(&mut cur)?;
+            cur.id = id;
+            let saved = save_item(ctx, cafe, Some(id), cur)?;
+            audit_save(ctx, cafe, "item", id, Some(&before), &saved.value)?;
+            Ok(saved)
         })
         .await
     }
 
     async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| Box::pin(delete_row(ctx, cafe, "items", "item", id)))
+        self.write(move |ctx| delete_row(ctx, cafe, "items", "item", id))
             .await
     }
 
     async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let saved = save_group(ctx, cafe, None, g).await?;
-                audit_save(
-                    ctx,
-                    cafe,
-                    "modifier_group",
-                    saved.value.id,
-                    None,
-                    &saved.value,
-                )
-                .await?;
-                Ok(saved)
-            })
+            let saved = save_group(ctx, cafe, None, g)?;
+            audit_save(
+                ctx,
+                cafe,
+                "modifier_group",
+                saved.value.id,
+                None,
+                &saved.value,
+            )?;
+            Ok(saved)
         })
         .await
     }
@@ -698,33 +665,21 @@ impl MenuRepo for SqliteStore {
         edit: Edit<ModifierGroup>,
     ) -> Result<Stamped<ModifierGroup>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let r = one(ctx.conn(), "modifier_groups", cafe, id)
-                    .await?
-                    .ok_or(StoreError::NotFound("modifier group"))?;
-                let mut cur = group_of(&r)?;
-                let before = cur.clone();
-                edit(&mut cur)?;
-                cur.id = id;
-                let saved = save_group(ctx, cafe, Some(id), cur).await?;
-                audit_save(ctx, cafe, "modifier_group", id, Some(&before), &saved.value).await?;
-                Ok(saved)
-            })
+            let mut cur = row(ctx.conn(), "modifier_groups", cafe, id, group_of)?
+                .ok_or(StoreError::NotFound("modifier group"))?;
+            let before = cur.clone();
+            edit(&mut cur)?;
+            cur.id = id;
+            let saved = save_group(ctx, cafe, Some(id), cur)?;
+            audit_save(ctx, cafe, "modifier_group", id, Some(&before), &saved.value)?;
+            Ok(saved)
         })
         .await
     }
 
     async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| {
-            Box::pin(delete_row(
-                ctx,
-                cafe,
-                "modifier_groups",
-                "modifier_group",
-                id,
-            ))
-        })
-        .await
+        self.write(move |ctx| delete_row(ctx, cafe, "modifier_groups", "modifier_group", id))
+            .await
     }
 
     async fn create_option(
@@ -733,11 +688,9 @@ impl MenuRepo for SqliteStore {
         o: ModifierOption,
     ) -> Result<Stamped<ModifierOption>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let saved = save_option(ctx, cafe, None, o).await?;
-                audit_save(ctx, cafe, "option", saved.value.id, None, &saved.value).await?;
-                Ok(saved)
-            })
+            let saved = save_option(ctx, cafe, None, o)?;
+            audit_save(ctx, cafe, "option", saved.value.id, None, &saved.value)?;
+            Ok(saved)
         })
         .await
     }
@@ -749,32 +702,20 @@ impl MenuRepo for SqliteStore {
         edit: Edit<ModifierOption>,
     ) -> Result<Stamped<ModifierOption>> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                let r = one(ctx.conn(), "modifier_options", cafe, id)
-                    .await?
-                    .ok_or(StoreError::NotFound("option"))?;
-                let mut cur = option_of(&r)?;
-                let before = cur.clone();
-                edit(&mut cur)?;
-                cur.id = id;
-                let saved = save_option(ctx, cafe, Some(id), cur).await?;
-                audit_save(ctx, cafe, "option", id, Some(&before), &saved.value).await?;
-                Ok(saved)
-            })
+            let mut cur = row(ctx.conn(), "modifier_options", cafe, id, option_of)?
+                .ok_or(StoreError::NotFound("option"))?;
+            let before = cur.clone();
+            edit(&mut cur)?;
+            cur.id = id;
+            let saved = save_option(ctx, cafe, Some(id), cur)?;
+            audit_save(ctx, cafe, "option", id, Some(&before), &saved.value)?;
+            Ok(saved)
         })
         .await
     }
 
     async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| {
-            Box::pin(delete_row(
-                ctx,
-                cafe,
-                "modifier_options",
-                "modifier_option",
-                id,
-            ))
-        })
-        .await
+        self.write(move |ctx| delete_row(ctx, cafe, "modifier_options", "modifier_option", id))
+            .await
     }
 }

@@ -1,7 +1,10 @@
 //! Orders: placement (rules, day number, snapshot, first move, events: one commit), moves
 //! through the workflow, reads.
 
-use super::{bool_of, now, parse_ts, ts, SqliteStore, WriteCtx};
+use super::{
+    all, exec, now, opt, params, params_from_iter, parse_ts, ts, ts_col, Conn, Row, SqliteStore,
+    WriteCtx,
+};
 use crate::model::{MoveRecord, MoveRequest, NewOrder, OrderFilter, OrderRecord, Placed};
 use crate::repo::OrderRepo;
 use crate::{topics, Result, StoreError};
@@ -13,9 +16,8 @@ use crema_core::money::{Amount, Currency};
 use crema_core::order::{place, Channel, Customer};
 use crema_core::workflow::{undo_target, Move, MoveKind, WorkflowError, CANCELLED};
 use crema_core::Rejection;
+use rusqlite::types::Value;
 use serde::Serialize;
-use sqlx::sqlite::{SqliteConnection, SqliteRow};
-use sqlx::Row;
 use uuid::Uuid;
 
 /// How long an idempotency key protects against a retry.
@@ -25,70 +27,72 @@ fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("stored order {what}: {e}"))
 }
 
-fn order_of(r: &SqliteRow) -> Result<OrderRecord> {
-    let uuid: &str = r.try_get("uuid")?;
-    let date: &str = r.try_get("local_date")?;
-    let channel: &str = r.try_get("channel")?;
+fn order_of(r: &Row<'_>) -> Result<OrderRecord> {
+    let uuid = r.get_ref("uuid")?.as_str()?;
+    let date = r.get_ref("local_date")?.as_str()?;
+    let channel = r.get_ref("channel")?.as_str()?;
     Ok(OrderRecord {
-        id: r.try_get("id")?,
+        id: r.get("id")?,
         uuid: Uuid::parse_str(uuid).map_err(|e| bad("uuid", e))?,
-        cafe_id: r.try_get("cafe_id")?,
+        cafe_id: r.get("cafe_id")?,
         local_date: NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| bad("date", e))?,
-        day_number: r.try_get::<i64, _>("day_number")? as u32,
+        day_number: r.get::<_, i64>("day_number")? as u32,
         channel: Channel::parse(channel).ok_or_else(|| bad("channel", channel))?,
-        customer: serde_json::from_str(r.try_get("customer")?)?,
-        placed_by: r.try_get("placed_by")?,
-        station_id: r.try_get("station_id")?,
-        step: r.try_get("step")?,
-        lines: serde_json::from_str(r.try_get("lines")?)?,
-        currency: Currency::parse(r.try_get("currency")?).map_err(|e| bad("currency", e))?,
-        subtotal: Amount::new(r.try_get("subtotal")?).map_err(|e| bad("subtotal", e))?,
-        tip: Amount::new(r.try_get("tip")?).map_err(|e| bad("tip", e))?,
-        total: Amount::new(r.try_get("total")?).map_err(|e| bad("total", e))?,
-        missing_information: bool_of(r.try_get("missing_information")?),
-        cancel_reason: r.try_get("cancel_reason")?,
-        created_at: parse_ts(r.try_get("created_at")?)?,
-        updated_at: parse_ts(r.try_get("updated_at")?)?,
+        customer: serde_json::from_str(r.get_ref("customer")?.as_str()?)?,
+        placed_by: r.get("placed_by")?,
+        station_id: r.get("station_id")?,
+        step: r.get("step")?,
+        lines: serde_json::from_str(r.get_ref("lines")?.as_str()?)?,
+        currency: Currency::parse(r.get_ref("currency")?.as_str()?)
+            .map_err(|e| bad("currency", e))?,
+        subtotal: Amount::new(r.get("subtotal")?).map_err(|e| bad("subtotal", e))?,
+        tip: Amount::new(r.get("tip")?).map_err(|e| bad("tip", e))?,
+        total: Amount::new(r.get("total")?).map_err(|e| bad("total", e))?,
+        missing_information: r.get("missing_information")?,
+        cancel_reason: r.get("cancel_reason")?,
+        created_at: ts_col(r, "created_at")?,
+        updated_at: ts_col(r, "updated_at")?,
     })
 }
 
-async fn by_id(conn: &mut SqliteConnection, cafe: CafeId, id: i64) -> Result<OrderRecord> {
-    let r = sqlx::query("SELECT * FROM orders WHERE cafe_id = ? AND id = ?")
-        .bind(cafe)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound("order"))?;
-    order_of(&r)
+fn by_id(c: &Conn, cafe: CafeId, id: i64) -> Result<OrderRecord> {
+    opt(
+        c,
+        "SELECT * FROM orders WHERE cafe_id = ? AND id = ?",
+        params![cafe, id],
+        order_of,
+    )?
+    .ok_or(StoreError::NotFound("order"))
 }
 
-async fn by_uuid(conn: &mut SqliteConnection, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
-    let r = sqlx::query("SELECT * FROM orders WHERE cafe_id = ? AND uuid = ?")
-        .bind(cafe)
-        .bind(uuid.to_string())
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound("order"))?;
-    order_of(&r)
+fn by_uuid(c: &Conn, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
+    opt(
+        c,
+        "SELECT * FROM orders WHERE cafe_id = ? AND uuid = ?",
+        params![cafe, uuid.to_string()],
+        order_of,
+    )?
+    .ok_or(StoreError::NotFound("order"))
 }
 
-async fn moves(conn: &mut SqliteConnection, order_id: i64) -> Result<Vec<MoveRecord>> {
-    let rows = sqlx::query("SELECT kind, from_step, to_step, actor_id, reason, at FROM order_moves WHERE order_id = ? ORDER BY id")
-        .bind(order_id)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(move_of).collect()
+fn moves(c: &Conn, order_id: i64) -> Result<Vec<MoveRecord>> {
+    all(
+        c,
+        "SELECT kind, from_step, to_step, actor_id, reason, at FROM order_moves WHERE order_id = ? ORDER BY id",
+        params![order_id],
+        move_of,
+    )
 }
 
-fn move_of(r: &SqliteRow) -> Result<MoveRecord> {
-    let kind: &str = r.try_get("kind")?;
+fn move_of(r: &Row<'_>) -> Result<MoveRecord> {
+    let kind = r.get_ref("kind")?.as_str()?;
     Ok(MoveRecord {
         kind: MoveKind::parse(kind).ok_or_else(|| bad("move kind", kind))?,
-        from: r.try_get("from_step")?,
-        to: r.try_get("to_step")?,
-        actor_id: r.try_get("actor_id")?,
-        reason: r.try_get("reason")?,
-        at: parse_ts(r.try_get("at")?)?,
+        from: r.get("from_step")?,
+        to: r.get("to_step")?,
+        actor_id: r.get("actor_id")?,
+        reason: r.get("reason")?,
+        at: ts_col(r, "at")?,
     })
 }
 
@@ -109,7 +113,7 @@ struct OrderEvent<'a> {
 
 /// Appends the events of an order change: the full order for staff and for the customer's
 /// own page, the number and step for the public board.
-async fn announce(
+fn announce(
     ctx: &mut WriteCtx,
     slug: &str,
     o: &OrderRecord,
@@ -117,12 +121,12 @@ async fn announce(
     kind: &str,
 ) -> Result<()> {
     let full = serde_json::to_string(&OrderEvent { order: o, mv })?;
-    emit_everywhere(ctx, slug, o, full, kind, mv.at).await
+    emit_everywhere(ctx, slug, o, full, kind, mv.at)
 }
 
 /// Appends `full` to the staff, station and customer topics of `o`, and its number and step
 /// to the public board.
-async fn emit_everywhere(
+fn emit_everywhere(
     ctx: &mut WriteCtx,
     slug: &str,
     o: &OrderRecord,
@@ -135,43 +139,32 @@ async fn emit_everywhere(
         local_date: o.local_date,
         step: &o.step,
     })?;
-    ctx.emit(o.cafe_id, topics::orders(slug), kind, full.clone(), t)
-        .await?;
-    ctx.emit(o.cafe_id, topics::board(slug), kind, board, t)
-        .await?;
+    ctx.emit(o.cafe_id, topics::orders(slug), kind, full.clone(), t)?;
+    ctx.emit(o.cafe_id, topics::board(slug), kind, board, t)?;
     if let Some(st) = o.station_id {
-        ctx.emit(o.cafe_id, topics::station(st), kind, full.clone(), t)
-            .await?;
+        ctx.emit(o.cafe_id, topics::station(st), kind, full.clone(), t)?;
     }
     ctx.emit(o.cafe_id, topics::order(&o.uuid), kind, full, t)
-        .await
 }
 
-async fn record_move(ctx: &mut WriteCtx, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
-    sqlx::query("INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(o.cafe_id)
-        .bind(o.id)
-        .bind(mv.kind.as_str())
-        .bind(&mv.from)
-        .bind(&mv.to)
-        .bind(mv.actor_id)
-        .bind(&mv.reason)
-        .bind(ts(mv.at))
-        .execute(ctx.conn())
-        .await?;
+fn record_move(ctx: &mut WriteCtx, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
+    exec(
+        ctx.conn(),
+        "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        params![o.cafe_id, o.id, mv.kind.as_str(), mv.from, mv.to, mv.actor_id, mv.reason, ts(mv.at)],
+    )?;
     Ok(())
 }
 
-async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
+fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
     let t = now();
     if let Some((key, hash)) = &o.idempotency {
-        let seen: Option<(i64, String, String)> = sqlx::query_as(
+        let seen: Option<(i64, String, String)> = opt(
+            ctx.conn(),
             "SELECT order_id, request_hash, created_at FROM idempotency_keys WHERE cafe_id = ? AND key = ?",
-        )
-        .bind(o.cafe_id)
-        .bind(key.as_str())
-        .fetch_optional(ctx.conn())
-        .await?;
+            params![o.cafe_id, key.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         if let Some((order_id, seen_hash, at)) = seen {
             if parse_ts(&at)? > t - chrono::Duration::hours(KEY_TTL_HOURS) {
                 if &seen_hash != hash {
@@ -182,27 +175,26 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
                     )
                     .into());
                 }
-                let order = by_id(ctx.conn(), o.cafe_id, order_id).await?;
+                let order = by_id(ctx.conn(), o.cafe_id, order_id)?;
                 return Ok(Placed {
                     order,
                     replayed: true,
                 });
             }
-            sqlx::query("DELETE FROM idempotency_keys WHERE cafe_id = ? AND key = ?")
-                .bind(o.cafe_id)
-                .bind(key.as_str())
-                .execute(ctx.conn())
-                .await?;
+            exec(
+                ctx.conn(),
+                "DELETE FROM idempotency_keys WHERE cafe_id = ? AND key = ?",
+                params![o.cafe_id, key.as_str()],
+            )?;
         }
     }
-    let snap = ctx.snapshot(o.cafe_id).await?;
+    let snap = ctx.snapshot(o.cafe_id)?;
     if let Some(st) = o.station_id {
-        let n: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?")
-                .bind(o.cafe_id)
-                .bind(st)
-                .fetch_one(ctx.conn())
-                .await?;
+        let n: i64 = super::scalar(
+            ctx.conn(),
+            "SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?",
+            params![o.cafe_id, st],
+        )?;
         if n == 0 {
             return Err(Rejection::one(
                 "station_id",
@@ -213,10 +205,11 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
         }
     }
     if let Customer::User { user_id } = &o.customer {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_one(ctx.conn())
-            .await?;
+        let n: i64 = super::scalar(
+            ctx.conn(),
+            "SELECT count(*) FROM users WHERE id = ?",
+            params![user_id],
+        )?;
         if n == 0 {
             return Err(Rejection::one(
                 "customer_user_id",
@@ -230,16 +223,13 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
     let date = local_date(snap.cafe.timezone, t);
     // The counter row makes the number atomic (one writer, one transaction) and never reuses
     // one: max(last + 1, first) also honours a first number raised during the day.
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = super::scalar(
+        ctx.conn(),
         "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
          ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = max(last_number + 1, excluded.last_number)
          RETURNING last_number",
-    )
-    .bind(o.cafe_id)
-    .bind(date.to_string())
-    .bind(i64::from(snap.cafe.first_number.get()))
-    .fetch_one(ctx.conn())
-    .await?;
+        params![o.cafe_id, date.to_string(), i64::from(snap.cafe.first_number.get())],
+    )?;
     let number = u32::try_from(n)
         .ok()
         .and_then(|n| DayNumber::new(n).ok())
@@ -255,46 +245,44 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
         Customer::User { user_id } => Some(*user_id),
         _ => None,
     };
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = super::scalar(
+        ctx.conn(),
         "INSERT INTO orders (uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
                              currency, subtotal, tip, total, missing_information, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
+        params![
+            uuid.to_string(),
+            o.cafe_id,
+            date.to_string(),
+            i64::from(number.get()),
+            o.channel.as_str(),
+            serde_json::to_string(&o.customer)?,
+            customer_user,
+            o.placed_by,
+            o.station_id,
+            step,
+            serde_json::to_string(&draft.lines)?,
+            draft.currency.code(),
+            draft.subtotal.minor(),
+            draft.total.minor(),
+            o.missing_information,
+            ts(t),
+            ts(t),
+        ],
     )
-    .bind(uuid.to_string())
-    .bind(o.cafe_id)
-    .bind(date.to_string())
-    .bind(i64::from(number.get()))
-    .bind(o.channel.as_str())
-    .bind(serde_json::to_string(&o.customer)?)
-    .bind(customer_user)
-    .bind(o.placed_by)
-    .bind(o.station_id)
-    .bind(&step)
-    .bind(serde_json::to_string(&draft.lines)?)
-    .bind(draft.currency.code())
-    .bind(draft.subtotal.minor())
-    .bind(draft.total.minor())
-    .bind(o.missing_information)
-    .bind(ts(t))
-    .bind(ts(t))
-    .fetch_one(ctx.conn())
-    .await
     .map_err(|e| {
         if super::is_foreign_key(&e) {
             StoreError::Rejected(Rejection::one("placed_by", "unknown", "the user placing the order does not exist"))
         } else {
-            e.into()
+            e
         }
     })?;
     if let Some((key, hash)) = &o.idempotency {
-        sqlx::query("INSERT INTO idempotency_keys (cafe_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(o.cafe_id)
-            .bind(key.as_str())
-            .bind(hash)
-            .bind(id)
-            .bind(ts(t))
-            .execute(ctx.conn())
-            .await?;
+        exec(
+            ctx.conn(),
+            "INSERT INTO idempotency_keys (cafe_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            params![o.cafe_id, key.as_str(), hash, id, ts(t)],
+        )?;
     }
     let order = OrderRecord {
         id,
@@ -325,33 +313,32 @@ async fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
         reason: None,
         at: t,
     };
-    record_move(ctx, &order, &mv).await?;
+    record_move(ctx, &order, &mv)?;
     let slug = snap.cafe.slug.as_str().to_owned();
-    announce(ctx, &slug, &order, &mv, "order.placed").await?;
+    announce(ctx, &slug, &order, &mv, "order.placed")?;
     ctx.record(
         order.cafe_id,
         "order.place",
         format!("order:{}", order.uuid),
         None::<&()>,
         Some(&order),
-    )
-    .await?;
+    )?;
     Ok(Placed {
         order,
         replayed: false,
     })
 }
 
-async fn move_job(
+fn move_job(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     uuid: Uuid,
     req: MoveRequest,
     actor: Option<i64>,
 ) -> Result<OrderRecord> {
-    let mut order = by_uuid(ctx.conn(), cafe, uuid).await?;
-    let history = moves(ctx.conn(), order.id).await?;
-    let snap = ctx.snapshot(cafe).await?;
+    let mut order = by_uuid(ctx.conn(), cafe, uuid)?;
+    let history = moves(ctx.conn(), order.id)?;
+    let snap = ctx.snapshot(cafe)?;
     let wf = &snap.cafe.workflow;
     let plain: Vec<Move> = history
         .iter()
@@ -388,13 +375,11 @@ async fn move_job(
     } else {
         None
     };
-    sqlx::query("UPDATE orders SET step = ?, cancel_reason = ?, updated_at = ? WHERE id = ?")
-        .bind(&order.step)
-        .bind(&order.cancel_reason)
-        .bind(ts(t))
-        .bind(order.id)
-        .execute(ctx.conn())
-        .await?;
+    exec(
+        ctx.conn(),
+        "UPDATE orders SET step = ?, cancel_reason = ?, updated_at = ? WHERE id = ?",
+        params![order.step, order.cancel_reason, ts(t), order.id],
+    )?;
     let mv = MoveRecord {
         kind,
         from: Some(current),
@@ -403,9 +388,9 @@ async fn move_job(
         reason,
         at: t,
     };
-    record_move(ctx, &order, &mv).await?;
+    record_move(ctx, &order, &mv)?;
     let slug = snap.cafe.slug.as_str().to_owned();
-    announce(ctx, &slug, &order, &mv, "order.moved").await?;
+    announce(ctx, &slug, &order, &mv, "order.moved")?;
     let action = format!("order.{}", mv.kind.as_str());
     ctx.record(
         cafe,
@@ -413,8 +398,7 @@ async fn move_job(
         format!("order:{}", order.uuid),
         Some(&serde_json::json!({ "step": mv.from })),
         Some(&serde_json::json!({ "step": mv.to, "reason": mv.reason })),
-    )
-    .await?;
+    )?;
     Ok(order)
 }
 
@@ -428,21 +412,22 @@ struct DeletedEvent<'a> {
     deleted_at: DateTime<Utc>,
 }
 
-async fn delete_job(
+fn delete_job(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     uuid: Uuid,
     actor: Option<i64>,
 ) -> Result<OrderRecord> {
-    let order = by_uuid(ctx.conn(), cafe, uuid).await?;
-    let snap = ctx.snapshot(cafe).await?;
+    let order = by_uuid(ctx.conn(), cafe, uuid)?;
+    let snap = ctx.snapshot(cafe)?;
     snap.cafe.workflow.delete(&order.step)?;
     // Moves and the idempotency key go with it (ON DELETE CASCADE); the day counter keeps the
     // number, so it is never called out twice.
-    sqlx::query("DELETE FROM orders WHERE id = ?")
-        .bind(order.id)
-        .execute(ctx.conn())
-        .await?;
+    exec(
+        ctx.conn(),
+        "DELETE FROM orders WHERE id = ?",
+        params![order.id],
+    )?;
     let t = now();
     let full = serde_json::to_string(&DeletedEvent {
         order: &order,
@@ -451,15 +436,14 @@ async fn delete_job(
         deleted_at: t,
     })?;
     let slug = snap.cafe.slug.as_str().to_owned();
-    emit_everywhere(ctx, &slug, &order, full, "order.deleted", t).await?;
+    emit_everywhere(ctx, &slug, &order, full, "order.deleted", t)?;
     ctx.record(
         cafe,
         "order.delete",
         format!("order:{}", order.uuid),
         Some(&order),
         None::<&()>,
-    )
-    .await?;
+    )?;
     Ok(order)
 }
 
@@ -500,27 +484,28 @@ fn time_arg(t: Option<DateTime<Utc>>) -> Option<String> {
 #[async_trait]
 impl OrderRepo for SqliteStore {
     async fn place_order(&self, order: NewOrder) -> Result<Placed> {
-        self.write(move |ctx| Box::pin(place_job(ctx, order))).await
+        self.write(move |ctx| place_job(ctx, order)).await
     }
 
     async fn order(&self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
-        let mut c = self.read().await?;
-        by_uuid(&mut c, cafe, uuid).await
+        self.read(move |c| by_uuid(c, cafe, uuid)).await
     }
 
     async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord> {
-        let mut c = self.read().await?;
-        by_id(&mut c, cafe, id).await
+        self.read(move |c| by_id(c, cafe, id)).await
     }
 
     async fn order_by_uuid(&self, uuid: Uuid) -> Result<OrderRecord> {
-        let mut c = self.read().await?;
-        let r = sqlx::query("SELECT * FROM orders WHERE uuid = ?")
-            .bind(uuid.to_string())
-            .fetch_optional(&mut *c)
-            .await?
-            .ok_or(StoreError::NotFound("order"))?;
-        order_of(&r)
+        self.read(move |c| {
+            opt(
+                c,
+                "SELECT * FROM orders WHERE uuid = ?",
+                params![uuid.to_string()],
+                order_of,
+            )?
+            .ok_or(StoreError::NotFound("order"))
+        })
+        .await
     }
 
     async fn list_orders(&self, cafe: CafeId, f: &OrderFilter) -> Result<Vec<OrderRecord>> {
@@ -534,30 +519,30 @@ impl OrderRepo for SqliteStore {
         req: MoveRequest,
         actor: Option<i64>,
     ) -> Result<OrderRecord> {
-        self.write(move |ctx| Box::pin(move_job(ctx, cafe, uuid, req, actor)))
+        self.write(move |ctx| move_job(ctx, cafe, uuid, req, actor))
             .await
     }
 
     async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>> {
-        let mut c = self.read().await?;
-        let o = by_uuid(&mut c, cafe, uuid).await?;
-        moves(&mut c, o.id).await
+        self.read(move |c| {
+            let o = by_uuid(c, cafe, uuid)?;
+            moves(c, o.id)
+        })
+        .await
     }
 
     async fn day_moves(&self, cafe: CafeId, date: NaiveDate) -> Result<Vec<(i64, MoveRecord)>> {
-        let mut c = self.read().await?;
-        let rows = sqlx::query(
-            "SELECT m.order_id, m.kind, m.from_step, m.to_step, m.actor_id, m.reason, m.at \
-             FROM order_moves m JOIN orders o ON o.id = m.order_id \
-             WHERE o.cafe_id = ? AND o.local_date = ? ORDER BY m.id",
-        )
-        .bind(cafe)
-        .bind(date.to_string())
-        .fetch_all(&mut *c)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("order_id")?, move_of(r)?)))
-            .collect()
+        self.read(move |c| {
+            all(
+                c,
+                "SELECT m.order_id, m.kind, m.from_step, m.to_step, m.actor_id, m.reason, m.at \
+                 FROM order_moves m JOIN orders o ON o.id = m.order_id \
+                 WHERE o.cafe_id = ? AND o.local_date = ? ORDER BY m.id",
+                params![cafe, date.to_string()],
+                |r| Ok((r.get("order_id")?, move_of(r)?)),
+            )
+        })
+        .await
     }
 
     async fn list_orders_by_number(
@@ -575,7 +560,7 @@ impl OrderRepo for SqliteStore {
         uuid: Uuid,
         actor: Option<i64>,
     ) -> Result<OrderRecord> {
-        self.write(move |ctx| Box::pin(delete_job(ctx, cafe, uuid, actor)))
+        self.write(move |ctx| delete_job(ctx, cafe, uuid, actor))
             .await
     }
 }
@@ -593,36 +578,36 @@ impl SqliteStore {
         sql.push_str(" ORDER BY ");
         sql.push_str(order_by);
         sql.push_str(" LIMIT ?");
-        let mut q = sqlx::query(&sql).bind(cafe);
+        let mut args: Vec<Value> = vec![Value::Integer(cafe)];
         if let Some(v) = &f.step {
-            q = q.bind(v.clone());
+            args.push(Value::Text(v.clone()));
         }
         if let Some(v) = f.local_date {
-            q = q.bind(v.to_string());
+            args.push(Value::Text(v.to_string()));
         }
         if let Some(v) = f.day_number {
-            q = q.bind(i64::from(v));
+            args.push(Value::Integer(i64::from(v)));
         }
         if let Some(v) = f.station_id {
-            q = q.bind(v);
+            args.push(Value::Integer(v));
         }
         if let Some(v) = f.customer_user_id {
-            q = q.bind(v);
+            args.push(Value::Integer(v));
         }
         if let Some(v) = f.channel {
-            q = q.bind(v.as_str());
+            args.push(Value::Text(v.as_str().to_owned()));
         }
         if let Some(v) = time_arg(f.created_from) {
-            q = q.bind(v);
+            args.push(Value::Text(v));
         }
         if let Some(v) = time_arg(f.created_before) {
-            q = q.bind(v);
+            args.push(Value::Text(v));
         }
         if let Some(v) = f.after_id {
-            q = q.bind(v);
+            args.push(Value::Integer(v));
         }
-        let mut c = self.read().await?;
-        let rows = q.bind(i64::from(f.limit.max(1))).fetch_all(&mut *c).await?;
-        rows.iter().map(order_of).collect()
+        args.push(Value::Integer(i64::from(f.limit.max(1))));
+        self.read(move |c| all(c, &sql, params_from_iter(args), order_of))
+            .await
     }
 }

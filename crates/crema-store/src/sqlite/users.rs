@@ -1,19 +1,17 @@
-use super::{now, parse_ts, ts, SqliteStore};
+use super::{all, exec, now, one, opt, params, ts, ts_col, Row, SqliteStore};
 use crate::model::{Membership, Role, UserRecord};
 use crate::repo::UserRepo;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
 use crema_core::cafe::CafeId;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
-pub(crate) fn user_of(r: &SqliteRow) -> Result<UserRecord> {
+pub(crate) fn user_of(r: &Row<'_>) -> Result<UserRecord> {
     Ok(UserRecord {
-        id: r.try_get("id")?,
-        email: r.try_get("email")?,
-        name: r.try_get("name")?,
-        password_hash: r.try_get("password_hash")?,
-        created_at: parse_ts(r.try_get("created_at")?)?,
+        id: r.get("id")?,
+        email: r.get("email")?,
+        name: r.get("name")?,
+        password_hash: r.get("password_hash")?,
+        created_at: ts_col(r, "created_at")?,
     })
 }
 
@@ -31,69 +29,69 @@ impl UserRepo for SqliteStore {
             password_hash.map(str::to_owned),
         );
         self.write(move |ctx| {
-            Box::pin(async move {
-                let t = ts(now());
-                let r = sqlx::query(
-                    "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
-                )
-                .bind(&email)
-                .bind(&name)
-                .bind(&hash)
-                .bind(&t)
-                .bind(&t)
-                .fetch_one(ctx.conn())
-                .await
-                .map_err(|e| {
-                    if super::is_unique(&e) {
-                        StoreError::conflict("email", "a user with this email already exists")
-                    } else {
-                        e.into()
-                    }
-                })?;
-                user_of(&r)
+            let t = ts(now());
+            one(
+                ctx.conn(),
+                "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
+                params![email, name, hash, t, t],
+                user_of,
+            )
+            .map_err(|e| {
+                if super::is_unique(&e) {
+                    StoreError::conflict("email", "a user with this email already exists")
+                } else {
+                    e
+                }
             })
         })
         .await
     }
 
     async fn user_by_email(&self, email: &str) -> Result<UserRecord> {
-        let mut c = self.read().await?;
-        let r = sqlx::query("SELECT * FROM users WHERE email = ?")
-            .bind(email)
-            .fetch_optional(&mut *c)
-            .await?
-            .ok_or(StoreError::NotFound("user"))?;
-        user_of(&r)
+        let email = email.to_owned();
+        self.read(move |c| {
+            opt(
+                c,
+                "SELECT * FROM users WHERE email = ?",
+                params![email],
+                user_of,
+            )?
+            .ok_or(StoreError::NotFound("user"))
+        })
+        .await
     }
 
     async fn set_membership(&self, cafe: CafeId, user: i64, role: Role) -> Result<()> {
         self.write(move |ctx| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
-                     ON CONFLICT (cafe_id, user_id) DO UPDATE SET role = excluded.role",
-                )
-                .bind(cafe)
-                .bind(user)
-                .bind(role.as_str())
-                .bind(ts(now()))
-                .execute(ctx.conn())
-                .await?;
-                ctx.record(cafe, "member.set", format!("member:{user}"), None::<&()>, Some(&serde_json::json!({ "role": role.as_str() }))).await?;
-                Ok(())
-            })
+            exec(
+                ctx.conn(),
+                "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (cafe_id, user_id) DO UPDATE SET role = excluded.role",
+                params![cafe, user, role.as_str(), ts(now())],
+            )?;
+            ctx.record(
+                cafe,
+                "member.set",
+                format!("member:{user}"),
+                None::<&()>,
+                Some(&serde_json::json!({ "role": role.as_str() })),
+            )?;
+            Ok(())
         })
         .await
     }
 
     async fn memberships(&self, user: i64) -> Result<Vec<Membership>> {
-        let mut c = self.read().await?;
-        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",
-        )
-        .bind(user)
-        .fetch_all(&mut *c)
-        .await?;
+        let rows: Vec<(i64, i64, String)> = self
+            .read(move |c| {
+                all(
+                    c,
+                    "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",
+                    params![user],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            })
+            .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(cafe_id, user_id, role)| {
