@@ -257,7 +257,11 @@ pub(crate) fn all<T>(
 }
 
 /// The first column of the one row a query returns.
-pub(crate) fn scalar<T: rusqlite::types::FromSql>(c: &Conn, sql: &str, p: impl Params) -> Result<T> {
+pub(crate) fn scalar<T: rusqlite::types::FromSql>(
+    c: &Conn,
+    sql: &str,
+    p: impl Params,
+) -> Result<T> {
     one(c, sql, p, |r| Ok(r.get(0)?))
 }
 
