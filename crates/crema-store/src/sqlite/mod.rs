@@ -324,7 +324,9 @@ pub(crate) fn open_conn(path: &Path, full: bool, read_only: bool) -> Result<Conn
             "PRAGMA synchronous = NORMAL"
         })?;
     }
-    c.execute_batch("PRAGMA foreign_keys = ON")?;
+    // Each write job runs in a SAVEPOINT, whose undo copy of every page it touches goes to a
+    // statement journal: in memory, not in a temporary file.
+    c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY")?;
     Ok(c)
 }
 
