@@ -69,16 +69,7 @@ struct Job {
     audit: Option<crate::audit::AuditMeta>,
 }
 
-enum WriteMsg {
-    Job(Job),
-    /// Commit what was queued before this, checkpoint, and stop.
-    Stop,
-}
-
-enum ReadMsg {
-    Job(Box<dyn FnOnce(&Conn) + Send>),
-    Stop,
-}
+type ReadJob = Box<dyn FnOnce(&Conn) + Send>;
 
 /// Options for opening a store.
 #[derive(Debug, Clone)]
@@ -100,9 +91,11 @@ impl Default for Options {
 }
 
 pub struct SqliteStore {
-    readers: flume::Sender<ReadMsg>,
-    reader_count: usize,
-    queue: flume::Sender<WriteMsg>,
+    /// The way to the reader threads and to the writer. Closing takes them out: once the last
+    /// sender is gone, the threads finish what is queued (the writer commits it) and end, so
+    /// no caller is left without an answer.
+    readers: std::sync::RwLock<Option<flume::Sender<ReadJob>>>,
+    queue: std::sync::RwLock<Option<flume::Sender<Job>>>,
     events: broadcast::Sender<Arc<EventRecord>>,
     /// Resolves when the writer thread has committed its last batch and closed.
     writer_done: Mutex<Option<oneshot::Receiver<()>>>,
@@ -357,24 +350,22 @@ impl SqliteStore {
             })
             .map_err(|e| StoreError::Internal(format!("cannot start the writer thread: {e}")))?;
 
-        let reader_count = opts.readers.max(1) as usize;
         let (readers, read_rx) = flume::bounded(READ_QUEUE);
-        for i in 0..reader_count {
+        for i in 0..opts.readers.max(1) {
             let conn = open_conn(path, full, true)?;
-            let rx: flume::Receiver<ReadMsg> = read_rx.clone();
+            let rx: flume::Receiver<ReadJob> = read_rx.clone();
             std::thread::Builder::new()
                 .name(format!("crema-reader-{i}"))
                 .spawn(move || {
-                    while let Ok(ReadMsg::Job(job)) = rx.recv() {
+                    while let Ok(job) = rx.recv() {
                         job(&conn);
                     }
                 })
                 .map_err(|e| StoreError::Internal(format!("cannot start a reader thread: {e}")))?;
         }
         Ok(Arc::new(Self {
-            readers,
-            reader_count,
-            queue,
+            readers: std::sync::RwLock::new(Some(readers)),
+            queue: std::sync::RwLock::new(Some(queue)),
             events,
             writer_done: Mutex::new(Some(done_rx)),
             path: path.to_owned(),
@@ -409,8 +400,9 @@ impl SqliteStore {
                 .unwrap_or_else(|_| Err(StoreError::Internal("a read panicked".into())));
             let _ = reply.send(out);
         });
-        self.readers
-            .send_async(ReadMsg::Job(job))
+        let readers = sender(&self.readers)?;
+        readers
+            .send_async(job as ReadJob)
             .await
             .map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -425,8 +417,9 @@ impl SqliteStore {
         let (reply, rx) = oneshot::channel();
         let run: JobFn = Box::new(move |ctx| f(ctx).map(|v| Box::new(v) as Boxed));
         let audit = crate::audit::current();
-        self.queue
-            .send_async(WriteMsg::Job(Job { run, reply, audit }))
+        let queue = sender(&self.queue)?;
+        queue
+            .send_async(Job { run, reply, audit })
             .await
             .map_err(|_| StoreError::Closed)?;
         let out = rx.await.map_err(|_| StoreError::Closed)??;
@@ -441,7 +434,9 @@ impl SqliteStore {
 
     /// Stops the writer (after it commits what is queued) and the readers.
     pub(crate) async fn shut_down(&self) {
-        let _ = self.queue.send_async(WriteMsg::Stop).await;
+        if let Ok(mut s) = self.queue.write() {
+            s.take();
+        }
         let done = self.writer_done.lock().await.take();
         if let Some(done) = done {
             if tokio::time::timeout(Duration::from_secs(10), done)
@@ -451,14 +446,22 @@ impl SqliteStore {
                 tracing::error!("the writer did not finish within 10 s");
             }
         }
-        for _ in 0..self.reader_count {
-            let _ = self.readers.send_async(ReadMsg::Stop).await;
+        if let Ok(mut s) = self.readers.write() {
+            s.take();
         }
     }
 
     pub(crate) fn synchronous_full(&self) -> bool {
         self.synchronous_full
     }
+}
+
+/// A sender to the threads, unless the store was closed.
+fn sender<T>(side: &std::sync::RwLock<Option<flume::Sender<T>>>) -> Result<flume::Sender<T>> {
+    side.read()
+        .ok()
+        .and_then(|s| s.clone())
+        .ok_or(StoreError::Closed)
 }
 
 async fn applied(conn: &mut SqliteConnection) -> i64 {
@@ -470,30 +473,21 @@ async fn applied(conn: &mut SqliteConnection) -> i64 {
 
 fn writer_loop(
     mut ctx: WriteCtx,
-    rx: flume::Receiver<WriteMsg>,
+    rx: flume::Receiver<Job>,
     events: broadcast::Sender<Arc<EventRecord>>,
 ) {
-    let mut stopping = false;
-    while !stopping {
-        let first = match rx.recv() {
-            Ok(WriteMsg::Job(j)) => j,
-            Ok(WriteMsg::Stop) | Err(_) => break,
-        };
+    // `recv` fails only once every sender is gone *and* the queue is empty: what was queued
+    // before the store closed is still committed.
+    while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(WriteMsg::Job(j)) => batch.push(j),
-                Ok(WriteMsg::Stop) => {
-                    stopping = true;
-                    break;
-                }
+                Ok(j) => batch.push(j),
                 Err(_) => break,
             }
         }
         run_batch(&mut ctx, batch, &events);
     }
-    // Refuse what comes after the stop: dropping the receiver fails those senders.
-    drop(rx);
     // Fold the WAL into the database.
     let _ = ctx.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
     if let Err((_, e)) = ctx.conn.close() {
@@ -602,4 +596,61 @@ pub(crate) fn is_unique(e: &StoreError) -> bool {
 /// SQLITE_CONSTRAINT_TRIGGER (1811) rather than SQLITE_CONSTRAINT_FOREIGNKEY, with the same message.
 pub(crate) fn is_foreign_key(e: &StoreError) -> bool {
     matches!(constraint(e), Some((c, m)) if c == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY || m == "FOREIGN KEY constraint failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous_of(full: bool) -> i64 {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(
+            &dir.path().join("t.db"),
+            Options {
+                readers: 1,
+                synchronous_full: full,
+            },
+        )
+        .await
+        .expect("the store opens");
+        let mode = store
+            .write(|ctx| scalar::<i64>(ctx.conn(), "PRAGMA synchronous", []))
+            .await
+            .expect("the writer answers");
+        store.shut_down().await;
+        mode
+    }
+
+    #[tokio::test]
+    async fn the_writer_syncs_as_asked() {
+        // SQLite: 1 = NORMAL, 2 = FULL.
+        assert_eq!(synchronous_of(true).await, 2);
+        assert_eq!(synchronous_of(false).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_leaves_its_batch_neighbours_and_the_store_working() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(&dir.path().join("t.db"), Options::default())
+            .await
+            .expect("the store opens");
+        let bad = store.write(|ctx| exec(ctx.conn(), "INSERT INTO no_such_table VALUES (1)", []));
+        let panics = store.write(|_ctx| -> Result<()> { panic!("a bug in a job") });
+        let read = store.read(|c| scalar::<i64>(c, "SELECT 41 + 1", []));
+        let (bad, panics, read) = tokio::join!(bad, panics, read);
+        assert!(matches!(bad, Err(StoreError::Sqlite { .. })), "{bad:?}");
+        assert!(matches!(panics, Err(StoreError::Internal(_))), "{panics:?}");
+        assert_eq!(read.expect("the read answers"), 42);
+        let after = store
+            .write(|ctx| scalar::<i64>(ctx.conn(), "SELECT count(*) FROM cafes", []))
+            .await;
+        assert_eq!(after.expect("the writer still works"), 0);
+        store.shut_down().await;
+        let closed = store.read(|c| scalar::<i64>(c, "SELECT 1", [])).await;
+        assert!(matches!(closed, Err(StoreError::Closed)), "{closed:?}");
+        let closed = store
+            .write(|ctx| scalar::<i64>(ctx.conn(), "SELECT 1", []))
+            .await;
+        assert!(matches!(closed, Err(StoreError::Closed)), "{closed:?}");
+    }
 }
