@@ -64,9 +64,21 @@ struct ServeArgs {
     /// For development only; refused together with --production.
     #[arg(long, env = "CREMA_DEV_AUTO_LOGIN", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     dev_auto_login: bool,
+    /// When a commit counts as done: `full` (the default) syncs every commit to disk, so an
+    /// acknowledged order survives a power cut; `normal` syncs only when the log is folded
+    /// into the database, so a power cut (not a crash of crema) may lose the last commits, in
+    /// exchange for more writes per second (SQLite's `synchronous`; see docs/operations.md).
+    #[arg(long, env = "CREMA_SYNCHRONOUS", value_enum, default_value_t = Synchronous::Full)]
+    synchronous: Synchronous,
     /// Production mode: refuses development conveniences such as --dev-auto-login.
     #[arg(long, env = "CREMA_PRODUCTION", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     production: bool,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Synchronous {
+    Full,
+    Normal,
 }
 
 #[derive(Subcommand, Debug)]
@@ -165,8 +177,12 @@ fn db_path(data_dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 async fn open(data_dir: &Path) -> anyhow::Result<Arc<dyn Store>> {
+    open_with(data_dir, Options::default()).await
+}
+
+async fn open_with(data_dir: &Path, opts: Options) -> anyhow::Result<Arc<dyn Store>> {
     let path = db_path(data_dir)?;
-    let store = SqliteStore::open(&path, Options::default())
+    let store = SqliteStore::open(&path, opts)
         .await
         .with_context(|| format!("cannot open the database {}", path.display()))?;
     Ok(store)
@@ -337,7 +353,11 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if args.dev_auto_login && args.production {
         bail!("--dev-auto-login signs anyone in as an admin: it is refused in production mode (--production / CREMA_PRODUCTION)");
     }
-    let store = open(data_dir).await?;
+    let opts = Options {
+        synchronous_full: args.synchronous == Synchronous::Full,
+        ..Options::default()
+    };
+    let store = open_with(data_dir, opts).await?;
     if store.cafes().await?.is_empty() {
         if args.demo {
             demo::seed_demo(store.as_ref()).await?;

@@ -28,6 +28,7 @@ const CREMA_ENV: &[&str] = &[
     "CREMA_DEMO",
     "CREMA_ADMIN_EMAIL",
     "CREMA_EVENT_RETENTION_DAYS",
+    "CREMA_SYNCHRONOUS",
 ];
 
 fn crema(dir: &Path) -> Command {
@@ -418,6 +419,31 @@ async fn environment_variables_configure_the_server() {
         "{lines:?}"
     );
     assert!(data.join("crema.db").exists());
+}
+
+#[tokio::test]
+async fn synchronous_normal_serves_and_an_unknown_mode_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crema(&dir.path().join("data"));
+    cmd.env("CREMA_SYNCHRONOUS", "normal");
+    let c = Running::start(cmd, &dir.path().join("err")).await;
+    let (status, menu) = c.get("/api/v1/cafes/kaffediem/menu").await;
+    assert_eq!(status, 200, "{menu}");
+    let (status, _) = c.terminate().await;
+    assert!(status.success());
+
+    let mut cmd = crema(&dir.path().join("data"));
+    cmd.arg("--synchronous").arg("sometimes");
+    let done = run(cmd).await;
+    assert!(!done.status.success());
+    assert!(
+        done.stderr.contains("--synchronous")
+            && done.stderr.contains("sometimes")
+            && done.stderr.contains("full")
+            && done.stderr.contains("normal"),
+        "{}",
+        done.stderr
+    );
 }
 
 #[tokio::test]
