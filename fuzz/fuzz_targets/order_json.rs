@@ -10,8 +10,7 @@
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
-use crema_core::order::{place, Customer, LineRequest, SelectionRequest};
-use crema_core::text::Name;
+use crema_core::order::place;
 use crema_core::FieldError;
 use crema_fuzz::{check_placement, menu};
 use crema_server::api::extract::ApiJson;
@@ -123,38 +122,6 @@ fn unknown_key(message: &str) -> Option<&str> {
     rest.rfind("`, expected").map(|end| &rest[..end])
 }
 
-/// What the `place` handler does with an accepted body before the store sees it; kept in
-/// step with crates/crema-server/src/api/orders.rs by hand (it is inline there).
-fn customer(body: &PlaceOrderBody) -> Result<Customer, &'static str> {
-    match (&body.customer_name, body.customer_user_id) {
-        (Some(_), Some(_)) => Err("conflict"),
-        (Some(n), None) => Name::parse(n)
-            .map(|name| Customer::Name { name })
-            .map_err(|_| "invalid"),
-        (None, Some(user_id)) => Ok(Customer::User { user_id }),
-        (None, None) => Ok(Customer::Anonymous),
-    }
-}
-
-fn lines(body: PlaceOrderBody) -> Vec<LineRequest> {
-    body.lines
-        .into_iter()
-        .map(|l| LineRequest {
-            item_id: l.item_id,
-            quantity: l.quantity,
-            notes: l.notes,
-            modifiers: l
-                .modifiers
-                .into_iter()
-                .map(|m| SelectionRequest {
-                    group_id: m.group_id,
-                    option_ids: m.option_ids,
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 fuzz_target!(|data: &[u8]| {
     let req = Request::builder()
         .method("POST")
@@ -191,8 +158,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(canonical, again, "the fingerprint is not stable");
     let _: Value = serde_json::from_slice(&canonical).expect("the fingerprint is JSON");
 
-    let _ = customer(&body);
-    let lines = lines(body);
+    // What the `place` handler does with an accepted body before the store sees it.
+    let _ = body.customer();
+    let lines = PlaceOrderBody::line_requests(body.lines);
     let menu = menu(100);
     let result = place(&menu, true, &lines);
     if let Err(broken) = check_placement(&menu, true, &lines, &result) {

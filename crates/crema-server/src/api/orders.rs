@@ -103,6 +103,45 @@ pub struct PlaceOrderBody {
     pub missing_information: bool,
 }
 
+impl PlaceOrderBody {
+    /// Who the order is for: a name to call, a registered customer (not both), or no one.
+    pub fn customer(&self) -> ApiResult<Customer> {
+        match (&self.customer_name, self.customer_user_id) {
+            (Some(_), Some(_)) => Err(ApiError::invalid(
+                "customer_name",
+                "conflict",
+                "give either customer_name or customer_user_id, not both",
+            )),
+            (Some(n), None) => Ok(Customer::Name {
+                name: Name::parse(n)
+                    .map_err(|e| ApiError::invalid("customer_name", "invalid", e.to_string()))?,
+            }),
+            (None, Some(id)) => Ok(Customer::User { user_id: id }),
+            (None, None) => Ok(Customer::Anonymous),
+        }
+    }
+
+    /// The lines as the domain's request (checked by `crema_core::order::place`).
+    pub fn line_requests(lines: Vec<LineBody>) -> Vec<LineRequest> {
+        lines
+            .into_iter()
+            .map(|l| LineRequest {
+                item_id: l.item_id,
+                quantity: l.quantity,
+                notes: l.notes,
+                modifiers: l
+                    .modifiers
+                    .into_iter()
+                    .map(|m| SelectionRequest {
+                        group_id: m.group_id,
+                        option_ids: m.option_ids,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
 /// Places an order.
 ///
 /// Every rule is checked against the menu as it is at commit time; all problems are reported
@@ -160,39 +199,9 @@ pub async fn place(
             Some((key, hex::encode(Sha256::digest(&canonical))))
         }
     };
-    let customer = match (&body.customer_name, body.customer_user_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "customer_name",
-                "conflict",
-                "give either customer_name or customer_user_id, not both",
-            ))
-        }
-        (Some(n), None) => Customer::Name {
-            name: Name::parse(n)
-                .map_err(|e| ApiError::invalid("customer_name", "invalid", e.to_string()))?,
-        },
-        (None, Some(id)) => Customer::User { user_id: id },
-        (None, None) => Customer::Anonymous,
-    };
+    let customer = body.customer()?;
     let channel: Channel = body.channel.map(Into::into).unwrap_or(Channel::Api);
-    let lines = body
-        .lines
-        .into_iter()
-        .map(|l| LineRequest {
-            item_id: l.item_id,
-            quantity: l.quantity,
-            notes: l.notes,
-            modifiers: l
-                .modifiers
-                .into_iter()
-                .map(|m| SelectionRequest {
-                    group_id: m.group_id,
-                    option_ids: m.option_ids,
-                })
-                .collect(),
-        })
-        .collect();
+    let lines = PlaceOrderBody::line_requests(body.lines);
     let placed = state
         .store
         .place_order(NewOrder {
