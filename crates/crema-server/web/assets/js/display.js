@@ -272,10 +272,9 @@ for (const m of data.messages || []) messages.set(m.id, m);
 renderStatus();
 mounted = true;
 
-live.join(BOARD, boardHandlers);
-live.join(STATUS, statusHandlers);
 // Resume from the seq the page was rendered at: the join replays what happened since.
-for (const topic of [BOARD, STATUS]) live.topics.get(topic).seq = data.seq;
+live.join(BOARD, boardHandlers, { since: data.seq });
+live.join(STATUS, statusHandlers, { since: data.seq });
 live.indicator(document.querySelector(".conn"));
 live.connect();
 

@@ -39,9 +39,13 @@ export class Live {
     document.addEventListener("visibilitychange", this.onVisible);
   }
 
-  /** Follows `topic`: `snapshot(state)` on a fresh join, `event(kind, data, seq)` for each push. */
-  join(topic, handlers) {
-    this.topics.set(topic, { handlers, seq: null, joinRef: null, joined: false });
+  /**
+   * Follows `topic`: `snapshot(state)` on a fresh join, `event(kind, data, seq)` for each push.
+   * `since`: a page rendered by the server at event `seq` passes it, so the first join replays
+   * only what happened after the render instead of sending a snapshot.
+   */
+  join(topic, handlers, { since = null } = {}) {
+    this.topics.set(topic, { handlers, seq: since, joinRef: null, joined: false });
     if (this.ws?.readyState === WebSocket.OPEN) this.sendJoin(topic);
     return this;
   }
