@@ -177,6 +177,24 @@ test("the kiosk places an order, shows the number big, and starts over, also whe
   await page.context().close();
 });
 
+test("the kiosk starts over in the café's language after a customer picked another", async () => {
+  const page = await newPage(browser, { viewport: TABLET });
+  await page.goto(crema.url + "/kiosk?idle=6");
+  await page.locator(".conn[data-state=live]").waitFor();
+  const home = await page.locator("html").getAttribute("lang");
+  const other = home === "en" ? "nb" : "en";
+  await page.locator(`form.lang button[value=${other}]`).click();
+  await page.locator(`html[lang=${other}]`).waitFor();
+  await page.locator(".conn[data-state=live]").waitFor();
+  // Left alone: the warning, then the café's own language again, with no cookie left.
+  await page.locator("#kiosk-idle[open]").waitFor({ timeout: 15000 });
+  await page.locator(`html[lang=${home}]`).waitFor({ timeout: 15000 });
+  const cookies = await page.context().cookies();
+  assert.ok(!cookies.some((c) => c.name === "crema_lang"), JSON.stringify(cookies));
+  assertClean(page);
+  await page.context().close();
+});
+
 test("a required choice without a default must be made before the item is added", async () => {
   const menu = (await crema.json("GET", "/api/v1/cafes/kaffediem/menu")).body;
   const te = menu.categories.find((c) => c.name === "Te");

@@ -31,6 +31,10 @@ const shop = new Shop({
   },
 });
 
+/** Whether a language was picked on this screen: the last customer's choice, which the next
+ *  one should not inherit. (The cookie is the language switch's own, readable by scripts.) */
+const pickedLanguage = () => /(?:^|;\s*)crema_lang=/.test(document.cookie);
+
 /** Back to the start with nothing of the last customer left on screen. */
 function startOver() {
   clearTimeout(doneTimer);
@@ -43,6 +47,9 @@ function startOver() {
   if (announce) announce.textContent = "";
   window.scrollTo({ top: 0 });
   lastTouch = Date.now();
+  // Back to the café's language too: the switch's form, sent without a language, forgets the
+  // choice and reloads this page.
+  if (pickedLanguage()) document.querySelector("form.lang")?.submit();
 }
 
 document.getElementById("kiosk-done-close").addEventListener("click", startOver);
@@ -66,7 +73,7 @@ document.getElementById("kiosk-idle-stay").addEventListener("click", () => idle.
 
 setInterval(() => {
   const quiet = (Date.now() - lastTouch) / 1000;
-  const something = shop.dirty() || window.scrollY > 0;
+  const something = shop.dirty() || window.scrollY > 0 || pickedLanguage();
   if (done.open || !something) {
     if (idle.open) idle.close();
     return;
