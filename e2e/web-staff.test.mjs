@@ -115,6 +115,43 @@ test("the front desk places an order with modifiers, a quantity, a name and the 
   await page.context().close();
 });
 
+test("the front desk cancels the order it just placed, with a reason, and can undo that", async () => {
+  const page = await staffPage("/staff/counter");
+  await page.getByRole("button", { name: /Americano/ }).click();
+  await page.getByLabel(/Kundens navn|Customer name/).fill("Angre Anne");
+  await page.locator("#place").click();
+  await page.locator("#last-order", { hasText: /\d{3}/ }).waitFor();
+  const [o] = (await todaysOrders()).filter((x) => x.customer?.name === "Angre Anne");
+  const cancel = page.locator("#cancel-last");
+  await cancel.waitFor();
+  assert.match(await cancel.textContent(), new RegExp(String(o.day_number)));
+  await cancel.click();
+  await page.locator("#cancel-dialog[open]").waitFor();
+  // No reason: refused here, the dialog stays, nothing is sent.
+  await page.locator("#cancel-ok").click();
+  await page.locator("#cancel-error").waitFor();
+  assert.ok(await page.locator("#cancel-dialog").isVisible());
+  await checkA11y(page, "counter cancel dialog (tablet)");
+  assert.equal((await crema.json("GET", `${CAFE}/orders/${o.id}`)).body.step, o.step);
+  await page.locator("#cancel-reason").fill("feil vare");
+  await page.locator("#cancel-ok").click();
+  await page.locator("#cancel-dialog").waitFor({ state: "hidden" });
+  await page.locator("#last-order", { hasText: /cancelled|avbestilt/ }).waitFor();
+  assert.ok(await cancel.isHidden(), "nothing left to cancel");
+  let now = (await crema.json("GET", `${CAFE}/orders/${o.id}`)).body;
+  assert.equal(now.step, "cancelled");
+  assert.equal(now.cancel_reason, "feil vare");
+  // Undo brings it back where it was.
+  await page.locator("#undo").click();
+  for (let i = 0; i < 50 && now.step === "cancelled"; i++) {
+    await page.waitForTimeout(100);
+    now = (await crema.json("GET", `${CAFE}/orders/${o.id}`)).body;
+  }
+  assert.equal(now.step, o.step);
+  assertClean(page);
+  await page.context().close();
+});
+
 test("a double tap places one order, and a lost answer retried places no second one", async () => {
   const page = await staffPage("/staff/counter");
   await page.getByRole("button", { name: /Americano/ }).click();

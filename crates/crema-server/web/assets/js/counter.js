@@ -1,6 +1,7 @@
 // The front desk: tap items into an order (modifier chips inline, defaults preselected, the
 // menu's rules enforced), name it, place it with one tap; hand out ready orders with one tap;
-// undo the last hand-out; mark items sold out. Follows the café's orders, menu and status live.
+// undo the last hand-out; cancel the order just placed (a mistake, a customer who changed
+// their mind), with a reason; mark items sold out. Follows the café's orders, menu and status live.
 
 import { boot, cafe, el, t, stepName, api, cafePath, money, toast, showError, idempotencyKey } from "./crema.js";
 import { OrderSet, DailyLive, UndoStack, workflow, customerLabel } from "./orders.js";
@@ -419,7 +420,69 @@ function placed(order, sent) {
   toast(text);
   set.apply(order);
   renderReady();
+  showCancel(order);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Cancelling the order just placed
+
+const cancelButton = $("cancel-last");
+const cancelDialog = $("cancel-dialog");
+const cancelReason = $("cancel-reason");
+const cancelError = $("cancel-error");
+/** The order the cancel button is for: the last one placed at this desk. */
+let lastPlaced = null;
+
+function showCancel(order) {
+  lastPlaced = order;
+  cancelButton.hidden = can.move_orders === false || !order || order.step === "cancelled";
+  if (order) cancelButton.textContent = t("counter.cancel_last", { n: order.day_number });
+}
+
+function setCancelError(message) {
+  cancelError.textContent = message || "";
+  cancelError.hidden = !message;
+  cancelReason.setAttribute("aria-invalid", message ? "true" : "false");
+}
+
+cancelButton.addEventListener("click", () => {
+  if (!lastPlaced) return;
+  $("cancel-title").textContent = t("counter.cancel_title", { n: lastPlaced.day_number });
+  cancelReason.value = "";
+  setCancelError("");
+  cancelDialog.returnValue = "";
+  cancelDialog.showModal();
+  cancelReason.focus();
+});
+
+$("cancel-form").addEventListener("submit", (e) => {
+  if (e.submitter?.value !== "ok") return;
+  if (!cancelReason.value.trim()) {
+    // The server would refuse it too; say so here and keep the dialog open.
+    e.preventDefault();
+    setCancelError(t("counter.cancel_reason_missing"));
+    cancelReason.focus();
+  }
+});
+
+cancelDialog.addEventListener("close", async () => {
+  const order = lastPlaced;
+  if (cancelDialog.returnValue !== "ok" || !order) return;
+  try {
+    const cancelled = await api("POST", cafePath(`orders/${order.id}/cancel`), {
+      reason: cancelReason.value.trim(),
+    });
+    set.apply(cancelled);
+    renderReady();
+    const text = t("counter.cancelled", { n: cancelled.day_number });
+    $("last-order").textContent = text;
+    showCancel(null);
+    undo.push(cancelled, text);
+  } catch (e) {
+    showError(e);
+  }
+  $("customer-name").focus();
+});
 
 /** Shows each field error where it belongs: on its line, on the name, or above the button. */
 function placeFailed(e) {
