@@ -277,6 +277,23 @@ test("the audit log: the invite and a menu change with who and before → after;
   await page.waitForFunction(() => [...document.querySelectorAll("#audit-rows tr")].every((tr) => tr.dataset.action.startsWith("item.")));
   assert.ok((await page.locator("#audit-rows tr").count()) >= 1);
 
+  // Days, in the café's time: the day of the newest entry keeps it; the day before has none.
+  const newest = await page.locator("#audit-rows time").first().getAttribute("datetime");
+  const cafeTz = (await crema.json("GET", API)).body.timezone;
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone: cafeTz }).format(new Date(newest));
+  const before = new Date(Date.parse(day + "T12:00:00Z") - 86_400_000).toISOString().slice(0, 10);
+  await page.locator("#audit-from").fill(day);
+  await page.locator("#audit-to").fill(day);
+  await page.locator("#audit-filters button[type=submit]").click();
+  await page.locator("#audit-status", { hasText: /\d/ }).waitFor();
+  assert.ok((await page.locator("#audit-rows tr").count()) >= 1);
+  await page.locator("#audit-to").fill(before);
+  await page.locator("#audit-from").fill(before);
+  await page.locator("#audit-filters button[type=submit]").click();
+  await page.waitForFunction(() => document.querySelectorAll("#audit-rows tr").length === 0);
+  await page.locator("#audit-from").fill("");
+  await page.locator("#audit-to").fill("");
+
   // Paging: make more entries than a page holds, then follow "older".
   for (let i = 0; i < 52; i++) {
     await crema.json("PATCH", `${API}/items/${americano.id}`, { sort_order: 100 + i });

@@ -652,6 +652,56 @@ async fn staff_writes_are_audited_with_before_and_after_and_anonymous_orders_are
             .all(|e| e["action"].as_str().is_some_and(|x| x.starts_with("item.")))));
     let (st, _, _) = send(&s.client, Method::GET, s.cafe("/audit?limit=abc"), None).await;
     assert_eq!(st, 400);
+
+    // Date range, in the café's local days, both ends included. The days come from the
+    // entries' own times, so the test holds across midnight.
+    let (_, cafe, _) = send(
+        &s.client,
+        Method::GET,
+        format!("{}/api/v1/cafes/{CAFE}", s.base),
+        None,
+    )
+    .await;
+    let tz = crema_core::day::parse_tz(cafe["timezone"].as_str().unwrap_or("")).expect("tz");
+    let day_of = |e: &Value| {
+        let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap_or(""))
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        crema_core::day::local_date(tz, at)
+    };
+    let first = items.iter().map(day_of).min().expect("entries");
+    let last = items.iter().map(day_of).max().expect("entries");
+    let count = |q: String| {
+        let c = s.client.clone();
+        let url = s.cafe(&format!("/audit?{q}"));
+        async move {
+            let (st, p, _) = send(&c, Method::GET, url, None).await;
+            assert_eq!(st, 200, "{q}: {p}");
+            p["items"].as_array().map_or(0, Vec::len)
+        }
+    };
+    assert_eq!(count(format!("from={first}&to={last}")).await, items.len());
+    assert_eq!(count(format!("from={first}")).await, items.len());
+    assert_eq!(
+        count(format!("to={}", first.pred_opt().expect("a day before"))).await,
+        0
+    );
+    assert_eq!(
+        count(format!("from={}", last.succ_opt().expect("a day after"))).await,
+        0
+    );
+    for (q, field) in [
+        (
+            format!("from={last}&to={}", first.pred_opt().expect("day")),
+            "to",
+        ),
+        ("from=yesterday".to_owned(), "from"),
+        ("to=2026-02-30".to_owned(), "to"),
+    ] {
+        let (st, p, _) = send(&s.client, Method::GET, s.cafe(&format!("/audit?{q}")), None).await;
+        assert_eq!(st, 400, "{q}: {p}");
+        assert_eq!(p["errors"][0]["field"], field, "{q}: {p}");
+    }
 }
 
 #[tokio::test]

@@ -344,5 +344,9 @@ pub struct AuditFilter {
     pub target: Option<String>,
     /// Keyset pagination, newest first: only entries with an id below this.
     pub before_id: Option<i64>,
+    /// Only entries made at or after this instant.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only entries made before this instant.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: u32,
 }

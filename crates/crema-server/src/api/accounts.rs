@@ -14,7 +14,8 @@ use axum::extract::State as S;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use crema_core::day::day_bounds;
 use crema_store::{DevicePurpose, RefreshOutcome, Role, StoreError, TokenKind, UserRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -624,8 +625,22 @@ pub struct AuditQuery {
     target: Option<String>,
     /// Cursor from the previous page's `next_before`.
     before: Option<String>,
+    /// Only entries from this day on (`YYYY-MM-DD`, the café's local date).
+    from: Option<String>,
+    /// Only entries up to and including this day (`YYYY-MM-DD`, the café's local date).
+    to: Option<String>,
     /// 1 to 200; default 50.
     limit: Option<String>,
+}
+
+/// A `YYYY-MM-DD` query parameter.
+fn date_param(name: &'static str, v: &Option<String>) -> ApiResult<Option<NaiveDate>> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| ApiError::bad_request(name, "must be a date like 2026-11-22")),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -676,11 +691,20 @@ pub async fn audit(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::bad_request("limit", "must be between 1 and 200"));
     }
+    let from = date_param("from", &q.from)?;
+    let to = date_param("to", &q.to)?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            return Err(ApiError::bad_request("to", "must not be before `from`"));
+        }
+    }
     let filter = crema_store::AuditFilter {
         action: q.action.filter(|a| !a.is_empty()),
         actor_id: int_param("actor_id", &q.actor_id)?,
         target: q.target.filter(|t| !t.is_empty()),
         before_id: int_param("before", &q.before)?,
+        from: from.map(|d| day_bounds(cafe.cafe.timezone, d).0),
+        until: to.map(|d| day_bounds(cafe.cafe.timezone, d).1),
         limit: limit as u32 + 1,
     };
     let mut rows = state.store.audit_log(cafe.cafe.id, &filter).await?;

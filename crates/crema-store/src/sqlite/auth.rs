@@ -329,6 +329,13 @@ impl AuthRepo for SqliteStore {
         if f.before_id.is_some() {
             sql.push_str(" AND id < ?");
         }
+        // Stored times all have one format (`ts`), so they compare as text.
+        if f.from.is_some() {
+            sql.push_str(" AND at >= ?");
+        }
+        if f.until.is_some() {
+            sql.push_str(" AND at < ?");
+        }
         sql.push_str(" ORDER BY id DESC LIMIT ?");
         let mut args: Vec<Value> = vec![Value::Integer(cafe)];
         if let Some(a) = &f.action {
@@ -343,6 +350,12 @@ impl AuthRepo for SqliteStore {
         }
         if let Some(b) = f.before_id {
             args.push(Value::Integer(b));
+        }
+        if let Some(t) = f.from {
+            args.push(Value::Text(ts(t)));
+        }
+        if let Some(t) = f.until {
+            args.push(Value::Text(ts(t)));
         }
         args.push(Value::Integer(i64::from(f.limit.max(1))));
         self.read(move |c| {

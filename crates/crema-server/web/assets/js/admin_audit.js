@@ -1,5 +1,6 @@
 // The audit log: every staff write with who, what, before → after, address and time, newest
-// first, filtered by the API (actor, action, target) and paged with its cursor ("older").
+// first, filtered by the API (actor, action, target, days from/to in the café's time) and paged
+// with its cursor ("older").
 import { boot, t, api, cafePath, el, cafe, lang } from "./crema.js";
 
 const form = document.getElementById("audit-filters");
@@ -124,7 +125,7 @@ function row(e) {
 function query(before) {
   const q = new URLSearchParams({ limit: String(PAGE) });
   const data = new FormData(form);
-  for (const k of ["actor_id", "action", "target"]) {
+  for (const k of ["actor_id", "action", "target", "from", "to"]) {
     const v = String(data.get(k) || "").trim();
     if (v) q.set(k, v);
   }
