@@ -625,3 +625,105 @@ async fn a_selection_rule_error_names_the_field_at_fault() {
         .await;
     r.names_field(422, "min_select");
 }
+
+#[tokio::test]
+async fn a_list_is_reordered_in_one_change_and_bad_ids_change_nothing() {
+    let s = Server::start().await;
+    let cats = |m: &Value| -> Vec<(i64, i64)> {
+        m["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_i64().unwrap(), c["sort_order"].as_i64().unwrap()))
+            .collect()
+    };
+    let before = cats(&s.menu().await.0);
+    assert!(before.len() >= 3, "{before:?}");
+    let mut ids: Vec<i64> = before.iter().map(|c| c.0).collect();
+    ids.reverse();
+    let seq = s.store.latest_seq().await.unwrap();
+
+    // An unknown id and a repeated one: both named, nothing changes.
+    let mut bad = ids.clone();
+    bad.push(ids[0]);
+    bad.push(999_999);
+    let r = s
+        .refused(s.post(
+            s.cafe("/menu/reorder"),
+            json!({"kind": "categories", "ids": bad}),
+        ))
+        .await;
+    r.rejects(422, &format!("ids[{}]", ids.len()), "duplicate");
+    r.rejects(422, &format!("ids[{}]", ids.len() + 1), "unknown");
+    assert_eq!(cats(&s.menu().await.0), before);
+    // Another café's item is unknown here; an empty list and an unknown kind are refused.
+    let corner = s.get(s.api("/cafes/corner/menu")).await.expect(200).clone();
+    let croissant = corner["items"][0]["id"].as_i64().unwrap();
+    s.refused(s.post(
+        s.cafe("/menu/reorder"),
+        json!({"kind": "items", "ids": [croissant]}),
+    ))
+    .await
+    .rejects(422, "ids[0]", "unknown");
+    s.refused(s.post(s.cafe("/menu/reorder"), json!({"kind": "items", "ids": []})))
+        .await
+        .rejects(422, "ids", "length");
+    let r = s
+        .refused(s.post(
+            s.cafe("/menu/reorder"),
+            json!({"kind": "drinks", "ids": [1]}),
+        ))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(
+        s.store.latest_seq().await.unwrap(),
+        seq,
+        "no event for a refusal"
+    );
+
+    // The reversed order: 10, 20, 30 … in the order given.
+    let r = s
+        .post(
+            s.cafe("/menu/reorder"),
+            json!({"kind": "categories", "ids": ids}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let after = cats(&s.menu().await.0);
+    let want: Vec<(i64, i64)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, (i as i64 + 1) * 10))
+        .collect();
+    assert_eq!(after, want, "the menu lists them in the new order");
+    // Each moved category is announced like an update, all in one commit.
+    let events = s
+        .store
+        .events_after(&["cafe:kaffediem:menu".into()], seq, 100)
+        .await
+        .unwrap();
+    let moved = before
+        .iter()
+        .filter(|(id, n)| want.iter().any(|(w, m)| w == id && m != n))
+        .count();
+    assert_eq!(events.len(), moved, "{events:?}");
+    assert!(events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    for e in &events {
+        let p: Value = serde_json::from_str(&e.payload).unwrap();
+        assert_eq!(
+            (p["entity"].as_str(), p["action"].as_str()),
+            (Some("category"), Some("update"))
+        );
+    }
+    // A barista may not reorder the menu.
+    let barista = s
+        .client_as("barista@test.example", Some(crema_store::Role::Barista))
+        .await;
+    let r = barista
+        .post(s.cafe("/menu/reorder"))
+        .json(&json!({"kind": "categories", "ids": ids}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}

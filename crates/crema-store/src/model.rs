@@ -350,3 +350,32 @@ pub struct AuditFilter {
     pub until: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: u32,
 }
+
+/// The kinds of menu records that have a position ([`crate::repo::MenuRepo::reorder`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuKind {
+    Category,
+    Item,
+    ModifierGroup,
+    Option,
+}
+
+impl MenuKind {
+    pub fn table(self) -> &'static str {
+        match self {
+            MenuKind::Category => "categories",
+            MenuKind::Item => "items",
+            MenuKind::ModifierGroup => "modifier_groups",
+            MenuKind::Option => "modifier_options",
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            MenuKind::Category => "category",
+            MenuKind::Item => "item",
+            MenuKind::ModifierGroup => "modifier group",
+            MenuKind::Option => "option",
+        }
+    }
+}

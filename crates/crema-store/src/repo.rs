@@ -56,6 +56,10 @@ pub trait MenuRepo: Send + Sync {
         edit: Edit<ModifierOption>,
     ) -> Result<Stamped<ModifierOption>>;
     async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()>;
+    /// Numbers the café's rows of `kind` 10, 20, 30 … in the order of `ids`, in one commit;
+    /// each row whose number changes is audited and announced like an update. Every id must be
+    /// one of the café's rows of that kind, listed once (a 422 naming `ids[i]` otherwise).
+    async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()>;
 }
 
 #[async_trait]

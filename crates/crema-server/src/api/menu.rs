@@ -17,6 +17,7 @@ use crema_core::menu::{
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
 use crema_core::Rejection;
+use crema_store::MenuKind;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,7 +34,61 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(get_group, update_group, delete_group))
         .routes(routes!(create_option))
         .routes(routes!(get_option, update_option, delete_option))
+        .routes(routes!(reorder))
         .merge(super::images::router())
+}
+
+/// Which list a reorder puts in order.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KindDto {
+    Categories,
+    Items,
+    ModifierGroups,
+    Options,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReorderBody {
+    pub kind: KindDto,
+    /// The ids in their new order: each once, all the café's, 1 to 1000 of them.
+    #[schema(min_items = 1, max_items = 1000)]
+    pub ids: Vec<i64>,
+}
+
+/// Puts a list of the menu in order in one change.
+///
+/// The listed rows get positions 10, 20, 30 … in the order given, all in one commit: no other
+/// screen sees a half-reordered menu. Each row whose position changes is audited and announced
+/// on the menu topic like an update. Rows not listed keep their positions.
+#[utoipa::path(post, path = "/cafes/{slug}/menu/reorder", tag = "menu",
+    params(("slug" = String, Path)), request_body = ReorderBody,
+    responses((status = 204, description = "Reordered"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An id twice, or one that is not the café's", body = Problem, content_type = "application/problem+json")))]
+pub async fn reorder(
+    S(state): S<State>,
+    actor: Actor,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(b): ApiJson<ReorderBody>,
+) -> ApiResult<StatusCode> {
+    let cafe = editing(&state, &actor, &slug).await?;
+    if b.ids.is_empty() || b.ids.len() > 1000 {
+        return Err(crate::error::ApiError::invalid(
+            "ids",
+            "length",
+            "must list 1 to 1000 ids",
+        ));
+    }
+    let kind = match b.kind {
+        KindDto::Categories => MenuKind::Category,
+        KindDto::Items => MenuKind::Item,
+        KindDto::ModifierGroups => MenuKind::ModifierGroup,
+        KindDto::Options => MenuKind::Option,
+    };
+    state.store.reorder(cafe, kind, b.ids).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The whole menu of a café, each list in display order.

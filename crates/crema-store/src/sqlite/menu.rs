@@ -2,7 +2,7 @@
 //! writer's cached snapshot and appends a `menu` event.
 
 use super::{all, exec, now, params, scalar, ts, ts_col, Conn, Row, SqliteStore, WriteCtx};
-use crate::model::{Edit, MenuRecords, Stamped};
+use crate::model::{Edit, MenuKind, MenuRecords, Stamped};
 use crate::repo::MenuRepo;
 use crate::{topics, Result, StoreError};
 use async_trait::async_trait;
@@ -576,6 +576,144 @@ fn delete_row(
     }
 }
 
+/// Applies `edit` to the café's category `id`, saves, audits and announces it.
+fn update_category_in(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: i64,
+    edit: Edit<Category>,
+) -> Result<Stamped<Category>> {
+    let mut cur = category(ctx.conn(), cafe, id)?.value;
+    let before = cur.clone();
+    edit(&mut cur)?;
+    cur.id = id;
+    let saved = save_category(ctx, cafe, Some(id), cur)?;
+    audit_save(ctx, cafe, "category", id, Some(&before), &saved.value)?;
+    Ok(saved)
+}
+
+/// Applies `edit` to the café's item `id`, saves, audits and announces it.
+fn update_item_in(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: i64,
+    edit: Edit<Item>,
+) -> Result<Stamped<Item>> {
+    let mut cur =
+        row(ctx.conn(), "items", cafe, id, item_of)?.ok_or(StoreError::NotFound("item"))?;
+    let before = cur.clone();
+    edit(&mut cur)?;
+    cur.id = id;
+    let saved = save_item(ctx, cafe, Some(id), cur)?;
+    audit_save(ctx, cafe, "item", id, Some(&before), &saved.value)?;
+    Ok(saved)
+}
+
+/// Applies `edit` to the café's group `id`, saves, audits and announces it.
+fn update_group_in(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: i64,
+    edit: Edit<ModifierGroup>,
+) -> Result<Stamped<ModifierGroup>> {
+    let mut cur = row(ctx.conn(), "modifier_groups", cafe, id, group_of)?
+        .ok_or(StoreError::NotFound("modifier group"))?;
+    let before = cur.clone();
+    edit(&mut cur)?;
+    cur.id = id;
+    let saved = save_group(ctx, cafe, Some(id), cur)?;
+    audit_save(ctx, cafe, "modifier_group", id, Some(&before), &saved.value)?;
+    Ok(saved)
+}
+
+/// Applies `edit` to the café's option `id`, saves, audits and announces it.
+fn update_option_in(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: i64,
+    edit: Edit<ModifierOption>,
+) -> Result<Stamped<ModifierOption>> {
+    let mut cur = row(ctx.conn(), "modifier_options", cafe, id, option_of)?
+        .ok_or(StoreError::NotFound("option"))?;
+    let before = cur.clone();
+    edit(&mut cur)?;
+    cur.id = id;
+    let saved = save_option(ctx, cafe, Some(id), cur)?;
+    audit_save(ctx, cafe, "option", id, Some(&before), &saved.value)?;
+    Ok(saved)
+}
+
+/// Numbers the café's rows of one kind 10, 20, 30 … in the order of `ids`. Every id is
+/// checked first (each must be the café's, once), so a refusal changes nothing; then each row
+/// whose number changes is saved like an update (audited, announced).
+fn reorder_in(ctx: &mut WriteCtx, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
+    let mut rej = Rejection::default();
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            rej.push(
+                format!("ids[{i}]"),
+                "duplicate",
+                format!("{id} is listed twice"),
+            );
+        } else if !exists(ctx.conn(), kind.table(), cafe, *id)? {
+            rej.push(
+                format!("ids[{i}]"),
+                "unknown",
+                format!("there is no {} with id {id}", kind.noun()),
+            );
+        }
+    }
+    rej.into_result(())?;
+    for (i, id) in ids.into_iter().enumerate() {
+        let want = (i as i64 + 1) * 10;
+        let now: i64 = scalar(
+            ctx.conn(),
+            &format!("SELECT sort_order FROM {} WHERE id = ?", kind.table()),
+            params![id],
+        )?;
+        if now == want {
+            continue;
+        }
+        match kind {
+            MenuKind::Category => {
+                update_category_in(ctx, cafe, id, sort_to(want))?;
+            }
+            MenuKind::Item => {
+                update_item_in(ctx, cafe, id, sort_to(want))?;
+            }
+            MenuKind::ModifierGroup => {
+                update_group_in(ctx, cafe, id, sort_to(want))?;
+            }
+            MenuKind::Option => {
+                update_option_in(ctx, cafe, id, sort_to(want))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An edit that sets `sort_order`.
+fn sort_to<T: Sorted + 'static>(want: i64) -> Edit<T> {
+    Box::new(move |v: &mut T| {
+        v.set_sort_order(want);
+        Ok(())
+    })
+}
+
+/// The menu records that have a position.
+trait Sorted {
+    fn set_sort_order(&mut self, n: i64);
+}
+
+macro_rules! sorted {
+    ($($t:ty),*) => {$(impl Sorted for $t {
+        fn set_sort_order(&mut self, n: i64) {
+            self.sort_order = n;
+        }
+    })*};
+}
+sorted!(Category, Item, ModifierGroup, ModifierOption);
+
 #[async_trait]
 impl MenuRepo for SqliteStore {
     async fn menu(&self, cafe: CafeId) -> Result<MenuRecords> {
@@ -597,16 +735,8 @@ impl MenuRepo for SqliteStore {
         id: i64,
         edit: Edit<Category>,
     ) -> Result<Stamped<Category>> {
-        self.write(move |ctx| {
-            let mut cur = category(ctx.conn(), cafe, id)?.value;
-            let before = cur.clone();
-            edit(&mut cur)?;
-            cur.id = id;
-            let saved = save_category(ctx, cafe, Some(id), cur)?;
-            audit_save(ctx, cafe, "category", id, Some(&before), &saved.value)?;
-            Ok(saved)
-        })
-        .await
+        self.write(move |ctx| update_category_in(ctx, cafe, id, edit))
+            .await
     }
 
     async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()> {
@@ -624,17 +754,8 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>> {
-        self.write(move |ctx| {
-            let mut cur =
-                row(ctx.conn(), "items", cafe, id, item_of)?.ok_or(StoreError::NotFound("item"))?;
-            let before = cur.clone();
-            edit(&mut cur)?;
-            cur.id = id;
-            let saved = save_item(ctx, cafe, Some(id), cur)?;
-            audit_save(ctx, cafe, "item", id, Some(&before), &saved.value)?;
-            Ok(saved)
-        })
-        .await
+        self.write(move |ctx| update_item_in(ctx, cafe, id, edit))
+            .await
     }
 
     async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()> {
@@ -664,17 +785,8 @@ impl MenuRepo for SqliteStore {
         id: i64,
         edit: Edit<ModifierGroup>,
     ) -> Result<Stamped<ModifierGroup>> {
-        self.write(move |ctx| {
-            let mut cur = row(ctx.conn(), "modifier_groups", cafe, id, group_of)?
-                .ok_or(StoreError::NotFound("modifier group"))?;
-            let before = cur.clone();
-            edit(&mut cur)?;
-            cur.id = id;
-            let saved = save_group(ctx, cafe, Some(id), cur)?;
-            audit_save(ctx, cafe, "modifier_group", id, Some(&before), &saved.value)?;
-            Ok(saved)
-        })
-        .await
+        self.write(move |ctx| update_group_in(ctx, cafe, id, edit))
+            .await
     }
 
     async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()> {
@@ -701,17 +813,13 @@ impl MenuRepo for SqliteStore {
         id: i64,
         edit: Edit<ModifierOption>,
     ) -> Result<Stamped<ModifierOption>> {
-        self.write(move |ctx| {
-            let mut cur = row(ctx.conn(), "modifier_options", cafe, id, option_of)?
-                .ok_or(StoreError::NotFound("option"))?;
-            let before = cur.clone();
-            edit(&mut cur)?;
-            cur.id = id;
-            let saved = save_option(ctx, cafe, Some(id), cur)?;
-            audit_save(ctx, cafe, "option", id, Some(&before), &saved.value)?;
-            Ok(saved)
-        })
-        .await
+        self.write(move |ctx| update_option_in(ctx, cafe, id, edit))
+            .await
+    }
+
+    async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
+        self.write(move |ctx| reorder_in(ctx, cafe, kind, ids))
+            .await
     }
 
     async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()> {

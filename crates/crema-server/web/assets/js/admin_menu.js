@@ -283,21 +283,17 @@ live.connect();
 // ---- reordering -----------------------------------------------------------------------
 
 /**
- * Moves `list[index]` by `delta` and numbers the list 10, 20, 30 … (only the entries whose
- * number changes are saved), so entries that shared a number get an order of their own.
+ * Moves `list[index]` by `delta`: the server numbers the list 10, 20, 30 … in one change, so
+ * entries that shared a number get an order of their own and no screen sees a half-done move.
  */
 async function move(kind, list, index, delta) {
   const order = list.slice();
   const [entry] = order.splice(index, 1);
   order.splice(index + delta, 0, entry);
+  const apiKind = { categories: "categories", items: "items", "modifier-groups": "modifier_groups", options: "options" }[kind];
   try {
-    for (const [i, e] of order.entries()) {
-      const want = (i + 1) * 10;
-      if (e.sort_order !== want) {
-        await api("PATCH", cafePath(`${kind}/${e.id}`), { sort_order: want });
-        e.sort_order = want;
-      }
-    }
+    await api("POST", cafePath("menu/reorder"), { kind: apiKind, ids: order.map((e) => e.id) });
+    for (const [i, e] of order.entries()) e.sort_order = (i + 1) * 10;
     // Shown in the new order now; the refresh that follows brings the server's.
     const key = { categories: "categories", items: "items", "modifier-groups": "modifier_groups", options: "options" }[kind];
     menu[key].sort((a, b) => a.sort_order - b.sort_order || a.name.localeCompare(b.name) || a.id - b.id);
