@@ -576,70 +576,93 @@ fn delete_row(
     }
 }
 
-/// Applies `edit` to the café's category `id`, saves, audits and announces it.
-fn update_category_in(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: i64,
-    edit: Edit<Category>,
-) -> Result<Stamped<Category>> {
-    let mut cur = category(ctx.conn(), cafe, id)?.value;
-    let before = cur.clone();
-    edit(&mut cur)?;
-    cur.id = id;
-    let saved = save_category(ctx, cafe, Some(id), cur)?;
-    audit_save(ctx, cafe, "category", id, Some(&before), &saved.value)?;
-    Ok(saved)
+/// A menu record that can be changed in place: how it is loaded, saved and audited.
+trait Editable: Clone + Serialize + Sized {
+    /// The audit trail's name for it (`<entity>.update` on `<entity>:<id>`).
+    const ENTITY: &'static str;
+    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self>;
+    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>>;
+    fn set_id(&mut self, id: i64);
+    fn set_sort_order(&mut self, n: i64);
 }
 
-/// Applies `edit` to the café's item `id`, saves, audits and announces it.
-fn update_item_in(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: i64,
-    edit: Edit<Item>,
-) -> Result<Stamped<Item>> {
-    let mut cur =
-        row(ctx.conn(), "items", cafe, id, item_of)?.ok_or(StoreError::NotFound("item"))?;
-    let before = cur.clone();
-    edit(&mut cur)?;
-    cur.id = id;
-    let saved = save_item(ctx, cafe, Some(id), cur)?;
-    audit_save(ctx, cafe, "item", id, Some(&before), &saved.value)?;
-    Ok(saved)
+impl Editable for Category {
+    const ENTITY: &'static str = "category";
+    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
+        Ok(category(c, cafe, id)?.value)
+    }
+    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
+        save_category(ctx, cafe, id, v)
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
+    fn set_sort_order(&mut self, n: i64) {
+        self.sort_order = n;
+    }
 }
 
-/// Applies `edit` to the café's group `id`, saves, audits and announces it.
-fn update_group_in(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: i64,
-    edit: Edit<ModifierGroup>,
-) -> Result<Stamped<ModifierGroup>> {
-    let mut cur = row(ctx.conn(), "modifier_groups", cafe, id, group_of)?
-        .ok_or(StoreError::NotFound("modifier group"))?;
-    let before = cur.clone();
-    edit(&mut cur)?;
-    cur.id = id;
-    let saved = save_group(ctx, cafe, Some(id), cur)?;
-    audit_save(ctx, cafe, "modifier_group", id, Some(&before), &saved.value)?;
-    Ok(saved)
+impl Editable for Item {
+    const ENTITY: &'static str = "item";
+    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
+        row(c, "items", cafe, id, item_of)?.ok_or(StoreError::NotFound("item"))
+    }
+    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
+        save_item(ctx, cafe, id, v)
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
+    fn set_sort_order(&mut self, n: i64) {
+        self.sort_order = n;
+    }
 }
 
-/// Applies `edit` to the café's option `id`, saves, audits and announces it.
-fn update_option_in(
+impl Editable for ModifierGroup {
+    const ENTITY: &'static str = "modifier_group";
+    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
+        row(c, "modifier_groups", cafe, id, group_of)?.ok_or(StoreError::NotFound("modifier group"))
+    }
+    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
+        save_group(ctx, cafe, id, v)
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
+    fn set_sort_order(&mut self, n: i64) {
+        self.sort_order = n;
+    }
+}
+
+impl Editable for ModifierOption {
+    const ENTITY: &'static str = "option";
+    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
+        row(c, "modifier_options", cafe, id, option_of)?.ok_or(StoreError::NotFound("option"))
+    }
+    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
+        save_option(ctx, cafe, id, v)
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
+    fn set_sort_order(&mut self, n: i64) {
+        self.sort_order = n;
+    }
+}
+
+/// Applies `edit` to the café's record `id`, saves, audits and announces it.
+fn update_in<T: Editable>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     id: i64,
-    edit: Edit<ModifierOption>,
-) -> Result<Stamped<ModifierOption>> {
-    let mut cur = row(ctx.conn(), "modifier_options", cafe, id, option_of)?
-        .ok_or(StoreError::NotFound("option"))?;
+    edit: Edit<T>,
+) -> Result<Stamped<T>> {
+    let mut cur = T::load(ctx.conn(), cafe, id)?;
     let before = cur.clone();
     edit(&mut cur)?;
-    cur.id = id;
-    let saved = save_option(ctx, cafe, Some(id), cur)?;
-    audit_save(ctx, cafe, "option", id, Some(&before), &saved.value)?;
+    cur.set_id(id);
+    let saved = T::save(ctx, cafe, Some(id), cur)?;
+    audit_save(ctx, cafe, T::ENTITY, id, Some(&before), &saved.value)?;
     Ok(saved)
 }
 
@@ -675,44 +698,24 @@ fn reorder_in(ctx: &mut WriteCtx, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -
             continue;
         }
         match kind {
-            MenuKind::Category => {
-                update_category_in(ctx, cafe, id, sort_to(want))?;
-            }
-            MenuKind::Item => {
-                update_item_in(ctx, cafe, id, sort_to(want))?;
-            }
+            MenuKind::Category => update_in(ctx, cafe, id, sort_to::<Category>(want)).map(drop),
+            MenuKind::Item => update_in(ctx, cafe, id, sort_to::<Item>(want)).map(drop),
             MenuKind::ModifierGroup => {
-                update_group_in(ctx, cafe, id, sort_to(want))?;
+                update_in(ctx, cafe, id, sort_to::<ModifierGroup>(want)).map(drop)
             }
-            MenuKind::Option => {
-                update_option_in(ctx, cafe, id, sort_to(want))?;
-            }
-        }
+            MenuKind::Option => update_in(ctx, cafe, id, sort_to::<ModifierOption>(want)).map(drop),
+        }?;
     }
     Ok(())
 }
 
 /// An edit that sets `sort_order`.
-fn sort_to<T: Sorted + 'static>(want: i64) -> Edit<T> {
+fn sort_to<T: Editable + 'static>(want: i64) -> Edit<T> {
     Box::new(move |v: &mut T| {
         v.set_sort_order(want);
         Ok(())
     })
 }
-
-/// The menu records that have a position.
-trait Sorted {
-    fn set_sort_order(&mut self, n: i64);
-}
-
-macro_rules! sorted {
-    ($($t:ty),*) => {$(impl Sorted for $t {
-        fn set_sort_order(&mut self, n: i64) {
-            self.sort_order = n;
-        }
-    })*};
-}
-sorted!(Category, Item, ModifierGroup, ModifierOption);
 
 #[async_trait]
 impl MenuRepo for SqliteStore {
@@ -735,8 +738,7 @@ impl MenuRepo for SqliteStore {
         id: i64,
         edit: Edit<Category>,
     ) -> Result<Stamped<Category>> {
-        self.write(move |ctx| update_category_in(ctx, cafe, id, edit))
-            .await
+        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
     }
 
     async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()> {
@@ -754,8 +756,7 @@ impl MenuRepo for SqliteStore {
     }
 
     async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>> {
-        self.write(move |ctx| update_item_in(ctx, cafe, id, edit))
-            .await
+        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
     }
 
     async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()> {
@@ -785,8 +786,7 @@ impl MenuRepo for SqliteStore {
         id: i64,
         edit: Edit<ModifierGroup>,
     ) -> Result<Stamped<ModifierGroup>> {
-        self.write(move |ctx| update_group_in(ctx, cafe, id, edit))
-            .await
+        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
     }
 
     async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()> {
@@ -813,8 +813,7 @@ impl MenuRepo for SqliteStore {
         id: i64,
         edit: Edit<ModifierOption>,
     ) -> Result<Stamped<ModifierOption>> {
-        self.write(move |ctx| update_option_in(ctx, cafe, id, edit))
-            .await
+        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
     }
 
     async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
