@@ -217,6 +217,13 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// Who a credential belongs to, and their roles, as of one read.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub user: UserRecord,
+    pub memberships: Vec<Membership>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub cafe_id: CafeId,

@@ -153,12 +153,8 @@ pub trait AuthRepo: Send + Sync {
         expires_at: DateTime<Utc>,
         ip: Option<String>,
     ) -> Result<()>;
-    /// The user of a live session (not expired, not revoked).
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<UserRecord>>;
+    /// The user of a live session (not expired, not revoked), with their roles.
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>>;
     async fn revoke_session(&self, token_hash: &str) -> Result<()>;
     async fn create_token(
         &self,
@@ -168,9 +164,8 @@ pub trait AuthRepo: Send + Sync {
         token_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
-    /// The user of a live access token.
-    async fn access_user(&self, token_hash: &str, now: DateTime<Utc>)
-        -> Result<Option<UserRecord>>;
+    /// The user of a live access token, with their roles.
+    async fn access_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>>;
     /// Uses a refresh token once (see [`RefreshOutcome`]).
     async fn use_refresh(&self, token_hash: &str, now: DateTime<Utc>) -> Result<RefreshOutcome>;
     /// Revokes every API token of a family (logout of an API client).

@@ -237,28 +237,29 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-async fn user_ctx(state: &State, user: UserRecord) -> Result<Arc<UserCtx>, ApiError> {
-    let memberships = state
-        .store
-        .memberships(user.id)
-        .await?
+fn user_ctx(signed: crema_store::Signed) -> Arc<UserCtx> {
+    let memberships = signed
+        .memberships
         .into_iter()
         .map(|m| (m.cafe_id, m.role))
         .collect();
-    Ok(Arc::new(UserCtx { user, memberships }))
+    Arc::new(UserCtx {
+        user: signed.user,
+        memberships,
+    })
 }
 
 /// Fills in `actor` from a bearer secret: an API access token or a device token.
 pub async fn bearer_actor(state: &State, token: &str, actor: &mut Actor) -> Result<(), ApiError> {
     let hash = secret_hash(token);
     if token.starts_with(ACCESS_PREFIX) {
-        let user = state
+        let signed = state
             .store
             .access_user(&hash, chrono::Utc::now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        actor.user_id = Some(user.id);
-        actor.user = Some(user_ctx(state, user).await?);
+        actor.user_id = Some(signed.user.id);
+        actor.user = Some(user_ctx(signed));
     } else if token.starts_with(DEVICE_PREFIX) {
         actor.device = Some(
             state
@@ -303,9 +304,9 @@ impl FromRequestParts<State> for Actor {
         } else if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
             // A stale cookie is just no session: public pages keep working.
             let hash = secret_hash(token);
-            if let Some(user) = state.store.session_user(&hash, now).await? {
-                actor.user_id = Some(user.id);
-                actor.user = Some(user_ctx(state, user).await?);
+            if let Some(signed) = state.store.session_user(&hash, now).await? {
+                actor.user_id = Some(signed.user.id);
+                actor.user = Some(user_ctx(signed));
                 actor.via = Via::Cookie;
                 actor.session = Some(hash);
             }

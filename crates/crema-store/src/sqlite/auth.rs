@@ -6,8 +6,8 @@ use super::{
     all, exec, now, one, opt, params, params_from_iter, parse_ts, ts, ts_col, Row, SqliteStore,
 };
 use crate::model::{
-    AuditFilter, AuditRecord, DevicePurpose, DeviceRecord, Member, RefreshOutcome, Role, TokenKind,
-    UserRecord,
+    AuditFilter, AuditRecord, DevicePurpose, DeviceRecord, Member, RefreshOutcome, Role, Signed,
+    TokenKind, UserRecord,
 };
 use crate::repo::AuthRepo;
 use crate::{Result, StoreError};
@@ -94,20 +94,17 @@ impl AuthRepo for SqliteStore {
         .await
     }
 
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<UserRecord>> {
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>> {
         let (token_hash, now) = (token_hash.to_owned(), ts(now));
         self.read(move |c| {
-            opt(
+            let user = opt(
                 c,
                 "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
                 params![token_hash, now],
                 user_of,
-            )
+            )?;
+            signed(c, user)
         })
         .await
     }
@@ -145,20 +142,17 @@ impl AuthRepo for SqliteStore {
         .await
     }
 
-    async fn access_user(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<UserRecord>> {
+    async fn access_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>> {
         let (token_hash, now) = (token_hash.to_owned(), ts(now));
         self.read(move |c| {
-            opt(
+            let user = opt(
                 c,
                 "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id
                  WHERE t.token_hash = ? AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > ?",
                 params![token_hash, now],
                 user_of,
-            )
+            )?;
+            signed(c, user)
         })
         .await
     }
@@ -375,5 +369,17 @@ impl AuthRepo for SqliteStore {
             })
         })
         .await
+    }
+}
+
+/// The user behind a credential with their roles, read in the same read as the credential
+/// (one hand-off to a reader for every signed-in request, not two).
+fn signed(c: &super::Conn, user: Option<UserRecord>) -> Result<Option<Signed>> {
+    match user {
+        Some(user) => {
+            let memberships = super::users::memberships_of(c, user.id)?;
+            Ok(Some(Signed { user, memberships }))
+        }
+        None => Ok(None),
     }
 }

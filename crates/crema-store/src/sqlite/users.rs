@@ -1,4 +1,4 @@
-use super::{all, exec, now, one, opt, params, ts, ts_col, Row, SqliteStore};
+use super::{all, exec, now, one, opt, params, ts, ts_col, Conn, Row, SqliteStore};
 use crate::model::{Membership, Role, UserRecord};
 use crate::repo::UserRepo;
 use crate::{Result, StoreError};
@@ -82,25 +82,26 @@ impl UserRepo for SqliteStore {
     }
 
     async fn memberships(&self, user: i64) -> Result<Vec<Membership>> {
-        let rows: Vec<(i64, i64, String)> = self
-            .read(move |c| {
-                all(
-                    c,
-                    "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",
-                    params![user],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-            })
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(cafe_id, user_id, role)| {
-                Role::parse(&role).map(|role| Membership {
-                    cafe_id,
-                    user_id,
-                    role,
-                })
-            })
-            .collect())
+        self.read(move |c| memberships_of(c, user)).await
     }
+}
+
+/// The user's roles, café by café (a role this version does not know is left out).
+pub(crate) fn memberships_of(c: &Conn, user: i64) -> Result<Vec<Membership>> {
+    let rows: Vec<(i64, i64, String)> = all(
+        c,
+        "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",
+        params![user],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(cafe_id, user_id, role)| {
+            Role::parse(&role).map(|role| Membership {
+                cafe_id,
+                user_id,
+                role,
+            })
+        })
+        .collect())
 }
