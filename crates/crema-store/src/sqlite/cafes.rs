@@ -121,17 +121,26 @@ impl CafeRepo for SqliteStore {
     }
 
     async fn cafe_by_slug(&self, slug: &str) -> Result<CafeRecord> {
-        let slug = slug.to_owned();
-        self.read(move |c| {
-            opt(
-                c,
-                &format!("SELECT {COLS} FROM cafes WHERE slug = ?"),
-                params![slug],
-                decode,
-            )?
-            .ok_or(StoreError::NotFound("café"))
-        })
-        .await
+        // Every API request starts here; the answer comes from memory unless a write touched
+        // a café since (see `CafeCache`).
+        if let Some(c) = self.cafes.get(slug) {
+            return Ok(c);
+        }
+        let generation = self.cafes.generation();
+        let key = slug.to_owned();
+        let rec = self
+            .read(move |c| {
+                opt(
+                    c,
+                    &format!("SELECT {COLS} FROM cafes WHERE slug = ?"),
+                    params![key],
+                    decode,
+                )?
+                .ok_or(StoreError::NotFound("café"))
+            })
+            .await?;
+        self.cafes.insert(generation, slug, &rec);
+        Ok(rec)
     }
 
     async fn cafe_by_id(&self, id: CafeId) -> Result<CafeRecord> {

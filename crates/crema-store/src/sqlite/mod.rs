@@ -90,7 +90,43 @@ impl Default for Options {
     }
 }
 
+/// The cafés by slug as last read, for the lookup every request makes. The writer clears it
+/// after committing any write that touched a café (its settings, menu or status: the same
+/// `touch` that clears its own snapshot), *before* it answers that write, and bumps the
+/// generation; a read inserts only if no clear happened since it began, so a value read from
+/// before a change can never be put back after it.
+#[derive(Default)]
+pub(crate) struct CafeCache {
+    inner: std::sync::RwLock<(u64, HashMap<String, crate::model::CafeRecord>)>,
+}
+
+impl CafeCache {
+    pub(crate) fn get(&self, slug: &str) -> Option<crate::model::CafeRecord> {
+        self.inner.read().ok()?.1.get(slug).cloned()
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.read().map(|g| g.0).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn insert(&self, generation: u64, slug: &str, rec: &crate::model::CafeRecord) {
+        if let Ok(mut g) = self.inner.write() {
+            if g.0 == generation {
+                g.1.insert(slug.to_owned(), rec.clone());
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut g) = self.inner.write() {
+            g.0 += 1;
+            g.1.clear();
+        }
+    }
+}
+
 pub struct SqliteStore {
+    pub(crate) cafes: Arc<CafeCache>,
     /// The way to the reader threads and to the writer. Closing takes them out: once the last
     /// sender is gone, the threads finish what is queued (the writer commits it) and end, so
     /// no caller is left without an answer.
@@ -108,6 +144,9 @@ pub struct SqliteStore {
 /// what the database holds.
 pub struct WriteCtx {
     conn: Conn,
+    /// The store's café cache, and whether a job of the current batch touched a café.
+    cafes: Arc<CafeCache>,
+    cafes_touched: bool,
     audit: Option<crate::audit::AuditMeta>,
     pending: Vec<EventRecord>,
     cache: HashMap<CafeId, Arc<CafeSnapshot>>,
@@ -194,6 +233,7 @@ impl WriteCtx {
 
     /// Forgets the cached snapshot of a café whose menu, settings or status changed.
     pub(crate) fn touch(&mut self, cafe_id: CafeId) {
+        self.cafes_touched = true;
         self.cache.remove(&cafe_id);
     }
 }
@@ -334,8 +374,11 @@ impl SqliteStore {
 
         let (queue, rx) = flume::bounded(QUEUE);
         let (events, _) = broadcast::channel(16_384);
+        let cafes = Arc::new(CafeCache::default());
         let ctx = WriteCtx {
             conn,
+            cafes: cafes.clone(),
+            cafes_touched: false,
             audit: None,
             pending: Vec::new(),
             cache: HashMap::new(),
@@ -364,6 +407,7 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Internal(format!("cannot start a reader thread: {e}")))?;
         }
         Ok(Arc::new(Self {
+            cafes,
             readers: std::sync::RwLock::new(Some(readers)),
             queue: std::sync::RwLock::new(Some(queue)),
             events,
@@ -548,6 +592,10 @@ fn run_batch(ctx: &mut WriteCtx, batch: Vec<Job>, events: &broadcast::Sender<Arc
         Some(e) => Err(clone_err(e)),
         None => exec(&ctx.conn, "COMMIT", []).map(|_| ()),
     };
+    if std::mem::take(&mut ctx.cafes_touched) {
+        // Before any answer: whoever learns that the write is done finds the cache cleared.
+        ctx.cafes.clear();
+    }
     match committed {
         Ok(()) => {
             for (reply, r) in done {
