@@ -9,7 +9,7 @@
 
 use crate::h1::Conn;
 use crate::proc;
-use crate::server::{Server, ADMIN_EMAIL};
+use crate::server::Server;
 use crate::stats::{cell4, ms_between, Summary};
 use crate::work::{self, Orders, CAFE};
 use crate::ws::{self, Ws};
@@ -117,14 +117,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
 
 async fn one(args: &Args, server: &Server) -> anyhow::Result<String> {
     let addr = server.addr;
-    let password = server.admin_password.clone().context("no admin password")?;
-    let token = work::crema_token(addr, ADMIN_EMAIL, &password).await?;
-    let auth = format!("authorization: Bearer {token}\r\n");
-    let menu: Value = serde_json::from_slice(
-        &work::once(addr, "GET", &format!("/api/v1/cafes/{CAFE}/menu"), "", None)
-            .await?
-            .body,
-    )?;
+    let (auth, menu) = work::staff_and_menu(server).await?;
     let bodies = Orders::from_menu(&menu, 256)?;
     // Three forward moves per order (received → production → completed → dispatched), so
     // every move has its own (day number, step) to match the frames against.

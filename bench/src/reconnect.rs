@@ -6,13 +6,12 @@
 
 use crate::h1::Conn;
 use crate::proc;
-use crate::server::{Server, ADMIN_EMAIL};
+use crate::server::Server;
 use crate::stats::{cell4, Summary};
 use crate::work::{self, Orders, CAFE};
 use crate::ws;
-use anyhow::{bail, Context};
+use anyhow::bail;
 use futures::StreamExt;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -88,14 +87,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
 
 async fn one(args: &Args, server: &Server) -> anyhow::Result<String> {
     let addr = server.addr;
-    let password = server.admin_password.clone().context("no admin password")?;
-    let token = work::crema_token(addr, ADMIN_EMAIL, &password).await?;
-    let auth = format!("authorization: Bearer {token}\r\n");
-    let menu: Value = serde_json::from_slice(
-        &work::once(addr, "GET", &format!("/api/v1/cafes/{CAFE}/menu"), "", None)
-            .await?
-            .body,
-    )?;
+    let (auth, menu) = work::staff_and_menu(server).await?;
     let bodies = Orders::from_menu(&menu, 64)?;
 
     let (drop_tx, drop_rx) = watch::channel(false);

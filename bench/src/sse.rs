@@ -10,7 +10,7 @@
 use crate::h1::{self, Conn};
 use crate::pocketbase::PocketBase;
 use crate::proc;
-use crate::server::{Server, ADMIN_EMAIL};
+use crate::server::Server;
 use crate::stats::{cell4, ms_between, Summary};
 use crate::work::{self, Orders, CAFE};
 use crate::ws;
@@ -119,21 +119,8 @@ pub fn main(args: Args) -> anyhow::Result<()> {
 }
 
 async fn run(args: &Args, crema: &Server, pb: &PocketBase) -> anyhow::Result<String> {
-    let password = crema.admin_password.clone().context("no admin password")?;
-    let token = work::crema_token(crema.addr, ADMIN_EMAIL, &password).await?;
-    let crema_auth = format!("authorization: Bearer {token}\r\n");
+    let (crema_auth, menu) = work::staff_and_menu(crema).await?;
     let pb_auth = format!("authorization: {}\r\n", pb.token);
-    let menu: Value = serde_json::from_slice(
-        &work::once(
-            crema.addr,
-            "GET",
-            &format!("/api/v1/cafes/{CAFE}/menu"),
-            "",
-            None,
-        )
-        .await?
-        .body,
-    )?;
     let orders = Orders::from_menu(&menu, 64)?;
 
     let (ci, pi) = (Arc::new(Inbox::default()), Arc::new(Inbox::default()));

@@ -30,6 +30,25 @@ pub async fn crema_token(
         .to_owned())
 }
 
+/// Signs in as the admin printed at the server's first start and reads the demo café's menu:
+/// the `authorization` header line for staff requests, and the menu to make orders from.
+pub async fn staff_and_menu(server: &crate::server::Server) -> anyhow::Result<(String, Value)> {
+    let password = server.admin_password.clone().context("no admin password")?;
+    let token = crema_token(server.addr, crate::server::ADMIN_EMAIL, &password).await?;
+    let menu: Value = serde_json::from_slice(
+        &once(
+            server.addr,
+            "GET",
+            &format!("/api/v1/cafes/{CAFE}/menu"),
+            "",
+            None,
+        )
+        .await?
+        .body,
+    )?;
+    Ok((format!("authorization: Bearer {token}\r\n"), menu))
+}
+
 /// One request over a fresh connection, for setup steps.
 pub async fn once(
     server: SocketAddr,
