@@ -343,6 +343,7 @@ fn event(seq: i64, topic: &str) -> EventRecord {
         kind: "test.event".to_owned(),
         payload: format!("{{\"n\":{seq}}}"),
         created_at: Utc::now(),
+        row_id: None,
     }
 }
 

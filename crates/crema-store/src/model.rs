@@ -240,6 +240,11 @@ pub struct EventRecord {
     pub kind: String,
     pub payload: String,
     pub created_at: DateTime<Utc>,
+    /// The row id of the order the event is about, as the writer knew it. Only in memory,
+    /// for this process's own listeners (the Kaffebase surface names orders by row id and
+    /// would otherwise read each order back): it is not stored, so an event read back from
+    /// the log has none, and it is never sent to clients.
+    pub row_id: Option<i64>,
 }
 
 /// Topic names, built in one place.

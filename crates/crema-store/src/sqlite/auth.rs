@@ -1,6 +1,7 @@
 //! Sessions, API tokens and device tokens. Only SHA-256 hashes of the secrets are stored, so a
 //! copy of the database does not let anyone in.
 
+use super::cache::Holder;
 use super::users::user_of;
 use super::{
     all, exec, now, one, opt, params, params_from_iter, parse_ts, ts, ts_col, Row, SqliteStore,
@@ -95,17 +96,13 @@ impl AuthRepo for SqliteStore {
     }
 
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>> {
-        let (token_hash, now) = (token_hash.to_owned(), ts(now));
-        self.read(move |c| {
-            let user = opt(
-                c,
-                "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
-                params![token_hash, now],
-                user_of,
-            )?;
-            signed(c, user)
-        })
+        self.signed_by(
+            "session",
+            token_hash,
+            now,
+            "SELECT u.*, s.expires_at AS credential_expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
+        )
         .await
     }
 
@@ -143,17 +140,13 @@ impl AuthRepo for SqliteStore {
     }
 
     async fn access_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>> {
-        let (token_hash, now) = (token_hash.to_owned(), ts(now));
-        self.read(move |c| {
-            let user = opt(
-                c,
-                "SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.token_hash = ? AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > ?",
-                params![token_hash, now],
-                user_of,
-            )?;
-            signed(c, user)
-        })
+        self.signed_by(
+            "access",
+            token_hash,
+            now,
+            "SELECT u.*, t.expires_at AS credential_expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ? AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > ?",
+        )
         .await
     }
 
@@ -256,16 +249,29 @@ impl AuthRepo for SqliteStore {
     }
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceRecord>> {
+        let key = format!("device:{token_hash}");
+        if let Some(Holder::Device(d)) = self.credentials.get(&key, Utc::now()) {
+            return Ok(Some(d));
+        }
+        let generation = self.credentials.generation();
         let token_hash = token_hash.to_owned();
-        self.read(move |c| {
-            opt(
-                c,
-                "SELECT * FROM device_tokens WHERE token_hash = ? AND revoked_at IS NULL",
-                params![token_hash],
-                device_of,
-            )
-        })
-        .await
+        let device = self
+            .read(move |c| {
+                opt(
+                    c,
+                    "SELECT * FROM device_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                    params![token_hash],
+                    device_of,
+                )
+            })
+            .await?;
+        if let Some(d) = &device {
+            // Device tokens do not expire; they are revoked.
+            let forever = DateTime::<Utc>::MAX_UTC;
+            self.credentials
+                .insert(generation, &key, Holder::Device(d.clone()), forever);
+        }
+        Ok(device)
     }
 
     async fn members(&self, cafe: CafeId) -> Result<Vec<Member>> {
@@ -381,5 +387,40 @@ fn signed(c: &super::Conn, user: Option<UserRecord>) -> Result<Option<Signed>> {
             Ok(Some(Signed { user, memberships }))
         }
         None => Ok(None),
+    }
+}
+
+impl SqliteStore {
+    /// The user behind a session or access token, from memory when it was read lately (see
+    /// `cache::Credentials`), else with their roles in one read.
+    async fn signed_by(
+        &self,
+        kind: &'static str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        sql: &'static str,
+    ) -> Result<Option<Signed>> {
+        let key = format!("{kind}:{token_hash}");
+        if let Some(Holder::User(s)) = self.credentials.get(&key, now) {
+            return Ok(Some(s));
+        }
+        let generation = self.credentials.generation();
+        let (token_hash, at) = (token_hash.to_owned(), ts(now));
+        let found = self
+            .read(move |c| {
+                let row = opt(c, sql, params![token_hash, at], |r| {
+                    Ok((user_of(r)?, ts_col(r, "credential_expires_at")?))
+                })?;
+                match row {
+                    Some((user, expires_at)) => Ok(signed(c, Some(user))?.map(|s| (s, expires_at))),
+                    None => Ok(None),
+                }
+            })
+            .await?;
+        Ok(found.map(|(s, expires_at)| {
+            self.credentials
+                .insert(generation, &key, Holder::User(s.clone()), expires_at);
+            s
+        }))
     }
 }

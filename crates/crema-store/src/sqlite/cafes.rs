@@ -139,7 +139,7 @@ impl CafeRepo for SqliteStore {
                 .ok_or(StoreError::NotFound("café"))
             })
             .await?;
-        self.cafes.insert(generation, slug, &rec);
+        self.cafes.insert(generation, slug, rec.clone());
         Ok(rec)
     }
 

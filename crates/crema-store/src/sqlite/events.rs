@@ -17,6 +17,7 @@ fn event_of(r: &Row<'_>) -> Result<EventRecord> {
         kind: r.get("kind")?,
         payload: r.get("payload")?,
         created_at: ts_col(r, "created_at")?,
+        row_id: None,
     })
 }
 

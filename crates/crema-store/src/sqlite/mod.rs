@@ -15,6 +15,7 @@
 //! (profile in docs/benchmarks.md). sqlx is still used to run the embedded migrations.
 
 mod auth;
+mod cache;
 mod cafes;
 mod content;
 mod events;
@@ -24,6 +25,7 @@ mod users;
 
 use crate::model::EventRecord;
 use crate::{Result, StoreError};
+use cache::{CafeCache, Credentials};
 use chrono::{DateTime, SecondsFormat, Utc};
 use crema_core::cafe::{Cafe, CafeId};
 use crema_core::menu::Menu;
@@ -79,6 +81,10 @@ pub struct Options {
     /// group commit one fsync covers a whole batch, so the cost is small (measured on this
     /// kind of machine: 7.4k single-row commits/s FULL, 181k rows/s in batches of 100).
     pub synchronous_full: bool,
+    /// How long a credential read from the database is trusted without reading it again.
+    /// Changes made through this store clear it at once; this bounds how late one made by
+    /// another process (the `crema user` commands) is seen. Zero turns the cache off.
+    pub credential_ttl: Duration,
 }
 
 impl Default for Options {
@@ -86,47 +92,14 @@ impl Default for Options {
         Self {
             readers: 4,
             synchronous_full: true,
-        }
-    }
-}
-
-/// The cafés by slug as last read, for the lookup every request makes. The writer clears it
-/// after committing any write that touched a café (its settings, menu or status: the same
-/// `touch` that clears its own snapshot), *before* it answers that write, and bumps the
-/// generation; a read inserts only if no clear happened since it began, so a value read from
-/// before a change can never be put back after it.
-#[derive(Default)]
-pub(crate) struct CafeCache {
-    inner: std::sync::RwLock<(u64, HashMap<String, crate::model::CafeRecord>)>,
-}
-
-impl CafeCache {
-    pub(crate) fn get(&self, slug: &str) -> Option<crate::model::CafeRecord> {
-        self.inner.read().ok()?.1.get(slug).cloned()
-    }
-
-    pub(crate) fn generation(&self) -> u64 {
-        self.inner.read().map(|g| g.0).unwrap_or(u64::MAX)
-    }
-
-    pub(crate) fn insert(&self, generation: u64, slug: &str, rec: &crate::model::CafeRecord) {
-        if let Ok(mut g) = self.inner.write() {
-            if g.0 == generation {
-                g.1.insert(slug.to_owned(), rec.clone());
-            }
-        }
-    }
-
-    fn clear(&self) {
-        if let Ok(mut g) = self.inner.write() {
-            g.0 += 1;
-            g.1.clear();
+            credential_ttl: Duration::from_secs(1),
         }
     }
 }
 
 pub struct SqliteStore {
     pub(crate) cafes: Arc<CafeCache>,
+    pub(crate) credentials: Arc<Credentials>,
     /// The way to the reader threads and to the writer. Closing takes them out: once the last
     /// sender is gone, the threads finish what is queued (the writer commits it) and end, so
     /// no caller is left without an answer.
@@ -147,6 +120,7 @@ pub struct WriteCtx {
     /// The store's café cache, and whether a job of the current batch touched a café.
     cafes: Arc<CafeCache>,
     cafes_touched: bool,
+    credentials: Arc<Credentials>,
     audit: Option<crate::audit::AuditMeta>,
     pending: Vec<EventRecord>,
     cache: HashMap<CafeId, Arc<CafeSnapshot>>,
@@ -173,6 +147,19 @@ impl WriteCtx {
         payload: String,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.emit_about(cafe_id, topic, kind, payload, now, None)
+    }
+
+    /// Appends an event about the order with row id `row_id` (see `EventRecord::row_id`).
+    pub(crate) fn emit_about(
+        &mut self,
+        cafe_id: CafeId,
+        topic: String,
+        kind: &str,
+        payload: String,
+        now: DateTime<Utc>,
+        row_id: Option<i64>,
+    ) -> Result<()> {
         let seq: i64 = one(
             &self.conn,
             "INSERT INTO events (cafe_id, topic, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
@@ -186,6 +173,7 @@ impl WriteCtx {
             kind: kind.to_owned(),
             payload,
             created_at: now,
+            row_id,
         });
         Ok(())
     }
@@ -371,14 +359,23 @@ impl SqliteStore {
         MIGRATOR.run(&mut mig).await?;
         let conn = open_conn(path, full, false)?;
         mig.close().await?;
+        let credentials = Arc::new(Credentials::new(opts.credential_ttl));
+        let touched = credentials.touched.clone();
+        // Marks a batch that changed who a credential stands for, whichever job did it.
+        conn.update_hook(Some(
+            move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
+                Credentials::hook(&touched, table)
+            },
+        ));
 
         let (queue, rx) = flume::bounded(QUEUE);
         let (events, _) = broadcast::channel(16_384);
-        let cafes = Arc::new(CafeCache::default());
+        let cafes = Arc::new(CafeCache::new(1024));
         let ctx = WriteCtx {
             conn,
             cafes: cafes.clone(),
             cafes_touched: false,
+            credentials: credentials.clone(),
             audit: None,
             pending: Vec::new(),
             cache: HashMap::new(),
@@ -408,6 +405,7 @@ impl SqliteStore {
         }
         Ok(Arc::new(Self {
             cafes,
+            credentials,
             readers: std::sync::RwLock::new(Some(readers)),
             queue: std::sync::RwLock::new(Some(queue)),
             events,
@@ -596,6 +594,7 @@ fn run_batch(ctx: &mut WriteCtx, batch: Vec<Job>, events: &broadcast::Sender<Arc
         // Before any answer: whoever learns that the write is done finds the cache cleared.
         ctx.cafes.clear();
     }
+    ctx.credentials.settle();
     match committed {
         Ok(()) => {
             for (reply, r) in done {
@@ -657,6 +656,7 @@ mod tests {
             Options {
                 readers: 1,
                 synchronous_full: full,
+                ..Options::default()
             },
         )
         .await
@@ -700,5 +700,131 @@ mod tests {
             .write(|ctx| scalar::<i64>(ctx.conn(), "SELECT 1", []))
             .await;
         assert!(matches!(closed, Err(StoreError::Closed)), "{closed:?}");
+    }
+
+    async fn store_with_ttl(dir: &Path, ttl: Duration) -> Arc<SqliteStore> {
+        let opts = Options {
+            credential_ttl: ttl,
+            ..Options::default()
+        };
+        SqliteStore::open(&dir.join("t.db"), opts)
+            .await
+            .expect("the store opens")
+    }
+
+    #[tokio::test]
+    async fn a_credential_revoked_through_the_store_is_refused_at_once() {
+        use crate::model::TokenKind;
+        use crate::repo::{AuthRepo, UserRepo};
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        // A day-long trust: only the writer's clearing can make these assertions pass.
+        let store = store_with_ttl(dir.path(), Duration::from_secs(86_400)).await;
+        let t = Utc::now();
+        let later = t + chrono::Duration::hours(1);
+        let u = store
+            .create_user("a@example.org", None, None)
+            .await
+            .expect("a user");
+        store
+            .create_session(u.id, "s1", later, None)
+            .await
+            .expect("a session");
+        store
+            .create_token(u.id, TokenKind::Access, "f1", "a1", later)
+            .await
+            .expect("a token");
+
+        assert!(store.session_user("s1", t).await.expect("read").is_some());
+        assert!(store.access_user("a1", t).await.expect("read").is_some());
+        store.revoke_session("s1").await.expect("revoked");
+        store.revoke_family("f1").await.expect("revoked");
+        assert!(store.session_user("s1", t).await.expect("read").is_none());
+        assert!(store.access_user("a1", t).await.expect("read").is_none());
+
+        // A password change revokes every credential of the user, in the same commit.
+        store
+            .create_session(u.id, "s2", later, None)
+            .await
+            .expect("a session");
+        assert!(store.session_user("s2", t).await.expect("read").is_some());
+        store.set_password(u.id, "new hash").await.expect("changed");
+        assert!(store.session_user("s2", t).await.expect("read").is_none());
+
+        // A cached credential still expires on time.
+        store
+            .create_session(u.id, "s3", later, None)
+            .await
+            .expect("a session");
+        assert!(store.session_user("s3", t).await.expect("read").is_some());
+        let after = later + chrono::Duration::seconds(1);
+        assert!(store
+            .session_user("s3", after)
+            .await
+            .expect("read")
+            .is_none());
+        store.shut_down().await;
+    }
+
+    #[tokio::test]
+    async fn a_change_made_by_another_process_is_seen_once_the_ttl_has_passed() {
+        use crate::model::TokenKind;
+        use crate::repo::{AuthRepo, UserRepo};
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let ttl = Duration::from_millis(200);
+        let store = store_with_ttl(dir.path(), ttl).await;
+        let t = Utc::now();
+        let u = store
+            .create_user("a@example.org", None, None)
+            .await
+            .expect("a user");
+        store
+            .create_token(
+                u.id,
+                TokenKind::Access,
+                "f1",
+                "a1",
+                t + chrono::Duration::hours(1),
+            )
+            .await
+            .expect("a token");
+        assert!(store.access_user("a1", t).await.expect("read").is_some());
+        // What `crema user reset-password` does from its own process: a connection of its own.
+        let other = open_conn(&dir.path().join("t.db"), true, false).expect("a second connection");
+        exec(
+            &other,
+            "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = 'a1'",
+            params![ts(t)],
+        )
+        .expect("revoked elsewhere");
+        tokio::time::sleep(ttl + Duration::from_millis(50)).await;
+        assert!(store.access_user("a1", t).await.expect("read").is_none());
+        store.shut_down().await;
+    }
+
+    #[tokio::test]
+    async fn a_device_revoked_through_the_store_is_refused_at_once() {
+        use crate::model::DevicePurpose;
+        use crate::repo::AuthRepo;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = store_with_ttl(dir.path(), Duration::from_secs(86_400)).await;
+        let cafe: i64 = store
+            .write(|ctx| {
+                scalar(
+                    ctx.conn(),
+                    "INSERT INTO cafes (slug, name, timezone, currency, locale, workflow, created_at, updated_at)
+                     VALUES ('c', 'C', 'UTC', 'NOK', 'nb', '[\"received\"]', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z') RETURNING id",
+                    [],
+                )
+            })
+            .await
+            .expect("a café");
+        let d = store
+            .create_device(cafe, "Till", DevicePurpose::Display, "d1", None)
+            .await
+            .expect("a device");
+        assert!(store.device_by_token("d1").await.expect("read").is_some());
+        store.revoke_device(cafe, d.id).await.expect("revoked");
+        assert!(store.device_by_token("d1").await.expect("read").is_none());
+        store.shut_down().await;
     }
 }

@@ -139,7 +139,8 @@ fn emit_everywhere(
         local_date: o.local_date,
         step: &o.step,
     })?;
-    ctx.emit(o.cafe_id, topics::orders(slug), kind, full.clone(), t)?;
+    let row = Some(o.id);
+    ctx.emit_about(o.cafe_id, topics::orders(slug), kind, full.clone(), t, row)?;
     ctx.emit(o.cafe_id, topics::board(slug), kind, board, t)?;
     if let Some(st) = o.station_id {
         ctx.emit(o.cafe_id, topics::station(st), kind, full.clone(), t)?;
@@ -154,6 +155,25 @@ fn record_move(ctx: &mut WriteCtx, o: &OrderRecord, mv: &MoveRecord) -> Result<(
         params![o.cafe_id, o.id, mv.kind.as_str(), mv.from, mv.to, mv.actor_id, mv.reason, ts(mv.at)],
     )?;
     Ok(())
+}
+
+/// A new order's id: UUIDv7 (RFC 9562), its first 48 bits the time in milliseconds and the
+/// other 74 random, with no counter: the id is also the customer's only key to their order
+/// page, so it must not be guessable from a neighbour's (a per-process counter, as
+/// `Uuid::now_v7` uses for ordering within a millisecond, would make it so).
+///
+/// Why time-ordered: ids that grow with time go to the end of the orders' id index and of
+/// the event log's topic index instead of a random page of each, so a commit of a batch of
+/// orders writes a few index pages instead of one per order per index.
+fn order_uuid(t: DateTime<Utc>) -> Uuid {
+    let ms = u64::try_from(t.timestamp_millis()).unwrap_or(0);
+    // The random bits come from the same generator as a v4 id's, taking only its bytes that
+    // carry no version or variant bits (6 and 8 do).
+    let noise = Uuid::new_v4().into_bytes();
+    let mut random = [0u8; 10];
+    random[..6].copy_from_slice(&noise[..6]);
+    random[6..].copy_from_slice(&noise[9..13]);
+    uuid::Builder::from_unix_timestamp_millis(ms, &random).into_uuid()
 }
 
 fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
@@ -240,7 +260,7 @@ fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
             )
         })?;
     let step = snap.cafe.workflow.first().as_str().to_owned();
-    let uuid = Uuid::new_v4();
+    let uuid = order_uuid(t);
     let customer_user = match &o.customer {
         Customer::User { user_id } => Some(*user_id),
         _ => None,
@@ -609,5 +629,35 @@ impl SqliteStore {
         args.push(Value::Integer(i64::from(f.limit.max(1))));
         self.read(move |c| all(c, &sql, params_from_iter(args), order_of))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn order_ids_grow_with_time_and_are_not_guessable_from_a_neighbour() {
+        let t = Utc::now();
+        let ids: Vec<Uuid> = (0..1000).map(|_| order_uuid(t)).collect();
+        let ms = u64::try_from(t.timestamp_millis()).expect("after 1970");
+        for id in &ids {
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+            let (secs, nanos) = id.get_timestamp().expect("a v7 id has a time").to_unix();
+            assert_eq!(secs * 1000 + u64::from(nanos) / 1_000_000, ms);
+        }
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len());
+        // Within one millisecond the 74 random bits are all that differ: no counter, so two
+        // ids made one after the other are not neighbours.
+        let random = |id: &Uuid| u128::from_be_bytes(id.into_bytes()) & ((1u128 << 80) - 1);
+        let close = ids
+            .windows(2)
+            .filter(|w| random(&w[0]).abs_diff(random(&w[1])) < (1u128 << 40))
+            .count();
+        assert_eq!(close, 0, "consecutive ids differ only in their low bits");
+        let later = order_uuid(t + chrono::Duration::milliseconds(1));
+        assert!(ids.iter().all(|id| *id < later));
     }
 }

@@ -224,7 +224,8 @@ impl Deriver {
     async fn order(&mut self, cafe: i64, ev: &EventRecord) -> Result<Option<Encoded>, StoreError> {
         let p: OrderPayload = serde_json::from_str(&ev.payload)?;
         let uuid = p.order.id;
-        let row_id = match p.row_id.or_else(|| self.row_ids.get(&uuid).copied()) {
+        let known = p.row_id.or(ev.row_id);
+        let row_id = match known.or_else(|| self.row_ids.get(&uuid).copied()) {
             Some(id) => id,
             None => self.state.store.order(cafe, uuid).await?.id,
         };
