@@ -357,33 +357,38 @@ fn move_job(
     actor: Option<i64>,
 ) -> Result<OrderRecord> {
     let mut order = by_uuid(ctx.conn(), cafe, uuid)?;
-    let history = moves(ctx.conn(), order.id)?;
     let snap = ctx.snapshot(cafe)?;
     let wf = &snap.cafe.workflow;
-    let plain: Vec<Move> = history
-        .iter()
-        .map(|m| Move {
-            kind: m.kind,
-            from: m.from.clone(),
-            to: m.to.clone(),
-        })
-        .collect();
+    // The order's recorded moves, which only an undo and a move to a named step need: a
+    // forward or a cancel does not read them.
+    let history = |c: &Conn| -> Result<Vec<Move>> {
+        Ok(moves(c, order.id)?
+            .into_iter()
+            .map(|m| Move {
+                kind: m.kind,
+                from: m.from,
+                to: m.to,
+            })
+            .collect())
+    };
     let current = order.step.clone();
-    let undo = || undo_target(&plain).ok_or(WorkflowError::NothingToUndo);
     let (kind, to, reason) = match req {
         MoveRequest::Forward => (
             MoveKind::Forward,
             wf.forward(&current)?.as_str().to_owned(),
             None,
         ),
-        MoveRequest::Undo => (MoveKind::Undo, undo()?, None),
+        MoveRequest::Undo => {
+            let to = undo_target(&history(ctx.conn())?).ok_or(WorkflowError::NothingToUndo)?;
+            (MoveKind::Undo, to, None)
+        }
         MoveRequest::Cancel { reason } => {
             wf.cancel(&current)?;
             let reason = crema_core::workflow::parse_reason(&reason)?;
             (MoveKind::Cancel, CANCELLED.to_owned(), Some(reason))
         }
         MoveRequest::To { target, may_finish } => {
-            let kind = wf.decide(&current, &target, &plain, may_finish)?;
+            let kind = wf.decide(&current, &target, &history(ctx.conn())?, may_finish)?;
             (kind, target, None)
         }
     };
