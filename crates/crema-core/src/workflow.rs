@@ -182,6 +182,18 @@ impl Workflow {
         history: &[Move],
         may_finish: bool,
     ) -> Result<MoveKind, WorkflowError> {
+        self.decide_with_undo(current, target, undo_target(history).as_deref(), may_finish)
+    }
+
+    /// [`Workflow::decide`] given the step an undo would return to (see [`UndoWalk`]), for a
+    /// caller that has not read the whole history.
+    pub fn decide_with_undo(
+        &self,
+        current: &str,
+        target: &str,
+        undo: Option<&str>,
+        may_finish: bool,
+    ) -> Result<MoveKind, WorkflowError> {
         if self.position(target).is_none() {
             return Err(WorkflowError::UnknownStep(target.to_owned()));
         }
@@ -190,7 +202,7 @@ impl Workflow {
                 return Ok(MoveKind::Forward);
             }
         }
-        if undo_target(history).as_deref() == Some(target) && current != target {
+        if undo == Some(target) && current != target {
             return Ok(MoveKind::Undo);
         }
         if may_finish && target == self.last().as_str() && current != target && current != CANCELLED
@@ -285,6 +297,44 @@ pub fn undo_target(history: &[Move]) -> Option<String> {
         }
     }
     stack.last().map(|s| (*s).to_owned())
+}
+
+/// [`undo_target`] found by walking the history **newest first** and stopping as soon as the
+/// answer is known, so a store can read an order's moves backwards and usually stop at the
+/// first: an undo right after a move reads one row, whatever the order's history holds.
+///
+/// Walking back, an undo hides the newest push not already hidden; the first push not hidden
+/// is the target, and a placement (or the start) ends the walk with nothing to undo. This
+/// equals the stack of [`undo_target`] for every history (a property test checks it).
+#[derive(Debug, Default)]
+pub struct UndoWalk {
+    hidden: usize,
+}
+
+impl UndoWalk {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes the next older move; `Some(answer)` once the answer is known.
+    pub fn older(&mut self, kind: MoveKind, from: Option<&str>) -> Option<Option<String>> {
+        match kind {
+            MoveKind::Place => Some(None),
+            MoveKind::Undo => {
+                self.hidden += 1;
+                None
+            }
+            MoveKind::Forward | MoveKind::Finish | MoveKind::Cancel => {
+                let from = from?;
+                if self.hidden == 0 {
+                    Some(Some(from.to_owned()))
+                } else {
+                    self.hidden -= 1;
+                    None
+                }
+            }
+        }
+    }
 }
 
 /// A cancel reason: 1 to 200 characters after trimming.

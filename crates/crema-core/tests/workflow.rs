@@ -1,7 +1,8 @@
 //! The order workflow: steps as data, forward / undo / cancel / finish, and the undo stack.
 
 use crema_core::workflow::{
-    parse_reason, undo_target, Move, MoveKind, StepName, Workflow, WorkflowError, CANCELLED,
+    parse_reason, undo_target, Move, MoveKind, StepName, UndoWalk, Workflow, WorkflowError,
+    CANCELLED,
 };
 use proptest::prelude::*;
 
@@ -623,4 +624,61 @@ fn only_a_new_or_cancelled_order_may_be_deleted() {
         w.delete("bogus"),
         Err(WorkflowError::UnknownStep("bogus".to_owned()))
     );
+}
+
+/// What a store reading the moves newest first finds with [`UndoWalk`].
+fn undo_walking_back(history: &[Move]) -> Option<String> {
+    let mut walk = UndoWalk::new();
+    for m in history.iter().rev() {
+        if let Some(answer) = walk.older(m.kind, m.from.as_deref()) {
+            return answer;
+        }
+    }
+    None
+}
+
+fn any_move() -> impl Strategy<Value = Move> {
+    let kind = prop_oneof![
+        Just(MoveKind::Place),
+        Just(MoveKind::Forward),
+        Just(MoveKind::Finish),
+        Just(MoveKind::Cancel),
+        Just(MoveKind::Undo),
+        Just(MoveKind::Undo),
+    ];
+    let from = prop::option::weighted(0.9, prop::sample::select(vec![R, P, C, D]));
+    (kind, from, prop::sample::select(vec![R, P, C, D])).prop_map(|(kind, from, to)| Move {
+        kind,
+        from: from.map(str::to_owned),
+        to: to.to_owned(),
+    })
+}
+
+proptest! {
+    /// Any history at all, including undos with nothing to undo and placements in the middle
+    /// (which the API never records, so this is stricter than needed).
+    #[test]
+    fn walking_back_finds_the_same_undo_target_as_the_stack(
+        history in prop::collection::vec(any_move(), 0..40),
+    ) {
+        prop_assert_eq!(undo_walking_back(&history), undo_target(&history));
+    }
+}
+
+#[test]
+fn walking_back_stops_at_the_newest_move_that_answers() {
+    let mut walk = UndoWalk::new();
+    assert_eq!(
+        walk.older(MoveKind::Forward, Some(P)),
+        Some(Some(P.to_owned()))
+    );
+    let mut walk = UndoWalk::new();
+    assert_eq!(walk.older(MoveKind::Undo, Some(C)), None);
+    assert_eq!(walk.older(MoveKind::Forward, Some(P)), None);
+    assert_eq!(
+        walk.older(MoveKind::Forward, Some(R)),
+        Some(Some(R.to_owned()))
+    );
+    let mut walk = UndoWalk::new();
+    assert_eq!(walk.older(MoveKind::Place, None), Some(None));
 }

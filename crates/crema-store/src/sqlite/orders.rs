@@ -14,7 +14,7 @@ use crema_core::cafe::CafeId;
 use crema_core::day::{local_date, DayNumber};
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{place, Channel, Customer};
-use crema_core::workflow::{undo_target, Move, MoveKind, WorkflowError, CANCELLED};
+use crema_core::workflow::{MoveKind, UndoWalk, WorkflowError, CANCELLED};
 use crema_core::Rejection;
 use rusqlite::types::Value;
 use serde::Serialize;
@@ -82,6 +82,26 @@ fn moves(c: &Conn, order_id: i64) -> Result<Vec<MoveRecord>> {
         params![order_id],
         move_of,
     )
+}
+
+/// The step an undo of the order would return to, reading its moves newest first only as far
+/// as needed (`UndoWalk`): usually one row, however many moves the order has. A forward or a
+/// cancel needs none of them.
+fn undo_of(c: &Conn, order_id: i64) -> Result<Option<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT kind, from_step FROM order_moves WHERE order_id = ? ORDER BY id DESC",
+    )?;
+    let mut rows = st.query(params![order_id])?;
+    let mut walk = UndoWalk::new();
+    while let Some(r) = rows.next()? {
+        let kind = r.get_ref(0)?.as_str()?;
+        let kind = MoveKind::parse(kind).ok_or_else(|| bad("move kind", kind))?;
+        let from: Option<String> = r.get(1)?;
+        if let Some(answer) = walk.older(kind, from.as_deref()) {
+            return Ok(answer);
+        }
+    }
+    Ok(None)
 }
 
 fn move_of(r: &Row<'_>) -> Result<MoveRecord> {
@@ -359,18 +379,6 @@ fn move_job(
     let mut order = by_uuid(ctx.conn(), cafe, uuid)?;
     let snap = ctx.snapshot(cafe)?;
     let wf = &snap.cafe.workflow;
-    // The order's recorded moves, which only an undo and a move to a named step need: a
-    // forward or a cancel does not read them.
-    let history = |c: &Conn| -> Result<Vec<Move>> {
-        Ok(moves(c, order.id)?
-            .into_iter()
-            .map(|m| Move {
-                kind: m.kind,
-                from: m.from,
-                to: m.to,
-            })
-            .collect())
-    };
     let current = order.step.clone();
     let (kind, to, reason) = match req {
         MoveRequest::Forward => (
@@ -379,7 +387,7 @@ fn move_job(
             None,
         ),
         MoveRequest::Undo => {
-            let to = undo_target(&history(ctx.conn())?).ok_or(WorkflowError::NothingToUndo)?;
+            let to = undo_of(ctx.conn(), order.id)?.ok_or(WorkflowError::NothingToUndo)?;
             (MoveKind::Undo, to, None)
         }
         MoveRequest::Cancel { reason } => {
@@ -388,7 +396,8 @@ fn move_job(
             (MoveKind::Cancel, CANCELLED.to_owned(), Some(reason))
         }
         MoveRequest::To { target, may_finish } => {
-            let kind = wf.decide(&current, &target, &history(ctx.conn())?, may_finish)?;
+            let undo = undo_of(ctx.conn(), order.id)?;
+            let kind = wf.decide_with_undo(&current, &target, undo.as_deref(), may_finish)?;
             (kind, target, None)
         }
     };
