@@ -1,4 +1,5 @@
-//! The Phoenix Channels V2 frame parser (`realtime::protocol::parse`) on arbitrary bytes.
+//! The Phoenix Channels V2 frame parser (`crema_phoenix::parse`, crema-server's
+//! `realtime::protocol`) on arbitrary bytes.
 //!
 //! Invariants: no panic on any input; a frame that parses re-encodes to text that parses to
 //! the same frame, and encoding is then stable; every reply or control message built for it
@@ -6,7 +7,7 @@
 //! anything else).
 #![no_main]
 
-use crema_server::realtime::protocol::{self, parse, ReplyStatus, MAX_FRAME_BYTES};
+use crema_phoenix::{self as protocol, parse, ReplyStatus, MAX_FRAME_BYTES};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 

@@ -11,7 +11,7 @@
 //!   `null`.
 //! - Replies wrap their response as `{"status":"ok"|"error","response":...}`.
 //!
-//! This module is pure: it turns text into [`Frame`]s and values into the exact bytes to send.
+//! This crate is pure: it turns text into [`Frame`]s and values into the exact bytes to send.
 //! Sockets, channels, heartbeats and timeouts live elsewhere. Nothing here panics on client
 //! input; [`parse`] rejects anything malformed with a [`FrameError`].
 
