@@ -250,28 +250,23 @@ impl AuthRepo for SqliteStore {
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceRecord>> {
         let key = format!("device:{token_hash}");
-        if let Some(Holder::Device(d)) = self.credentials.get(&key, Utc::now()) {
-            return Ok(Some(d));
-        }
-        let generation = self.credentials.generation();
         let token_hash = token_hash.to_owned();
-        let device = self
-            .read(move |c| {
-                opt(
+        let holder = self
+            .credential(key, Utc::now(), move |c| {
+                let device = opt(
                     c,
                     "SELECT * FROM device_tokens WHERE token_hash = ? AND revoked_at IS NULL",
                     params![token_hash],
                     device_of,
-                )
+                )?;
+                // Device tokens do not expire; they are revoked.
+                Ok(device.map(|d| (Holder::Device(d), DateTime::<Utc>::MAX_UTC)))
             })
             .await?;
-        if let Some(d) = &device {
-            // Device tokens do not expire; they are revoked.
-            let forever = DateTime::<Utc>::MAX_UTC;
-            self.credentials
-                .insert(generation, &key, Holder::Device(d.clone()), forever);
-        }
-        Ok(device)
+        Ok(match holder {
+            Some(Holder::Device(d)) => Some(d),
+            _ => None,
+        })
     }
 
     async fn members(&self, cafe: CafeId) -> Result<Vec<Member>> {
@@ -391,8 +386,7 @@ fn signed(c: &super::Conn, user: Option<UserRecord>) -> Result<Option<Signed>> {
 }
 
 impl SqliteStore {
-    /// The user behind a session or access token, from memory when it was read lately (see
-    /// `cache::Credentials`), else with their roles in one read.
+    /// The user behind a session or access token, with their roles in one read.
     async fn signed_by(
         &self,
         kind: &'static str,
@@ -401,26 +395,45 @@ impl SqliteStore {
         sql: &'static str,
     ) -> Result<Option<Signed>> {
         let key = format!("{kind}:{token_hash}");
-        if let Some(Holder::User(s)) = self.credentials.get(&key, now) {
-            return Ok(Some(s));
-        }
-        let generation = self.credentials.generation();
         let (token_hash, at) = (token_hash.to_owned(), ts(now));
-        let found = self
-            .read(move |c| {
+        let holder = self
+            .credential(key, now, move |c| {
                 let row = opt(c, sql, params![token_hash, at], |r| {
                     Ok((user_of(r)?, ts_col(r, "credential_expires_at")?))
                 })?;
-                match row {
-                    Some((user, expires_at)) => Ok(signed(c, Some(user))?.map(|s| (s, expires_at))),
-                    None => Ok(None),
-                }
+                let Some((user, expires_at)) = row else {
+                    return Ok(None);
+                };
+                Ok(signed(c, Some(user))?.map(|s| (Holder::User(s), expires_at)))
             })
             .await?;
-        Ok(found.map(|(s, expires_at)| {
+        Ok(match holder {
+            Some(Holder::User(s)) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Who the credential `key` stands for: from memory when it was read lately (see
+    /// `cache::Credentials`), else from `read` on a reader thread, then remembered until it
+    /// expires or a write clears it.
+    async fn credential<F>(
+        &self,
+        key: String,
+        now: DateTime<Utc>,
+        read: F,
+    ) -> Result<Option<Holder>>
+    where
+        F: FnOnce(&super::Conn) -> Result<Option<(Holder, DateTime<Utc>)>> + Send + 'static,
+    {
+        if let Some(holder) = self.credentials.get(&key, now) {
+            return Ok(Some(holder));
+        }
+        let generation = self.credentials.generation();
+        let found = self.read(read).await?;
+        Ok(found.map(|(holder, expires_at)| {
             self.credentials
-                .insert(generation, &key, Holder::User(s.clone()), expires_at);
-            s
+                .insert(generation, &key, holder.clone(), expires_at);
+            holder
         }))
     }
 }
