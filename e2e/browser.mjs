@@ -62,6 +62,20 @@ export async function signIn(page, base, { email, password }, next = "/staff") {
 
 /** Runs axe-core on the page; fails on any serious or critical violation. */
 export async function checkA11y(page, name) {
+  // A fade-in (an opacity animation) makes axe measure the colours blended half-way, below
+  // any contrast threshold: wait for the finite ones to end (at most 2 s), so the page is
+  // checked as it rests. Colour pulses stay; their every frame has to pass.
+  await page.evaluate(() =>
+    Promise.race([
+      Promise.all(
+        document
+          .getAnimations()
+          .filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity && a.effect.getKeyframes().some((k) => "opacity" in k))
+          .map((a) => a.finished.catch(() => {})),
+      ),
+      new Promise((done) => setTimeout(done, 2000)),
+    ]),
+  );
   // Evaluated through the DevTools protocol, so the page's CSP does not block it.
   await page.evaluate(axe.source);
   const result = await page.evaluate(async () =>
