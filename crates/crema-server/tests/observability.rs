@@ -3,6 +3,7 @@
 //! The Prometheus recorder is process-wide, so the counts of every test in this file add up:
 //! the assertions look for series, never for exact totals.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use common::Server;

@@ -2,7 +2,7 @@
 //! replies `{"items": ...}`, the menu payload `{tree, indexes}`, and `change` events for every
 //! write, whichever surface made it.
 
-mod kb;
+use crate::kb;
 
 use kb::{col, rec, Kb};
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! The menu: `/menu`, categories, items, modifier groups and options.
 
-mod common;
+use crate::common;
 
 use common::Server;
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! record and its snapshot, list order and filters, state changes through the workflow,
 //! deletes; and one core: an order placed here is a crema order, and the other way round.
 
-mod kb;
+use crate::kb;
 
 use chrono::Timelike;
 use crema_store::Role;

@@ -4,7 +4,7 @@
 //! Not covered here: the 60 s idle timeout (`socket::IDLE_TIMEOUT`, close code 4001). Testing
 //! it would mean waiting a minute of wall-clock time; it is left out on purpose.
 
-mod rt;
+use crate::rt;
 
 use futures::SinkExt;
 use rt::{push_seq, In, Rt, Ws, BOARD, ORDERS};

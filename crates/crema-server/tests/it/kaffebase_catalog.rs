@@ -2,7 +2,7 @@
 //! (contract §1.3, §1.4): shapes, list order, status codes, partial PATCH and PUT, error
 //! shapes, money conversion, body formats and image upload.
 
-mod kb;
+use crate::kb;
 
 use kb::{col, png, rec, Body, Kb, Who};
 use reqwest::Method;

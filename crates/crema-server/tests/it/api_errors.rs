@@ -1,7 +1,7 @@
 //! Bad input of every kind gets a precise 4xx as `application/problem+json`, never a 500, and
 //! writes nothing.
 
-mod common;
+use crate::common;
 
 use common::Server;
 use reqwest::Method;

@@ -2,7 +2,7 @@
 //! flags, the language switch, forged cross-site posts, the login rate limit, assets with
 //! revalidation, and the headers every page carries.
 
-mod common;
+use crate::common;
 
 use common::{add_user, Server, OWNER_EMAIL, PASSWORD};
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};

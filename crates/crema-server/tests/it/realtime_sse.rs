@@ -2,7 +2,7 @@
 //! `id:` is their seq, resumable with `Last-Event-ID` (or `since`) without a gap; bad
 //! parameters are problem+json errors.
 
-mod rt;
+use crate::rt;
 
 use rt::{Rt, Sse, SseEvent, BOARD, CAFE, ORDERS};
 use serde_json::{json, Value};

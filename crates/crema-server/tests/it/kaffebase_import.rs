@@ -3,7 +3,7 @@
 //! defects Kaffebase let in, imported, and then read back through the Kaffebase surface and
 //! crema's own API.
 
-mod kb;
+use crate::kb;
 
 use crema_store::import::kaffebase;
 use crema_store::repo::CafeRepo;

@@ -1,7 +1,7 @@
 //! The customer's pages over real HTTP: the menu and the kiosk carry nothing of any order, an
 //! order page shows only its own order, and an unknown order is a 404 page.
 
-mod common;
+use crate::common;
 
 use common::Server;
 use serde_json::json;

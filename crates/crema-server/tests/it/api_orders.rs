@@ -1,7 +1,7 @@
 //! Orders: placing (every rule, pricing, defaults), reading, listing with filters, day numbers,
 //! the workflow (forward, undo, cancel) and its record, and idempotency keys.
 
-mod common;
+use crate::common;
 
 use common::{Menu, Resp, Server};
 use serde_json::{json, Value};

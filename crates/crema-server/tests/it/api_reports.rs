@@ -1,7 +1,7 @@
 //! Reports: a day's figures and its CSV from a known set of orders (modifiers, a cancelled
 //! one, a name that needs CSV quoting), an empty day, a bad date, and who may read them.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Timelike, Utc};
 use common::Server;

@@ -1,6 +1,6 @@
 //! What the café tells its customers (open/closed status, messages) and its stations.
 
-mod common;
+use crate::common;
 
 use common::Server;
 use serde_json::{json, Value};

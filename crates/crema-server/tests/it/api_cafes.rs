@@ -1,6 +1,6 @@
 //! Cafés and their settings: `/api/v1/cafes`, `/api/v1/cafes/{slug}`.
 
-mod common;
+use crate::common;
 
 use common::Server;
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! endpoint of every permission, cross-café attempts, sessions and CSRF, token rotation,
 //! password changes, device tokens, staff management, rate limits, the audit trail.
 
-mod common;
+use crate::common;
 
 use common::{bearer_client, Server, CAFE, OWNER_EMAIL, PASSWORD};
 use crema_server::auth::{allowed, Permission, Principal};

@@ -1,7 +1,7 @@
 //! Kaffebase contract: `message` and `status` (contract §1.4, §3.3, §4.6), and the seeded
 //! status row and message of a new installation.
 
-mod kb;
+use crate::kb;
 
 use crema_store::sqlite::{Options, SqliteStore};
 use crema_store::Store;

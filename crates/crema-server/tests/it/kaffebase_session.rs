@@ -1,7 +1,7 @@
 //! Kaffebase's `/api/session` (contract §1.2) on crema's accounts: sign in, who am I, sign
 //! out; dev auto-login only when switched on.
 
-mod kb;
+use crate::kb;
 
 use crema_store::sqlite::{Options, SqliteStore};
 use crema_store::{Role, Store};

@@ -2,7 +2,7 @@
 //! configured origins and the preflight, JSON only (406), HEAD, bodies of every kind, and who
 //! may do what (writes are staff's; the reads the public pages need stay public).
 
-mod kb;
+use crate::kb;
 
 use kb::{col, rec, Body, Kb, Who, ORIGIN};
 use reqwest::Method;

@@ -2,7 +2,7 @@
 //! field `image`) and `DELETE`, over real HTTP. The file is served at the path the item gets;
 //! bad files are refused with a problem naming the field and change nothing.
 
-mod common;
+use crate::common;
 
 use common::{Server, CAFE};
 use reqwest::Method;

@@ -1,7 +1,7 @@
 //! Many requests at once: day numbers stay unique and consecutive, an idempotency key gives one
 //! order however many retries race, and moves of one order never skip a step.
 
-mod common;
+use crate::common;
 
 use common::{Resp, Server};
 use serde_json::{json, Value};

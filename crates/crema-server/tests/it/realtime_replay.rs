@@ -3,7 +3,7 @@
 //! committed during its join; one that is too far behind gets a snapshot; one that is too slow
 //! is dropped (and resumes with `since`), without holding anyone else up.
 
-mod rt;
+use crate::rt;
 
 use chrono::Utc;
 use crema_server::realtime::hub::{self, Hub};
