@@ -11,6 +11,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::borrow::Borrow;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tempfile::TempDir;
 
@@ -20,6 +21,44 @@ pub const CAFE: &str = "kaffediem";
 /// The owner of both demo cafés that the harness signs in as.
 pub const OWNER_EMAIL: &str = "owner@test.example";
 pub const PASSWORD: &str = "correct horse battery";
+
+/// A fresh database in a new temporary directory: the demo cafés (`demo_data`), or the one
+/// empty default café of a new installation.
+pub async fn fresh_store(demo_data: bool) -> (TempDir, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store: Arc<dyn Store> = SqliteStore::open(&dir.path().join("crema.db"), Options::default())
+        .await
+        .expect("opening the store");
+    if demo_data {
+        demo::seed_demo(store.as_ref()).await.expect("demo data");
+    } else {
+        demo::seed_empty(store.as_ref()).await.expect("empty café");
+    }
+    (dir, store)
+}
+
+/// Starts the background tasks of `state` and serves `app(state)` on a free port of
+/// 127.0.0.1. With `peer_addr` the handlers see the caller's address, as behind `crema serve`,
+/// so the per-address limits on anonymous sign-ins and orders apply; without it they do not,
+/// which the tests that place many anonymous orders rely on.
+pub async fn serve(state: State, peer_addr: bool) -> SocketAddr {
+    crema_server::metrics::init();
+    crema_server::spawn_background(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding port 0");
+    let addr = listener.local_addr().expect("local address");
+    let router = app(state);
+    tokio::spawn(async move {
+        if peer_addr {
+            let make = router.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, make).await.expect("serving");
+        } else {
+            axum::serve(listener, router).await.expect("serving");
+        }
+    });
+    addr
+}
 
 /// A running server.
 pub struct Server {
@@ -165,31 +204,14 @@ impl Server {
 
     /// Starts a server on an empty database (`demo` false: the one empty default café).
     pub async fn start_with(demo_data: bool) -> Server {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let store: Arc<dyn Store> =
-            SqliteStore::open(&dir.path().join("crema.db"), Options::default())
-                .await
-                .expect("opening the store");
-        if demo_data {
-            demo::seed_demo(store.as_ref()).await.expect("demo data");
-        } else {
-            demo::seed_empty(store.as_ref()).await.expect("empty café");
-        }
-        crema_server::metrics::init();
+        let (dir, store) = fresh_store(demo_data).await;
         let state = State::new(
             store.clone(),
             Config {
                 data_dir: dir.path().to_owned(),
             },
         );
-        crema_server::spawn_background(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding port 0");
-        let addr = listener.local_addr().expect("local address");
-        tokio::spawn(async move {
-            axum::serve(listener, app(state)).await.expect("serving");
-        });
+        let addr = serve(state, false).await;
         let base = format!("http://{addr}");
         let owner = add_user(store.as_ref(), OWNER_EMAIL).await;
         for c in store.cafes().await.expect("cafés") {

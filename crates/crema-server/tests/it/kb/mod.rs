@@ -10,14 +10,13 @@
 
 #![allow(dead_code)]
 
-use crema_server::{app, demo, Config, State};
-use crema_store::sqlite::{Options, SqliteStore};
+use crate::common::{fresh_store, serve};
+use crema_server::{Config, State};
 use crema_store::{Role, Store};
 use futures::{SinkExt, StreamExt};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -145,24 +144,14 @@ pub struct Kb {
 impl Kb {
     /// A server on the demo data, with a manager of the default café signed in.
     pub async fn start() -> Kb {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let store: Arc<dyn Store> =
-            SqliteStore::open(&dir.path().join("crema.db"), Options::default())
-                .await
-                .expect("opening the store");
-        demo::seed_demo(store.as_ref()).await.expect("demo data");
+        let (dir, store) = fresh_store(true).await;
         let path = dir.path().to_owned();
         Self::serve(store, path, Some(dir)).await
     }
 
     /// A server on the demo data with these CORS origins.
     pub async fn start_with_origins(origins: &[&str]) -> Kb {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let store: Arc<dyn Store> =
-            SqliteStore::open(&dir.path().join("crema.db"), Options::default())
-                .await
-                .expect("opening the store");
-        demo::seed_demo(store.as_ref()).await.expect("demo data");
+        let (dir, store) = fresh_store(true).await;
         let path = dir.path().to_owned();
         let origins: Vec<String> = origins.iter().map(|o| (*o).to_owned()).collect();
         Self::serve_with(store, path, Some(dir), move |s| s.cors_origins = origins).await
@@ -196,7 +185,6 @@ impl Kb {
             .set_membership(cafe.cafe.id, user.id, Role::Manager)
             .await
             .expect("membership");
-        crema_server::metrics::init();
         let mut state = State::new(
             store.clone(),
             Config {
@@ -204,20 +192,7 @@ impl Kb {
             },
         );
         configure(&mut state);
-        crema_server::spawn_background(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding port 0");
-        let addr = listener.local_addr().expect("local address");
-        let router = app(state.clone());
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .expect("serving");
-        });
+        let addr = serve(state.clone(), true).await;
         let mut kb = Kb {
             base: format!("http://{addr}"),
             ws_url: format!("ws://{addr}/socket/websocket?vsn=2.0.0"),

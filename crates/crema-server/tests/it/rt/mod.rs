@@ -8,8 +8,8 @@
 
 #![allow(dead_code)]
 
-use crema_server::{app, demo, Config, State};
-use crema_store::sqlite::{Options, SqliteStore};
+use crate::common::{fresh_store, serve};
+use crema_server::{Config, State};
 use crema_store::Store;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -55,27 +55,14 @@ pub struct Rt {
 
 impl Rt {
     pub async fn start() -> Rt {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let store: Arc<dyn Store> =
-            SqliteStore::open(&dir.path().join("crema.db"), Options::default())
-                .await
-                .expect("opening the store");
-        demo::seed_demo(store.as_ref()).await.expect("demo data");
+        let (dir, store) = fresh_store(true).await;
         let state = State::new(
             store.clone(),
             Config {
                 data_dir: dir.path().to_owned(),
             },
         );
-        crema_server::spawn_background(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding port 0");
-        let addr = listener.local_addr().expect("local address");
-        let router = app(state.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serving");
-        });
+        let addr = serve(state.clone(), false).await;
         let base = format!("http://{addr}");
         let token = staff_token(store.as_ref(), &base).await;
         let mut headers = reqwest::header::HeaderMap::new();
