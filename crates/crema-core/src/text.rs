@@ -1,4 +1,4 @@
-//! Small text newtypes: names, notes, label colours, idempotency keys.
+//! Small text newtypes: names, notes, label colours, idempotency keys, email addresses.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -15,6 +15,8 @@ pub enum TextError {
     Colour,
     #[error("must be 1 to 255 visible ASCII characters")]
     Key,
+    #[error("must be an email address like name@example.org")]
+    Email,
 }
 
 /// A display name (menu entry, café, person): trimmed, 1 to 100 characters, no control chars.
@@ -169,5 +171,54 @@ impl IdempotencyKey {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A person's email address, the key of their account: trimmed and lower-cased (so
+/// `Ola@Example.org` and `ola@example.org` are one account), at most 160 characters, one `@`
+/// with something on both sides, no spaces or control characters. A dot in the domain is not
+/// required: `admin@localhost` is a real address on a café's own server.
+///
+/// Deliberately no more than that: whether an address receives mail is only known by sending
+/// to it, and stricter patterns turn away real addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX: usize = 160;
+
+    pub fn parse(s: &str) -> Result<Self, TextError> {
+        let t = s.trim().to_lowercase();
+        if t.is_empty() {
+            return Err(TextError::Empty);
+        }
+        let n = t.chars().count();
+        if n > Self::MAX {
+            return Err(TextError::TooLong {
+                max: Self::MAX,
+                got: n,
+            });
+        }
+        if t.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(TextError::Email);
+        }
+        match t.split_once('@') {
+            Some((local, domain))
+                if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+            {
+                Ok(Self(t))
+            }
+            _ => Err(TextError::Email),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }

@@ -1,7 +1,7 @@
 //! Money (currency, amount, display) and the small text newtypes.
 
 use crema_core::money::{Amount, Currency, Money, MoneyError};
-use crema_core::text::{IdempotencyKey, LabelColor, Name, Notes, TextError};
+use crema_core::text::{Email, IdempotencyKey, LabelColor, Name, Notes, TextError};
 use proptest::prelude::*;
 
 fn a(v: i64) -> Amount {
@@ -483,4 +483,40 @@ proptest! {
         let k = IdempotencyKey::parse(&s).unwrap();
         prop_assert_eq!(k.as_str(), s.as_str());
     }
+}
+
+#[test]
+fn email_is_trimmed_and_lower_cased() {
+    let e = Email::parse("  Ola.Nordmann@Example.ORG ").unwrap();
+    assert_eq!(e.as_str(), "ola.nordmann@example.org");
+    assert_eq!(e.to_string(), "ola.nordmann@example.org");
+    assert_eq!(
+        Email::parse("admin@localhost").unwrap().as_str(),
+        "admin@localhost"
+    );
+}
+
+#[test]
+fn email_refuses_what_is_not_one_address() {
+    for bad in [
+        "ola",
+        "@example.org",
+        "ola@",
+        "ola@@example.org",
+        "ola@exa@mple.org",
+        "ola nordmann@example.org",
+        "ola@exam\nple.org",
+        "ola\u{0}@example.org",
+        "ola\u{a0}@example.org",
+    ] {
+        assert_eq!(Email::parse(bad), Err(TextError::Email), "{bad:?}");
+    }
+    assert_eq!(Email::parse("   "), Err(TextError::Empty));
+    let long = format!("{}@example.org", "a".repeat(160));
+    assert_eq!(
+        Email::parse(&long),
+        Err(TextError::TooLong { max: 160, got: 172 })
+    );
+    let exact = format!("{}@example.org", "a".repeat(148));
+    assert!(Email::parse(&exact).is_ok());
 }

@@ -255,6 +255,37 @@ async fn the_openapi_document_describes_every_route() {
     ] {
         assert!(schemas.contains_key(name), "{name} missing");
     }
+    // Fields that take one of a few words say which, and names say their bounds, so a client
+    // generated from the document (or schemathesis) sends what the server accepts.
+    assert_eq!(
+        schemas["RoleDto"]["enum"],
+        json!(["owner", "manager", "barista", "cashier"])
+    );
+    assert_eq!(schemas["PurposeDto"]["enum"], json!(["display", "kiosk"]));
+    for (body, field, reference) in [
+        ("Invite", "role", "RoleDto"),
+        ("MemberOut", "role", "RoleDto"),
+        ("NewDevice", "purpose", "PurposeDto"),
+        ("DeviceOut", "purpose", "PurposeDto"),
+    ] {
+        assert_eq!(
+            schemas[body]["properties"][field]["$ref"],
+            json!(format!("#/components/schemas/{reference}")),
+            "{body}.{field}"
+        );
+    }
+    for body in ["StationBody", "NewDevice"] {
+        let name = &schemas[body]["properties"]["name"];
+        assert_eq!(
+            (&name["minLength"], &name["maxLength"]),
+            (&json!(1), &json!(100)),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        schemas["Invite"]["properties"]["email"]["maxLength"],
+        json!(160)
+    );
 }
 
 #[tokio::test]

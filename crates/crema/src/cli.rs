@@ -2,6 +2,7 @@
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
+use crema_core::text::{Email, Name};
 use crema_server::{app, demo, Config, State};
 use crema_store::sqlite::{Options, SqliteStore};
 use crema_store::{Role, Store};
@@ -48,8 +49,8 @@ struct ServeArgs {
     #[arg(long, env = "CREMA_EVENT_RETENTION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=365))]
     event_retention_days: u64,
     /// Email of the admin account created on first run.
-    #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local")]
-    admin_email: String,
+    #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local", value_parser = email)]
+    admin_email: Email,
     /// An origin of a browser frontend on another origin (the Kaffediem app) that may use the
     /// API with its session cookie; repeat it, or give a comma-separated list in the variable.
     #[arg(
@@ -89,8 +90,8 @@ enum Command {
     Migrate,
     /// Add the demo cafés to an empty database.
     Demo {
-        #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local")]
-        admin_email: String,
+        #[arg(long, env = "CREMA_ADMIN_EMAIL", default_value = "admin@crema.local", value_parser = email)]
+        admin_email: Email,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -123,16 +124,27 @@ enum UserCommand {
     },
     /// Add a user with a role in a café; prints a generated password once.
     Add {
-        #[arg(long)]
-        email: String,
+        #[arg(long, value_parser = email)]
+        email: Email,
         /// owner, manager, barista or cashier.
         #[arg(long)]
         role: String,
         #[arg(long)]
         cafe: String,
-        #[arg(long)]
-        name: Option<String>,
+        /// The display name: 1 to 100 characters.
+        #[arg(long, value_parser = name)]
+        name: Option<Name>,
     },
+}
+
+/// `--admin-email` and `--email`: the rule the API applies to a new account's email.
+fn email(s: &str) -> Result<Email, String> {
+    Email::parse(s).map_err(|e| e.to_string())
+}
+
+/// `--name` of `user add`: the rule the API applies to a name.
+fn name(s: &str) -> Result<Name, String> {
+    Name::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn main() -> ExitCode {
@@ -204,7 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("the database already has cafés; `crema demo` only fills an empty one");
             }
             demo::seed_demo(store.as_ref()).await?;
-            let admin = demo::first_admin(store.as_ref(), &admin_email)
+            let admin = demo::first_admin(store.as_ref(), admin_email.as_str())
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             print_admin(&admin);
@@ -227,7 +239,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = crema_server::auth::generate_password();
             let hash = crema_server::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
             let user = store
-                .create_user(&email, name.as_deref(), Some(&hash))
+                .create_user(email.as_str(), name.as_ref().map(Name::as_str), Some(&hash))
                 .await?;
             store.set_membership(c.cafe.id, user.id, role).await?;
             println!("added {email} as {} of {cafe}", role.as_str());
@@ -277,7 +289,6 @@ async fn import_kaffebase(
     use crema_core::cafe::{Cafe, Locale, Slug};
     use crema_core::day::{parse_tz, FirstNumber};
     use crema_core::money::{Amount, Currency};
-    use crema_core::text::Name;
     use crema_core::workflow::Workflow;
     use crema_store::import::kaffebase;
     use crema_store::repo::{AdminRepo, CafeRepo};
@@ -366,7 +377,7 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
             demo::seed_empty(store.as_ref()).await?;
             tracing::info!("new database: added one empty default café");
         }
-        let admin = demo::first_admin(store.as_ref(), &args.admin_email)
+        let admin = demo::first_admin(store.as_ref(), args.admin_email.as_str())
             .await
             .map_err(|e| anyhow!("{e}"))?;
         print_admin(&admin);

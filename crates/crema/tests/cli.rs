@@ -625,7 +625,39 @@ async fn user_add_refuses_a_bad_role_or_cafe() {
     );
     assert!(!done.stdout.contains("password"), "{}", done.stdout);
 
-    // Neither attempt left a user behind.
+    for (email, name, flag, says) in [
+        (
+            "not-an-address",
+            "Kari",
+            "--email",
+            "must be an email address",
+        ),
+        ("x@y.z", "   ", "--name", "must not be empty"),
+    ] {
+        let mut cmd = crema(&data);
+        cmd.args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            "manager",
+            "--cafe",
+            "kaffediem",
+        ]);
+        let done = run(cmd).await;
+        assert!(!done.status.success());
+        assert!(
+            done.stderr.contains(flag) && done.stderr.contains(says),
+            "{}",
+            done.stderr
+        );
+        assert!(!done.stdout.contains("password"), "{}", done.stdout);
+    }
+
+    // None of these attempts left a user behind.
     let store: Arc<dyn Store> = SqliteStore::open(&data.join("crema.db"), Options::default())
         .await
         .unwrap();

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crema_core::day::day_bounds;
+use crema_core::text::{Email, Name};
 use crema_store::{DevicePurpose, RefreshOutcome, Role, StoreError, TokenKind, UserRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -42,9 +43,31 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(audit))
 }
 
+/// A staff role as the API spells it. Only the OpenAPI document uses this type: the handlers
+/// read the role as text and answer an unknown one with a 422 naming `role`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleDto {
+    Owner,
+    Manager,
+    Barista,
+    Cashier,
+}
+
+/// What a device token is for, as the API spells it (OpenAPI only, like [`RoleDto`]).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PurposeDto {
+    /// Reads the public board.
+    Display,
+    /// Places orders.
+    Kiosk,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MembershipOut {
     pub cafe: String,
+    #[schema(value_type = RoleDto)]
     pub role: String,
 }
 
@@ -345,6 +368,7 @@ pub struct MemberOut {
     pub user_id: i64,
     pub email: String,
     pub name: Option<String>,
+    #[schema(value_type = RoleDto)]
     pub role: String,
 }
 
@@ -374,9 +398,14 @@ pub async fn list_members(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invite {
+    /// Trimmed and lower-cased; an existing account with this email gets the role.
+    #[schema(min_length = 3, max_length = 160)]
     pub email: String,
-    /// owner, manager, barista or cashier.
+    #[schema(value_type = RoleDto)]
     pub role: String,
+    /// The new account's display name; blank or absent for none. Ignored for an existing
+    /// account.
+    #[schema(max_length = 100)]
     pub name: Option<String>,
 }
 
@@ -417,14 +446,15 @@ pub async fn invite(
             "must be owner, manager, barista or cashier",
         )
     })?;
-    let email = b.email.trim().to_lowercase();
-    if email.len() > 160 || !email.contains('@') || email.contains(char::is_whitespace) {
-        return Err(ApiError::invalid(
-            "email",
-            "invalid",
-            "must be an email address",
-        ));
-    }
+    let email = Email::parse(&b.email)
+        .map_err(|e| ApiError::invalid("email", "invalid", e.to_string()))?
+        .to_string();
+    let name = match b.name.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => {
+            Some(Name::parse(n).map_err(|e| ApiError::invalid("name", "invalid", e.to_string()))?)
+        }
+    };
     let who = actor.principal(cafe.cafe.id);
     if !may_grant(who, role) {
         return Err(ApiError::Forbidden(
@@ -455,7 +485,7 @@ pub async fn invite(
             (
                 state
                     .store
-                    .create_user(&email, b.name.as_deref(), Some(&hash))
+                    .create_user(&email, name.as_ref().map(Name::as_str), Some(&hash))
                     .await?,
                 Some(pw),
             )
@@ -517,7 +547,7 @@ pub async fn remove_member(
 pub struct DeviceOut {
     pub id: i64,
     pub name: String,
-    /// `display` (reads the board) or `kiosk` (places orders).
+    #[schema(value_type = PurposeDto)]
     pub purpose: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -554,8 +584,9 @@ pub async fn list_devices(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDevice {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    /// `display` or `kiosk`.
+    #[schema(value_type = PurposeDto)]
     pub purpose: String,
 }
 
@@ -572,8 +603,8 @@ pub async fn create_device(
     authorize(&actor, cafe.cafe.id, Permission::ManageDevices)?;
     let purpose = DevicePurpose::parse(&b.purpose)
         .ok_or_else(|| ApiError::invalid("purpose", "invalid", "must be display or kiosk"))?;
-    let name = crema_core::text::Name::parse(&b.name)
-        .map_err(|e| ApiError::invalid("name", "invalid", e.to_string()))?;
+    let name =
+        Name::parse(&b.name).map_err(|e| ApiError::invalid("name", "invalid", e.to_string()))?;
     let token = new_secret(DEVICE_PREFIX);
     let d = state
         .store

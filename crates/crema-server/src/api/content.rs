@@ -200,6 +200,7 @@ pub async fn list_stations(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StationBody {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Defaults to true.
     pub active: Option<bool>,

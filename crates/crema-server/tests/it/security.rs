@@ -465,6 +465,65 @@ async fn device_tokens_do_their_one_job_until_revoked() {
 }
 
 #[tokio::test]
+async fn an_invite_with_a_bad_email_or_name_is_refused_and_creates_nobody() {
+    let s = Server::start().await;
+    let long_name = "n".repeat(101);
+    for (body, field) in [
+        (
+            json!({"email": "no-at-sign.example", "role": "barista"}),
+            "email",
+        ),
+        (
+            json!({"email": "two words@test.example", "role": "barista"}),
+            "email",
+        ),
+        (
+            json!({"email": "bell@test.example", "role": "barista", "name": "Ola\u{7}"}),
+            "name",
+        ),
+        (
+            json!({"email": "long@test.example", "role": "barista", "name": long_name}),
+            "name",
+        ),
+        (
+            json!({"email": "king@test.example", "role": "king"}),
+            "role",
+        ),
+    ] {
+        let (st, problem, _) = send(
+            &s.client,
+            Method::POST,
+            s.cafe("/members"),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(st, 422, "{body}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{body}: {problem}");
+    }
+    for email in [
+        "bell@test.example",
+        "long@test.example",
+        "king@test.example",
+    ] {
+        assert!(
+            s.store.user_by_email(email).await.is_err(),
+            "{email} was created"
+        );
+    }
+    // A blank name is no name; the email is kept trimmed and lower-cased.
+    let (st, body, _) = send(
+        &s.client,
+        Method::POST,
+        s.cafe("/members"),
+        Some(json!({"email": "  Kari@Test.Example ", "role": "cashier", "name": "   "})),
+    )
+    .await;
+    assert_eq!(st, 201, "{body}");
+    assert_eq!(body["member"]["email"], "kari@test.example");
+    assert_eq!(body["member"]["name"], Value::Null);
+}
+
+#[tokio::test]
 async fn managers_invite_baristas_but_only_owners_make_managers() {
     let s = Server::start().await;
     let manager = s.client_as("m@test.example", Some(Role::Manager)).await;
