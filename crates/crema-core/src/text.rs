@@ -19,6 +19,19 @@ pub enum TextError {
     Email,
 }
 
+/// Text that must not be empty and has at most `max` characters (not bytes: "Kaffe på
+/// Tårnet" counts as 15, not 17).
+fn non_empty_within(t: &str, max: usize) -> Result<(), TextError> {
+    if t.is_empty() {
+        return Err(TextError::Empty);
+    }
+    let got = t.chars().count();
+    if got > max {
+        return Err(TextError::TooLong { max, got });
+    }
+    Ok(())
+}
+
 /// A display name (menu entry, café, person): trimmed, 1 to 100 characters, no control chars.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -29,16 +42,7 @@ impl Name {
 
     pub fn parse(s: &str) -> Result<Self, TextError> {
         let t = s.trim();
-        if t.is_empty() {
-            return Err(TextError::Empty);
-        }
-        let n = t.chars().count();
-        if n > Self::MAX {
-            return Err(TextError::TooLong {
-                max: Self::MAX,
-                got: n,
-            });
-        }
+        non_empty_within(t, Self::MAX)?;
         if t.chars().any(char::is_control) {
             return Err(TextError::Control);
         }
@@ -189,16 +193,7 @@ impl Email {
 
     pub fn parse(s: &str) -> Result<Self, TextError> {
         let t = s.trim().to_lowercase();
-        if t.is_empty() {
-            return Err(TextError::Empty);
-        }
-        let n = t.chars().count();
-        if n > Self::MAX {
-            return Err(TextError::TooLong {
-                max: Self::MAX,
-                got: n,
-            });
-        }
+        non_empty_within(&t, Self::MAX)?;
         if t.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(TextError::Email);
         }
