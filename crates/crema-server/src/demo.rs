@@ -9,7 +9,7 @@ use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
 use crema_core::money::{Amount, Currency};
-use crema_core::text::{LabelColor, Name};
+use crema_core::text::{Email, LabelColor, Name};
 use crema_core::workflow::Workflow;
 use crema_store::{MessageFields, Role, Store, StoreError};
 
@@ -327,18 +327,19 @@ pub async fn seed_empty(store: &dyn Store) -> Result<()> {
 /// Creates the first admin: owner of every café, with a generated password.
 pub async fn first_admin(
     store: &dyn Store,
-    email: &str,
+    email: &Email,
 ) -> std::result::Result<FirstAdmin, ApiError> {
     let password = generate_password();
     let hash = hash_password(&password)?;
-    let user = store.create_user(email, Some("Admin"), Some(&hash)).await?;
+    let name = Name::parse("Admin").ok();
+    let user = store.create_user(email, name.as_ref(), Some(&hash)).await?;
     for c in store.cafes().await? {
         store
             .set_membership(c.cafe.id, user.id, Role::Owner)
             .await?;
     }
     Ok(FirstAdmin {
-        email: email.to_owned(),
+        email: email.to_string(),
         password,
     })
 }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
+use crema_core::text::{Email, Name};
 use std::path::Path;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -128,10 +129,12 @@ pub trait OrderRepo: Send + Sync {
 
 #[async_trait]
 pub trait UserRepo: Send + Sync {
+    /// A new account. The email and name come parsed, so every way of making an account (an
+    /// invitation, `crema user add`, the first admin) keeps the same rules.
     async fn create_user(
         &self,
-        email: &str,
-        name: Option<&str>,
+        email: &Email,
+        name: Option<&Name>,
         password_hash: Option<&str>,
     ) -> Result<UserRecord>;
     async fn user_by_email(&self, email: &str) -> Result<UserRecord>;

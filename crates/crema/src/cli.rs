@@ -216,7 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("the database already has cafés; `crema demo` only fills an empty one");
             }
             demo::seed_demo(store.as_ref()).await?;
-            let admin = demo::first_admin(store.as_ref(), admin_email.as_str())
+            let admin = demo::first_admin(store.as_ref(), &admin_email)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             print_admin(&admin);
@@ -239,7 +239,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = crema_server::auth::generate_password();
             let hash = crema_server::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
             let user = store
-                .create_user(email.as_str(), name.as_ref().map(Name::as_str), Some(&hash))
+                .create_user(&email, name.as_ref(), Some(&hash))
                 .await?;
             store.set_membership(c.cafe.id, user.id, role).await?;
             println!("added {email} as {} of {cafe}", role.as_str());
@@ -377,7 +377,7 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
             demo::seed_empty(store.as_ref()).await?;
             tracing::info!("new database: added one empty default café");
         }
-        let admin = demo::first_admin(store.as_ref(), args.admin_email.as_str())
+        let admin = demo::first_admin(store.as_ref(), &args.admin_email)
             .await
             .map_err(|e| anyhow!("{e}"))?;
         print_admin(&admin);

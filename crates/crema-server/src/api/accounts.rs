@@ -446,9 +446,8 @@ pub async fn invite(
             "must be owner, manager, barista or cashier",
         )
     })?;
-    let email = Email::parse(&b.email)
-        .map_err(|e| ApiError::invalid("email", "invalid", e.to_string()))?
-        .to_string();
+    let email =
+        Email::parse(&b.email).map_err(|e| ApiError::invalid("email", "invalid", e.to_string()))?;
     let name = match b.name.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(n) => {
@@ -461,7 +460,7 @@ pub async fn invite(
             "only an owner may make managers and owners".into(),
         ));
     }
-    let (user, password) = match state.store.user_by_email(&email).await {
+    let (user, password) = match state.store.user_by_email(email.as_str()).await {
         Ok(u) => {
             // Changing someone's role is limited the same way as granting it.
             if let Some(current) = state
@@ -485,7 +484,7 @@ pub async fn invite(
             (
                 state
                     .store
-                    .create_user(&email, name.as_ref().map(Name::as_str), Some(&hash))
+                    .create_user(&email, name.as_ref(), Some(&hash))
                     .await?,
                 Some(pw),
             )

@@ -193,7 +193,11 @@ async fn an_order_for_a_registered_customer_or_at_a_station() {
     let m = s.menu().await;
     let user = s
         .store
-        .create_user("kunde@example.com", Some("Kunde"), None)
+        .create_user(
+            &crate::common::email("kunde@example.com"),
+            Some(&crate::common::name("Kunde")),
+            None,
+        )
         .await
         .unwrap();
     let st = s
@@ -1133,7 +1137,7 @@ async fn list_filters_and_pages() {
     let m = s.menu().await;
     let user = s
         .store
-        .create_user("kunde@example.com", None, None)
+        .create_user(&crate::common::email("kunde@example.com"), None, None)
         .await
         .unwrap();
     let st = s

@@ -321,7 +321,7 @@ async fn lists_are_by_day_number_and_filter_by_customer_and_local_day() {
     let latte = kb.id_of("item", "Caffè latte").await;
     let other = kb
         .store
-        .create_user("gjest@kaffediem.test", None, None)
+        .create_user(&crate::common::email("gjest@kaffediem.test"), None, None)
         .await
         .unwrap()
         .id;

@@ -109,7 +109,7 @@ async fn join_options_filter_the_orders_and_changes_go_to_everyone() {
     let kb = Kb::start().await;
     let other = kb
         .store
-        .create_user("gjest@kaffediem.test", None, None)
+        .create_user(&crate::common::email("gjest@kaffediem.test"), None, None)
         .await
         .unwrap()
         .id;

@@ -624,7 +624,7 @@ async fn imported_bcrypt_hashes_work_once_and_are_replaced() {
     let s = Server::start().await;
     let hash = bcrypt::hash("kaffediem", 4).expect("bcrypt");
     s.store
-        .create_user("old@test.example", None, Some(&hash))
+        .create_user(&crate::common::email("old@test.example"), None, Some(&hash))
         .await
         .expect("user");
     let (st, _, _) = send(

@@ -648,6 +648,7 @@ pub(crate) fn is_foreign_key(e: &StoreError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crema_core::text::Email;
 
     async fn synchronous_of(full: bool) -> i64 {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -722,7 +723,11 @@ mod tests {
         let t = Utc::now();
         let later = t + chrono::Duration::hours(1);
         let u = store
-            .create_user("a@example.org", None, None)
+            .create_user(
+                &Email::parse("a@example.org").expect("an email"),
+                None,
+                None,
+            )
             .await
             .expect("a user");
         store
@@ -772,7 +777,11 @@ mod tests {
         let store = store_with_ttl(dir.path(), ttl).await;
         let t = Utc::now();
         let u = store
-            .create_user("a@example.org", None, None)
+            .create_user(
+                &Email::parse("a@example.org").expect("an email"),
+                None,
+                None,
+            )
             .await
             .expect("a user");
         store

@@ -4,6 +4,7 @@ use crate::repo::UserRepo;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
 use crema_core::cafe::CafeId;
+use crema_core::text::{Email, Name};
 
 pub(crate) fn user_of(r: &Row<'_>) -> Result<UserRecord> {
     Ok(UserRecord {
@@ -19,13 +20,13 @@ pub(crate) fn user_of(r: &Row<'_>) -> Result<UserRecord> {
 impl UserRepo for SqliteStore {
     async fn create_user(
         &self,
-        email: &str,
-        name: Option<&str>,
+        email: &Email,
+        name: Option<&Name>,
         password_hash: Option<&str>,
     ) -> Result<UserRecord> {
         let (email, name, hash) = (
-            email.to_owned(),
-            name.map(str::to_owned),
+            email.to_string(),
+            name.map(Name::to_string),
             password_hash.map(str::to_owned),
         );
         self.write(move |ctx| {

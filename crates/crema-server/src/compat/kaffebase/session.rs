@@ -20,6 +20,7 @@ use axum::extract::State as S;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crema_core::text::{Email, Name};
 use crema_store::{Role, StoreError, UserRecord};
 use serde_json::json;
 
@@ -105,9 +106,12 @@ async fn dev_admin(state: &State) -> KbResult<UserRecord> {
         Err(StoreError::NotFound(_)) => {
             let hash = crate::auth::hash_password(&crate::auth::generate_password())
                 .map_err(KaffebaseError::from)?;
+            let email = Email::parse(DEV_ADMIN)
+                .map_err(|e| KaffebaseError::Internal(format!("{DEV_ADMIN}: {e}")))?;
+            let name = Name::parse("Dev admin").ok();
             state
                 .store
-                .create_user(DEV_ADMIN, Some("Dev admin"), Some(&hash))
+                .create_user(&email, name.as_ref(), Some(&hash))
                 .await?
         }
         Err(e) => return Err(e.into()),

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use crema_core::text::{Email, Name};
 use crema_server::{app, demo, Config, State};
 use crema_store::sqlite::{Options, SqliteStore};
 use crema_store::Store;
@@ -21,6 +22,16 @@ pub const CAFE: &str = "kaffediem";
 /// The owner of both demo cafés that the harness signs in as.
 pub const OWNER_EMAIL: &str = "owner@test.example";
 pub const PASSWORD: &str = "correct horse battery";
+
+/// An email for a test account (the store takes only parsed ones).
+pub fn email(s: &str) -> Email {
+    Email::parse(s).expect("a valid email")
+}
+
+/// A name for a test account.
+pub fn name(s: &str) -> Name {
+    Name::parse(s).expect("a valid name")
+}
 
 /// A fresh database in a new temporary directory: the demo cafés (`demo_data`), or the one
 /// empty default café of a new installation.
@@ -412,10 +423,10 @@ impl Server {
 }
 
 /// Creates a user with the harness password; returns the id.
-pub async fn add_user(store: &dyn Store, email: &str) -> i64 {
+pub async fn add_user(store: &dyn Store, address: &str) -> i64 {
     let hash = crema_server::auth::hash_password(PASSWORD).expect("hashing");
     store
-        .create_user(email, None, Some(&hash))
+        .create_user(&email(address), None, Some(&hash))
         .await
         .expect("creating a user")
         .id

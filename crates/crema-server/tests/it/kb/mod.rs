@@ -177,7 +177,11 @@ impl Kb {
         let user = match store.user_by_email(MANAGER_EMAIL).await {
             Ok(u) => u,
             Err(_) => store
-                .create_user(MANAGER_EMAIL, Some("Kaffe"), Some(&hash))
+                .create_user(
+                    &crate::common::email(MANAGER_EMAIL),
+                    Some(&crate::common::name("Kaffe")),
+                    Some(&hash),
+                )
                 .await
                 .expect("a manager"),
         };
@@ -239,7 +243,7 @@ impl Kb {
         let hash = crema_server::auth::hash_password(PASSWORD).expect("hashing");
         let user = self
             .store
-            .create_user(email, None, Some(&hash))
+            .create_user(&crate::common::email(email), None, Some(&hash))
             .await
             .expect("a user");
         self.store

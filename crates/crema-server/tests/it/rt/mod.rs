@@ -132,7 +132,11 @@ impl Rt {
 async fn staff_token(store: &dyn Store, base: &str) -> Option<String> {
     let hash = crema_server::auth::hash_password(STAFF_PASSWORD).expect("hashing a password");
     let user = store
-        .create_user(STAFF_EMAIL, Some("Realtime staff"), Some(&hash))
+        .create_user(
+            &crate::common::email(STAFF_EMAIL),
+            Some(&crate::common::name("Realtime staff")),
+            Some(&hash),
+        )
         .await
         .expect("creating the staff user");
     let cafe = store.cafe_by_slug(CAFE).await.expect("the demo café");
