@@ -179,6 +179,10 @@ pub struct OrderFilter {
     pub created_before: Option<DateTime<Utc>>,
     /// Keyset pagination: only orders with an id above this.
     pub after_id: Option<i64>,
+    /// Leave out orders at these steps (a join's snapshot leaves out the finished ones).
+    pub exclude_steps: Vec<String>,
+    /// The newest orders first (by id), instead of the list's own order.
+    pub newest_first: bool,
     pub limit: u32,
 }
 

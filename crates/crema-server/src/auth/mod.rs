@@ -237,7 +237,7 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn user_ctx(signed: crema_store::Signed) -> Arc<UserCtx> {
+pub(crate) fn user_ctx(signed: crema_store::Signed) -> Arc<UserCtx> {
     let memberships = signed
         .memberships
         .into_iter()

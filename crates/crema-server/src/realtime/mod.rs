@@ -2,6 +2,7 @@
 //! server-sent events mirror at `/api/v1/events`, both fed by one [`hub::Hub`] from the event
 //! log, both resumable without gaps from a sequence number.
 
+pub mod credential;
 pub mod hub;
 /// The Phoenix Channels V2 wire format, in a crate of its own so that its fuzz target builds
 /// without the whole server (`fuzz/`, run in CI).

@@ -6,6 +6,7 @@
 //! with none twice (deliveries carry their `seq`, and anything at or below what the client
 //! already has is skipped).
 
+use super::credential::{Credential, Verdict, RECHECK};
 use super::hub::Subscription;
 use super::protocol::{self, Frame, FrameError, ReplyStatus};
 use super::topics::{self, JoinError, Topic};
@@ -25,6 +26,19 @@ use std::time::{Duration, Instant};
 /// client sends a heartbeat every 30 s; the Phoenix server's default timeout is 60 s.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The most bytes the socket may have queued for writing (tungstenite refuses a frame that
+/// would exceed it, and the connection is lost): a cap, not an allocation.
+const MAX_WRITE: usize = 256 * 1024;
+
+/// The largest join reply sent; larger ones are refused with a reason. Snapshots are kept to
+/// `topics::SNAPSHOT_BYTES` (192 KiB) of records, so this is a backstop with room for the
+/// envelope, under [`MAX_WRITE`].
+const MAX_REPLY: usize = 240 * 1024;
+
+/// How many topics one socket may follow. A screen follows two to four; every joined name is
+/// held in memory for as long as the socket lives.
+pub const MAX_TOPICS: usize = 32;
+
 /// Socket buffers sized for many idle screens rather than bulk transfer: measured on this kind
 /// of machine, axum's 128 KiB defaults cost about 130 KB per idle socket, 4 KiB buffers about
 /// 6.4 KB (docs/benchmarks.md).
@@ -38,6 +52,8 @@ const INVALID: u16 = 1007;
 const TOO_BIG: u16 = 1009;
 const TOO_SLOW: u16 = 4000;
 const IDLE: u16 = 4001;
+/// The credential was revoked or no longer allows a followed topic.
+const SIGNED_OUT: u16 = 4003;
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -63,6 +79,7 @@ pub async fn upgrade(
             return e.into_response();
         }
     }
+    let credential = Credential::of(&actor, &headers, params.get("token").map(String::as_str));
     if let Some(v) = params.get("vsn") {
         if !v.starts_with("2.") {
             return (
@@ -74,10 +91,10 @@ pub async fn upgrade(
     }
     ws.read_buffer_size(BUFFER)
         .write_buffer_size(BUFFER)
-        .max_write_buffer_size(256 * 1024)
+        .max_write_buffer_size(MAX_WRITE)
         .max_message_size(protocol::MAX_FRAME_BYTES)
         .max_frame_size(protocol::MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| Connection::new(state, actor).run(socket))
+        .on_upgrade(move |socket| Connection::new(state, actor, credential).run(socket))
 }
 
 /// The close code and reason for a read error that is the client's fault, or `None` when the
@@ -109,11 +126,15 @@ fn refused_frame(e: axum::Error) -> Option<(u16, String)> {
 struct Joined {
     /// The highest seq this client has of the topic: deliveries at or below it are skipped.
     last_seq: i64,
+    /// What the name resolved to at the join, to authorize again ([`Credential::recheck`]).
+    topic: Topic,
 }
 
 struct Connection {
     state: State,
     actor: Actor,
+    /// What the socket signed in with, looked at again every `credential::RECHECK`.
+    credential: Option<Credential>,
     sub: Subscription,
     joined: HashMap<String, Joined>,
 }
@@ -125,12 +146,13 @@ enum Next {
 }
 
 impl Connection {
-    fn new(state: State, actor: Actor) -> Self {
+    fn new(state: State, actor: Actor, credential: Option<Credential>) -> Self {
         let sub = state.hub.connect();
         metrics::gauge!("crema_realtime_sockets").increment(1.0);
         Self {
             state,
             actor,
+            credential,
             sub,
             joined: HashMap::new(),
         }
@@ -143,6 +165,8 @@ impl Connection {
         let mut last_seen = Instant::now();
         let mut idle = tokio::time::interval(Duration::from_secs(5));
         idle.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut recheck = tokio::time::interval(RECHECK);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let close = loop {
             // Replies and deliveries are written in the order they are produced.
             let mut out: Vec<Utf8Bytes> = Vec::new();
@@ -180,6 +204,7 @@ impl Connection {
                     }
                     Next::Continue
                 }
+                _ = recheck.tick(), if self.credential.is_some() => self.recheck().await,
                 _ = idle.tick() => {
                     if last_seen.elapsed() > IDLE_TIMEOUT {
                         Next::Close(IDLE, "no heartbeat for 60 s".into())
@@ -213,6 +238,23 @@ impl Connection {
         }
         self.state.hub.disconnect(self.sub.id);
         metrics::gauge!("crema_realtime_sockets").decrement(1.0);
+    }
+
+    /// Closes the socket when its credential no longer signs anyone in, or no longer allows a
+    /// topic it follows (`credential.rs`).
+    async fn recheck(&mut self) -> Next {
+        let Some(c) = &self.credential else {
+            return Next::Continue;
+        };
+        let topics = self.joined.iter().map(|(n, j)| (n.as_str(), &j.topic));
+        match c.recheck(&self.state, self.actor.ip, topics).await {
+            Some(Verdict::Allowed(actor)) => {
+                self.actor = actor;
+                Next::Continue
+            }
+            Some(Verdict::Cut(reason)) => Next::Close(SIGNED_OUT, reason),
+            None => Next::Continue,
+        }
     }
 
     async fn handle(&mut self, text: &str, out: &mut Vec<Utf8Bytes>) -> Next {
@@ -333,6 +375,12 @@ impl Connection {
         }
         // A second join of the same topic replaces the first, as in Phoenix.
         self.joined.remove(&frame.topic);
+        if self.joined.len() >= MAX_TOPICS {
+            out.push(reply_err(&format!(
+                "a socket may follow at most {MAX_TOPICS} topics; leave one first"
+            )));
+            return Next::Continue;
+        }
         // Subscribe first, then read the log: whatever commits in between arrives live as well
         // as in the replay, and the seq check drops the copy.
         self.state.hub.join(self.sub.id, &frame.topic);
@@ -341,14 +389,27 @@ impl Connection {
             .await
         {
             Ok((response, replay, last_seq)) => {
-                out.push(frame.reply(ReplyStatus::Ok, &response).into());
+                let reply = frame.reply(ReplyStatus::Ok, &response);
+                // Snapshots are kept within a budget; should a reply still outgrow what the
+                // socket may queue, the client is told, instead of the socket being dropped
+                // without a word (which a busy day once did to every kitchen screen).
+                if reply.len() > MAX_REPLY {
+                    tracing::warn!(topic = %frame.topic, bytes = reply.len(), "join reply too large");
+                    self.state.hub.leave(self.sub.id, &frame.topic);
+                    out.push(reply_err("the reply would be too large"));
+                    return Next::Continue;
+                }
+                out.push(reply.into());
                 out.extend(replay);
-                self.joined.insert(frame.topic.clone(), Joined { last_seq });
+                self.joined
+                    .insert(frame.topic.clone(), Joined { last_seq, topic });
             }
             Err(e) => {
-                tracing::error!(error = %e, topic = %frame.topic, "join failed");
+                if let JoinError::Internal(m) = &e {
+                    tracing::error!(error = %m, topic = %frame.topic, "join failed");
+                }
                 self.state.hub.leave(self.sub.id, &frame.topic);
-                out.push(reply_err("internal error"));
+                out.push(reply_err(e.reason()));
             }
         }
         Next::Continue
@@ -361,21 +422,17 @@ impl Connection {
         name: &str,
         since: Option<i64>,
         payload: &Value,
-    ) -> Result<(Value, Vec<Utf8Bytes>, i64), crema_store::StoreError> {
+    ) -> Result<(Value, Vec<Utf8Bytes>, i64), JoinError> {
         let store = &self.state.store;
-        if let Topic::Collection { cafe, name } = topic {
-            // Kaffebase's clients never resume: every join (and rejoin) gets the whole current
-            // state as `{"items": ...}`, filtered by the join's `options`. Its frames are
-            // derived, not logged, so there is nothing to replay anyway.
+        if let Topic::Collection { .. } = topic {
+            // Kaffebase's clients never resume: every join (and rejoin) gets the current state
+            // as `{"items": ...}`, filtered by the join's `options`. Its frames are derived,
+            // not logged, so there is nothing to replay anyway.
             let seq = store.latest_seq().await?;
-            let items = crate::compat::kaffebase::realtime::join_items(
-                &self.state,
-                *cafe,
-                name,
-                payload.get("options"),
-            )
-            .await?;
-            return Ok((json!({ "items": items }), Vec::new(), seq));
+            let reply =
+                topics::snapshot_for(&self.state, topic, &self.actor, payload.get("options"))
+                    .await?;
+            return Ok((reply, Vec::new(), seq));
         }
         if let Some(since) = since {
             let oldest = store.oldest_seq().await?;
@@ -404,7 +461,7 @@ impl Connection {
         // delivered after it; every event carries whole records, so applying it again is
         // harmless, while reading it after could lose one.
         let seq = store.latest_seq().await?;
-        let snapshot = topics::snapshot(&self.state, topic).await?;
+        let snapshot = topics::snapshot_for(&self.state, topic, &self.actor, None).await?;
         Ok((json!({ "seq": seq, "snapshot": snapshot }), Vec::new(), seq))
     }
 }

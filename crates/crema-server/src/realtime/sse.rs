@@ -2,6 +2,7 @@
 //! `text/event-stream` for simple clients. Each event's `id:` is its seq, so a browser's
 //! `EventSource` resumes by itself with `Last-Event-ID` after a network loss.
 
+use super::credential::{Credential, Verdict, RECHECK};
 use super::hub::Encoded;
 use super::topics::{self, JoinError};
 use super::REPLAY_MAX;
@@ -74,7 +75,7 @@ pub async fn events(
                 ApiError::invalid("topics", "unknown", format!("{n:?} is not a topic"))
             }
             JoinError::Unauthorized => ApiError::Forbidden(format!("you may not follow {n:?}")),
-            JoinError::Internal(m) => ApiError::Internal(m),
+            other => ApiError::from(other),
         })?;
         topics::authorize_join(&actor, &t)
             .map_err(|_| ApiError::Forbidden(format!("you may not follow {n:?}")))?;
@@ -107,7 +108,7 @@ pub async fn events(
             // Nothing to resume from: one `snapshot` event per topic, then live events.
             last = store.latest_seq().await?;
             for (n, t) in names.iter().zip(&resolved) {
-                let snap = topics::snapshot(&state, t).await?;
+                let snap = topics::snapshot_for(&state, t, &actor, None).await?;
                 let data = json!({ "topic": n, "seq": last, "snapshot": snap }).to_string();
                 first.push(
                     Event::default()
@@ -122,6 +123,13 @@ pub async fn events(
     let (tx, rx) = mpsc::channel::<Result<Event, Infallible>>(64);
     let hub = state.hub.clone();
     let mut shutdown = state.shutdown.clone();
+    // A stream that signed in ends when its credential stops signing anyone in, or stops
+    // allowing one of its topics (`credential.rs`); EventSource reconnects as who it now is.
+    let credential = Credential::of(&actor, &headers, None);
+    let ip = actor.ip;
+    let followed: Vec<(String, topics::Topic)> = names.iter().cloned().zip(resolved).collect();
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::spawn(async move {
         let id = sub.id;
         let kicked = sub.kicked.clone();
@@ -137,6 +145,14 @@ pub async fn events(
                     _ = crate::state::shutting_down(&mut shutdown) => break,
                     _ = kicked.notified() => break,
                     _ = tx.closed() => break,
+                    _ = recheck.tick(), if credential.is_some() => {
+                        if let Some(c) = &credential {
+                            let topics = followed.iter().map(|(n, t)| (n.as_str(), t));
+                            if let Some(Verdict::Cut(_)) = c.recheck(&state, ip, topics).await {
+                                break;
+                            }
+                        }
+                    }
                     d = sub.rx.recv() => match d {
                         Some(enc) if enc.seq > last => {
                             last = enc.seq;

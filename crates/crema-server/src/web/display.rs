@@ -84,7 +84,9 @@ async fn display(ctx: Ctx) -> Result<Page, WebError> {
     // The seq is read before the snapshots, as a join does: the script resumes from it, so an
     // event that commits in between is replayed (and applying it twice changes nothing).
     let seq = store.latest_seq().await?;
-    let board = topics::snapshot(&ctx.state, &Topic::Board { cafe: cafe_id }).await?;
+    let board = topics::snapshot(&ctx.state, &Topic::Board { cafe: cafe_id })
+        .await
+        .map_err(crate::error::ApiError::from)?;
     let status = store.status(cafe_id).await?;
     let messages = store.messages(cafe_id).await?;
     let status = StatusOut::from(&status);

@@ -509,6 +509,11 @@ fn push_filters(sql: &mut String, f: &OrderFilter) {
     if f.after_id.is_some() {
         sql.push_str(" AND id > ?");
     }
+    if !f.exclude_steps.is_empty() {
+        sql.push_str(" AND step NOT IN (");
+        sql.push_str(&vec!["?"; f.exclude_steps.len()].join(", "));
+        sql.push(')');
+    }
 }
 
 fn time_arg(t: Option<DateTime<Utc>>) -> Option<String> {
@@ -610,7 +615,7 @@ impl SqliteStore {
         let mut sql = String::from("SELECT * FROM orders WHERE cafe_id = ?");
         push_filters(&mut sql, f);
         sql.push_str(" ORDER BY ");
-        sql.push_str(order_by);
+        sql.push_str(if f.newest_first { "id DESC" } else { order_by });
         sql.push_str(" LIMIT ?");
         let mut args: Vec<Value> = vec![Value::Integer(cafe)];
         if let Some(v) = &f.step {
@@ -640,6 +645,7 @@ impl SqliteStore {
         if let Some(v) = f.after_id {
             args.push(Value::Integer(v));
         }
+        args.extend(f.exclude_steps.iter().map(|s| Value::Text(s.clone())));
         args.push(Value::Integer(i64::from(f.limit.max(1))));
         self.read(move |c| all(c, &sql, params_from_iter(args), order_of))
             .await

@@ -12,13 +12,17 @@
 //! surface reaches Kaffediem the same way. A frame carries the seq of the event it comes
 //! from, which lines it up with the join reply exactly as crema's own topics are.
 
-use super::orders::{self, Filters};
+use super::orders::Filters;
 use super::records::{self, Major};
+use crate::auth::Actor;
 use crate::realtime::hub::Encoded;
 use crate::state::State;
 use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::day::local_date;
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{Channel, Customer, LineSnapshot};
+use crema_core::workflow::CANCELLED;
+use crema_store::OrderFilter;
 use crema_store::{CafeRecord, EventRecord, OrderRecord, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -34,19 +38,29 @@ pub const STATUS: &str = "collection:status";
 /// The event name of every Kaffebase push.
 pub const CHANGE: &str = "change";
 
-/// The `items` of a join of `collection:<name>`. `options` is the join payload's `options`.
-pub async fn join_items(
+/// The collections a socket may join: the four Kaffebase has data for.
+pub const COLLECTIONS: [&str; 4] = ["order", "menu", "message", "status"];
+
+/// How many of today's finished orders a `collection:order` join carries besides the open
+/// ones: Kaffediem's front desk shows the last order of the list as "Forrige" (the previous
+/// order), which is usually a finished one.
+const RECENT_FINISHED: u32 = 20;
+
+/// The reply to a join of `collection:<name>`: `{"items": ...}`. `options` is the join
+/// payload's `options`.
+pub async fn join_reply(
     state: &State,
     cafe: i64,
     name: &str,
+    actor: &Actor,
     options: Option<&Value>,
 ) -> Result<Value, StoreError> {
     let to_value = |v: Result<Value, serde_json::Error>| v.map_err(StoreError::from);
-    match name {
+    let items = match name {
         "order" => {
             let cafe = state.store.cafe_by_id(cafe).await?;
-            let list = orders::matching(state, &cafe, &Filters::from_options(options)).await?;
-            to_value(serde_json::to_value(list))
+            let orders = join_orders(state, &cafe, actor, options).await?;
+            return Ok(crate::realtime::topics::listing("items", orders));
         }
         "menu" => to_value(serde_json::to_value(menu_payload(state, cafe).await?)),
         "message" => {
@@ -59,9 +73,65 @@ pub async fn join_items(
             let s = state.store.status(cafe).await?;
             to_value(serde_json::to_value(vec![records::status(&s)]))
         }
-        // Kaffebase has a channel for every name and data for these four only.
+        // Not joinable (`topics::resolve` refuses other names).
         _ => Ok(json!([])),
-    }
+    }?;
+    Ok(json!({ "items": items }))
+}
+
+/// The orders a `collection:order` join answers with, and whether they all fitted.
+///
+/// The topic is public (Kaffediem's `/display` joins it signed out), so this is a live view of
+/// today and no more, whatever the options ask: Kaffebase answered a join without `from_date`
+/// with every order ever kept, which on a café's first busy day was hundreds of megabytes for
+/// one anonymous join. History is for the signed-in HTTP list. Within today: the open orders
+/// and the [`RECENT_FINISHED`] newest ones at the last step, by day number, as Kaffebase sorted them,
+/// within the snapshot byte budget (`topics::within_budget`). `customer_id` filters only for
+/// staff: for anyone else it would tell which accounts ordered today.
+async fn join_orders(
+    state: &State,
+    cafe: &CafeRecord,
+    actor: &Actor,
+    options: Option<&Value>,
+) -> Result<(Vec<Value>, bool), StoreError> {
+    use crate::realtime::topics::{within_budget, SNAPSHOT_ORDERS};
+    let id = cafe.cafe.id;
+    let filters = Filters::from_options(options);
+    let staff = crate::auth::authorize(actor, id, crate::auth::Permission::ReadOrders).is_ok();
+    let today = local_date(cafe.cafe.timezone, Utc::now());
+    let base = OrderFilter {
+        local_date: Some(today),
+        customer_user_id: filters.customer_id.filter(|_| staff),
+        limit: SNAPSHOT_ORDERS + 1,
+        ..Default::default()
+    };
+    let finished = vec![cafe.cafe.workflow.last().to_string(), CANCELLED.to_owned()];
+    let open = OrderFilter {
+        exclude_steps: finished.clone(),
+        ..base.clone()
+    };
+    let mut list = state.store.list_orders(id, &open).await?;
+    let recent = OrderFilter {
+        step: Some(cafe.cafe.workflow.last().to_string()),
+        newest_first: true,
+        limit: RECENT_FINISHED,
+        ..base
+    };
+    let known: std::collections::HashSet<i64> = list.iter().map(|o| o.id).collect();
+    list.extend(
+        state
+            .store
+            .list_orders(id, &recent)
+            .await?
+            .into_iter()
+            .filter(|o| !known.contains(&o.id)),
+    );
+    list.sort_by(|a, b| {
+        (a.day_number, a.created_at, a.id).cmp(&(b.day_number, b.created_at, b.id))
+    });
+    Ok(within_budget(
+        list.iter().map(|o| records::public_order(o, o.id)),
+    ))
 }
 
 async fn menu_payload(state: &State, cafe: i64) -> Result<records::MenuPayload, StoreError> {
@@ -250,7 +320,7 @@ impl Deriver {
             ev.seq,
             ORDER,
             action,
-            records::order(&record, row_id),
+            records::public_order(&record, row_id),
         ))
     }
 

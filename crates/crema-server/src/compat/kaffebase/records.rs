@@ -477,6 +477,37 @@ pub fn order(o: &OrderRecord, row_id: i64) -> OrderRec {
     }
 }
 
+/// The order as the public `collection:order` topic carries it. Anyone may join that topic
+/// (Kaffediem's `/display` does, signed out), so its records hold nothing that unlocks more:
+/// - `uuid` is not the order's id but a one-way function of it ([`public_uuid`]). The real
+///   id is the customer's key to their order page and the `order:<uuid>` topic, which show the
+///   customer's name and notes.
+/// - `customer_id` is null: it names an account.
+///
+/// Kaffediem's frontend reads neither field (it reads `id`, `day_id`, `state`,
+/// `missing_information` and the items), so the unchanged frontend works the same.
+pub fn public_order(o: &OrderRecord, row_id: i64) -> OrderRec {
+    let mut rec = order(o, row_id);
+    rec.uuid = public_uuid(o.uuid).to_string();
+    rec.customer_id = None;
+    rec
+}
+
+/// A stable stand-in for an order's id, from which the id cannot be recovered: the first 16
+/// bytes of SHA-256 over a fixed label and the id, stamped as a version-8 (custom) UUID. The
+/// id's 74 random bits make guessing it from this as hard as guessing it outright. No secret
+/// is needed, so every process (and every node later) gives the same value.
+pub fn public_uuid(id: uuid::Uuid) -> uuid::Uuid {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"crema public order id\0");
+    h.update(id.as_bytes());
+    let digest = h.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
 fn order_item(l: &LineSnapshot, major: Major) -> OrderItemRec {
     OrderItemRec {
         item_id: l.item_id,
@@ -518,6 +549,16 @@ mod tests {
         assert_eq!(nok.float(4550), 45.5);
         assert_eq!(nok.effect(PriceEffect::Percent(120)), (120, false));
         assert_eq!(nok.effect(PriceEffect::Fixed(500)), (5, true));
+    }
+
+    #[test]
+    fn public_uuids_are_stable_custom_and_not_the_id() {
+        let id = uuid::Uuid::now_v7();
+        let p = public_uuid(id);
+        assert_eq!(p, public_uuid(id));
+        assert_ne!(p, id);
+        assert_ne!(p, public_uuid(uuid::Uuid::now_v7()));
+        assert_eq!(p.get_version_num(), 8);
     }
 
     #[test]

@@ -392,6 +392,27 @@ impl Kb {
             .expect("connecting");
         Phx { ws, next_ref: 1 }
     }
+
+    /// A socket signed in as the manager, as the Kaffediem frontend's is in a staff browser
+    /// (the session cookie, from crema's own origin).
+    pub async fn staff_socket(&self) -> Phx {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = self
+            .ws_url
+            .as_str()
+            .into_client_request()
+            .expect("a request");
+        let cookie = self.cookie.clone().expect("a signed-in manager");
+        req.headers_mut()
+            .insert("cookie", cookie.parse().expect("a header"));
+        req.headers_mut()
+            .insert("origin", self.base.parse().expect("a header"));
+        let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(req))
+            .await
+            .expect("connecting in time")
+            .expect("connecting");
+        Phx { ws, next_ref: 1 }
+    }
 }
 
 /// A multipart body; returns the content type (with its boundary) and the bytes.

@@ -236,6 +236,11 @@ impl Ws {
         Ws { inner, next_ref: 0 }
     }
 
+    /// A socket opened some other way (with headers of the test's own).
+    pub fn from_stream(inner: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Ws {
+        Ws { inner, next_ref: 0 }
+    }
+
     /// A fresh ref, as the phoenix client numbers its pushes.
     pub fn make_ref(&mut self) -> String {
         self.next_ref += 1;
