@@ -1008,7 +1008,7 @@ impl<'a> Book<'a> {
             (1, Some(k)) => (
                 *k,
                 Some(format!(
-                    "priced as {}, like the other {} values of {key_name:?}",
+                    "priced as {}, the kind of every value {key_name:?} still has ({})",
                     if *k == Kind::Percent { "a percentage" } else { "kroner" },
                     siblings.len()
                 )),

@@ -4,6 +4,9 @@
 //! it, and the rows of `schema_migrations`. Rows go in between the migrations where Kaffebase
 //! had them then (the menu's prices were decimals until the fifth).
 
+// Shared with the binary's import tests, which use part of it.
+#![allow(dead_code)]
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode};
 use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
