@@ -861,6 +861,9 @@ struct Guesses {
     kinds: BTreeMap<i64, (String, String, String, usize)>,
     /// A snapshot's category name → (what its lines were linked to, lines).
     categories: BTreeMap<String, (String, usize)>,
+    /// Lines whose charged price differs from crema's exact rule: (order id, item, charged,
+    /// exact), in kroner.
+    arithmetic: Vec<(i64, String, String, String)>,
 }
 
 impl Guesses {
@@ -873,6 +876,13 @@ impl Guesses {
         for (name, (how, n)) in &self.categories {
             notes.push(format!(
                 "category {name:?} of {n} order lines no longer exists by that name: {how}"
+            ));
+        }
+        // One note for all of them: a café that sold 50 kr × 110 % did so all day.
+        if let Some((order, item, charged, exact)) = self.arithmetic.first() {
+            notes.push(format!(
+                "{} order lines were charged what the frontend's floating-point arithmetic gave, not what exact arithmetic gives (order {order}: {item:?} was charged {charged}, exactly {exact}): the charged prices are kept",
+                self.arithmetic.len()
             ));
         }
     }
@@ -1186,11 +1196,11 @@ impl<'a> Book<'a> {
             let effects: Vec<PriceEffect> = modifiers.iter().map(|m| m.effect).collect();
             if let Ok(exact) = unit_price(base_price, &effects, rounding) {
                 if exact != unit {
-                    notes.push(format!(
-                        "order {}: {item_name:?} was charged {} (the frontend's arithmetic); crema's exact rule gives {} kr: the charged price is kept",
+                    guesses.arithmetic.push((
                         o.id,
+                        item_name.clone(),
                         kr(kroner),
-                        exact.minor() as f64 / per
+                        kr(exact.minor() as f64 / per),
                     ));
                 }
             }
