@@ -11,7 +11,7 @@ use crate::kb;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_store::import::kaffebase;
-use crema_store::repo::{CafeRepo, UserRepo};
+use crema_store::repo::{AdminRepo, CafeRepo, UserRepo};
 use crema_store::sqlite::{Options, SqliteStore};
 use crema_store::{Store, StoreError};
 use fixture::{KaffebaseDb, ADMIN_HASH};
@@ -932,4 +932,27 @@ fn the_fixture_dates_put_todays_order_on_oslos_today() {
     let at = oslo_today_in_utc();
     let today: NaiveDate = crema_core::day::local_date(oslo, Utc::now());
     assert_eq!(at.date_naive(), today);
+}
+
+#[tokio::test]
+async fn an_import_into_the_empty_cafe_of_a_new_installation_says_what_it_kept() {
+    let (dir, store) = crate::common::fresh_store(false).await;
+    let source = dir.path().join("data.db");
+    fixture(&source).await;
+    let cafe = store.default_cafe().await.unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("crema.db"), Options::default())
+        .await
+        .unwrap();
+    let report = sqlite
+        .import_kaffebase(cafe.cafe.id, kaffebase::read(&source).await.unwrap())
+        .await
+        .unwrap();
+    sqlite.close().await;
+    assert!(
+        notes_of(&report).contains("the café had 1 message(s) of its own already"),
+        "{}",
+        notes_of(&report)
+    );
+    assert_eq!((report.before.messages, report.after.messages), (2, 3));
+    assert_eq!(report.before.revenue, report.after.revenue);
 }

@@ -505,6 +505,16 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
     }
 
     // Messages and the status.
+    let own: i64 = scalar(
+        ctx.conn(),
+        "SELECT count(*) FROM messages WHERE cafe_id = ?",
+        params![cafe],
+    )?;
+    if own > 0 && !src.messages.is_empty() {
+        notes.push(format!(
+            "the café had {own} message(s) of its own already (a new crema café starts with one): kept beside Kaffebase's; delete what you do not want in /admin/message"
+        ));
+    }
     let mut message_ids: HashMap<i64, i64> = HashMap::new();
     for m in &src.messages {
         let id = keep(ctx.conn(), "messages", m.id)?;
