@@ -956,3 +956,28 @@ async fn an_import_into_the_empty_cafe_of_a_new_installation_says_what_it_kept()
     assert_eq!((report.before.messages, report.after.messages), (2, 3));
     assert_eq!(report.before.revenue, report.after.revenue);
 }
+
+#[tokio::test]
+async fn a_kaffebase_before_its_price_migration_is_read_with_its_decimals_rounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("data.db");
+    let mut db = KaffebaseDb::create(&source).await;
+    let t = "2025-11-16T10:33:33";
+    db.script(&format!(
+        "INSERT INTO category VALUES (1, 'Bakst', 1, 1, '[]', '{t}', '{t}');\n\
+         INSERT INTO item VALUES (11, 'Bolle', 35.5, 1, NULL, 1, 1, '{t}', '{t}');\n\
+         INSERT INTO item VALUES (12, 'Kake', 40, 1, NULL, 1, 2, '{t}', '{t}');\n"
+    ))
+    .await;
+    db.close().await;
+    let src = kaffebase::read(&source).await.unwrap();
+    let prices: Vec<i64> = src.items.iter().map(|i| i.price_nok).collect();
+    assert_eq!(prices, [36, 40]);
+    assert!(
+        src.notes
+            .iter()
+            .any(|n| n.starts_with("1 menu prices had fractions of a krone")),
+        "{:?}",
+        src.notes
+    );
+}

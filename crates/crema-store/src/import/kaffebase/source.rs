@@ -549,6 +549,15 @@ fn read_now(path: &Path) -> Result<Source> {
         t
     };
     let id = |r: &Rec| r.get("id").int().unwrap_or(0);
+    // Before Kaffebase's fifth migration prices were decimals; it rounds them, and so does
+    // the import (crema's menu prices of a Kaffebase café are whole kroner too).
+    let mut fractions = 0_usize;
+    let mut price = |c: &Cell| {
+        if matches!(c, Cell::Real(f) if f.fract() != 0.0) {
+            fractions += 1;
+        }
+        c.int().unwrap_or(0)
+    };
     for r in rows(&conn, "category")? {
         s.categories.push(SrcCategory {
             id: id(&r),
@@ -564,7 +573,7 @@ fn read_now(path: &Path) -> Result<Source> {
         s.items.push(SrcItem {
             id: id(&r),
             name: r.get("name").text().unwrap_or_default(),
-            price_nok: r.get("price_nok").int().unwrap_or(0),
+            price_nok: price(r.get("price_nok")),
             category_id: r.get("category_id").int(),
             image: r.get("image").text().filter(|s| !s.trim().is_empty()),
             enable: r.get("enable").boolean(),
@@ -593,7 +602,7 @@ fn read_now(path: &Path) -> Result<Source> {
             belongs_to: r.get("belongs_to").int().unwrap_or(0),
             enable: r.get("enable").boolean(),
             constant_price: r.get("constant_price").boolean(),
-            price_increment_nok: r.get("price_increment_nok").int().unwrap_or(0),
+            price_increment_nok: price(r.get("price_increment_nok")),
             sort_order: r.get("sort_order").int().unwrap_or(0),
             inserted_at: time(&r, "inserted_at"),
             updated_at: time(&r, "updated_at"),
@@ -646,6 +655,11 @@ fn read_now(path: &Path) -> Result<Source> {
         });
     }
     s.finer_than_ms = fine;
+    if fractions > 0 {
+        s.notes.push(format!(
+            "{fractions} menu prices had fractions of a krone (Kaffebase's price migration has not run): rounded to whole kroner, as that migration does; orders keep the prices they were charged"
+        ));
+    }
     drop(conn);
     Ok(s)
 }
