@@ -277,8 +277,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `crema import-kaffebase`: reads the Kaffebase database, makes the café if it is new (the
-/// default café when it is the first), imports, and prints what was changed on the way.
+/// `crema import-kaffebase`: reads the Kaffebase database (refusing one that is not, before
+/// anything is made), imports into the café, made in the same transaction when it is new (the
+/// default café when it is the first), and prints what was changed on the way and, at the end,
+/// the counts and revenue of the source next to those of the result.
 async fn import_kaffebase(
     data_dir: &Path,
     source: &Path,
@@ -293,42 +295,59 @@ async fn import_kaffebase(
     use crema_store::import::kaffebase;
     use crema_store::repo::{AdminRepo, CafeRepo};
 
+    // The options are checked before anything is read or made.
+    let slug_ok = Slug::parse(slug).map_err(|e| anyhow!("--cafe: {e}"))?;
+    let name_ok = Name::parse(name).map_err(|e| anyhow!("--name: {e}"))?;
+    let tz = parse_tz(timezone).map_err(|e| anyhow!("--timezone: {e}"))?;
     let src = kaffebase::read(source)
         .await
-        .with_context(|| format!("cannot read the Kaffebase database {}", source.display()))?;
+        .with_context(|| format!("cannot import {}", source.display()))?;
     let path = db_path(data_dir)?;
     let store = SqliteStore::open(&path, Options::default())
         .await
         .with_context(|| format!("cannot open the database {}", path.display()))?;
-    let cafe = match store.cafe_by_slug(slug).await {
-        Ok(c) => c,
-        Err(crema_store::StoreError::NotFound(_)) => {
-            let first = store.cafes().await?.is_empty();
-            let cafe = Cafe {
-                id: 0,
-                slug: Slug::parse(slug).map_err(|e| anyhow!("--cafe: {e}"))?,
-                name: Name::parse(name).map_err(|e| anyhow!("--name: {e}"))?,
-                timezone: parse_tz(timezone).map_err(|e| anyhow!("--timezone: {e}"))?,
-                currency: Currency::NOK,
-                locale: Locale::Nb,
-                first_number: FirstNumber::KAFFEBASE,
-                workflow: Workflow::kaffediem(),
-                // Whole kroner, as Kaffediem prices.
-                price_rounding: Amount::new(100).map_err(|e| anyhow!("{e}"))?,
-                age_thresholds: (300, 600),
-            };
-            let c = store.create_cafe(cafe, first).await?;
-            println!(
-                "created the café {slug}{}",
-                if first { " (the default café)" } else { "" }
-            );
-            c
-        }
-        Err(e) => return Err(e.into()),
+    let result = match store.cafe_by_slug(slug).await {
+        Ok(c) => store
+            .import_kaffebase(c.cafe.id, src)
+            .await
+            .map(|r| (c, r, false)),
+        Err(crema_store::StoreError::NotFound(_)) => match store.cafes().await {
+            Ok(cafes) => {
+                let cafe = Cafe {
+                    id: 0,
+                    slug: slug_ok,
+                    name: name_ok,
+                    timezone: tz,
+                    currency: Currency::NOK,
+                    locale: Locale::Nb,
+                    first_number: FirstNumber::KAFFEBASE,
+                    workflow: Workflow::kaffediem(),
+                    // Whole kroner, as Kaffediem prices.
+                    price_rounding: Amount::new(100).map_err(|e| anyhow!("{e}"))?,
+                    age_thresholds: (300, 600),
+                };
+                store
+                    .import_kaffebase_new(cafe, cafes.is_empty(), src)
+                    .await
+                    .map(|(c, r)| (c, r, true))
+            }
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
     };
-    let report = store.import_kaffebase(cafe.cafe.id, src).await;
     store.close().await;
-    let report = report.with_context(|| format!("importing into {slug}"))?;
+    let (cafe, report, made) =
+        result.with_context(|| format!("importing into {slug}; nothing was changed"))?;
+    if made {
+        println!(
+            "created the café {slug}{}",
+            if cafe.is_default {
+                " (the default café)"
+            } else {
+                ""
+            }
+        );
+    }
     println!(
         "imported into {slug}: {} categories, {} items, {} customization keys, {} values, {} messages{}, {} orders, {} users ({} managers)",
         report.categories,
@@ -349,7 +368,55 @@ async fn import_kaffebase(
             "note: {slug} is not the default café; the Kaffebase surface (the Kaffediem frontend) serves the default café"
         );
     }
+    print_check(&report, cafe.cafe.currency);
     Ok(())
+}
+
+/// The source and the result side by side: what to compare with Kaffebase's own figures.
+fn print_check(r: &crema_store::import::kaffebase::Report, currency: crema_core::money::Currency) {
+    let (b, a) = (&r.before, &r.after);
+    println!("check (in Kaffebase → in crema):");
+    for (what, before, after) in [
+        ("categories", b.categories, a.categories),
+        ("items", b.items, a.items),
+        (
+            "customization keys",
+            b.customization_keys,
+            a.customization_keys,
+        ),
+        (
+            "customization values",
+            b.customization_values,
+            a.customization_values,
+        ),
+        ("messages", b.messages, a.messages),
+        ("users", b.users, a.users),
+        ("orders", b.orders, a.orders),
+    ] {
+        println!("  {what:<22}{before:>10} → {after}");
+    }
+    let mut states: Vec<&String> = b.states.keys().chain(a.states.keys()).collect();
+    states.sort();
+    states.dedup();
+    for s in states {
+        let n = |m: &std::collections::BTreeMap<String, i64>| m.get(s).copied().unwrap_or(0);
+        println!("    {s:<20}{:>10} → {}", n(&b.states), n(&a.states));
+    }
+    let money = |minor: i64| {
+        let per = currency.minor_per_major();
+        format!(
+            "{}.{:02} {}",
+            minor / per,
+            (minor % per).abs(),
+            currency.code()
+        )
+    };
+    println!(
+        "  {:<22}{:>10} → {}",
+        "revenue",
+        money(b.revenue),
+        money(a.revenue)
+    );
 }
 
 fn print_admin(a: &demo::FirstAdmin) {

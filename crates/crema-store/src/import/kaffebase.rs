@@ -2,10 +2,10 @@
 //! customizations, messages, the status, orders with their snapshots and day numbers, and
 //! users with their bcrypt hashes (sign-in accepts them and rehashes).
 //!
-//! [`read`] reads the source leniently: ecto_sqlite3 stores booleans as 0/1 and times as
-//! ISO-8601 text, but a database that came from PocketBase may hold other shapes, so every
-//! cell is taken for what it is. [`SqliteStore::import_kaffebase`] then writes everything in
-//! one transaction of the writer: all of it, or nothing.
+//! [`read`] checks that the source is Kaffebase's and reads it without writing anything
+//! ([`source`]). [`SqliteStore::import_kaffebase`] then writes everything in one job of the
+//! writer, which is one transaction: all of it, or nothing; a café made for the import is made
+//! in the same job ([`SqliteStore::import_kaffebase_new`]), so a refused import leaves no café.
 //!
 //! Decisions:
 //! - Ids are kept where crema's table does not already use them (a fresh data directory keeps
@@ -16,382 +16,43 @@
 //! - Kaffebase numbered orders per UTC day. An imported order keeps its `day_id` on its UTC
 //!   date, the day in which that number was unique; the café's day counter continues after
 //!   the highest number of each date. A number that was given twice (Kaffebase had no
-//!   uniqueness) gets the next free one.
-//! - A snapshot value's price effect comes from the value as it is in the source (fixed kroner
-//!   or a percentage); the unit price is computed by crema's rule, which is what the frontend
-//!   charged. Label colours are snapshotted from the source keys.
+//!   uniqueness) stays with the order placed first; the later one gets the next number above
+//!   the day's highest, a number no order of that day ever had (a gap below it may be the
+//!   number of an order deleted since, which a customer may still hold).
+//! - An order's total is what the Kaffediem frontend charged for it ([`price`]): from the
+//!   order's own snapshot (the prices and increments of when it was placed), each value taken
+//!   as kroner or a percentage as the source says: the value's own kind while it exists; for
+//!   a value deleted since, the kind all the other values of its key share. A price missing
+//!   from a snapshot is recovered: the same item's price in the order nearest in time, else
+//!   the menu's. Each guess is a note.
+//! - An order's customer is the imported user; a `customer_id` of a user who is not imported
+//!   (deleted in Kaffebase) becomes no user, so no crema account ever inherits those orders.
 //! - A Kaffebase admin becomes a manager of the café; other users get no role.
 //! - Nothing is announced on the event log: run the import while crema is stopped.
 
+mod price;
+mod source;
+
+pub use source::{
+    parse_time, read, Source, SrcCategory, SrcItem, SrcKey, SrcMessage, SrcOrder, SrcStatus,
+    SrcUser, SrcValue,
+};
+
+use crate::model::CafeRecord;
 use crate::sqlite::{exec, now, opt, params, scalar, ts, Conn, SqliteStore, WriteCtx};
 use crate::{Result, StoreError};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use crema_core::cafe::CafeId;
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::cafe::{Cafe, CafeId};
 use crema_core::menu::PriceEffect;
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{Channel, Customer, LineSnapshot, ModifierSnapshot};
 use crema_core::pricing::unit_price;
 use crema_core::text::{LabelColor, Name};
+use price::{charged, Kind};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
-use sqlx::{ConnectOptions, Connection, Decode, Row, TypeInfo, ValueRef};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
-use std::str::FromStr;
 use uuid::Uuid;
-
-// ---- the source ---------------------------------------------------------------------------
-
-/// One cell of the source, whatever SQLite type it has.
-#[derive(Debug, Clone, PartialEq)]
-enum Cell {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-}
-
-fn cell(r: &SqliteRow, col: &str) -> Cell {
-    let Ok(v) = r.try_get_raw(col) else {
-        return Cell::Null;
-    };
-    if v.is_null() {
-        return Cell::Null;
-    }
-    match v.type_info().name() {
-        "INTEGER" | "BOOLEAN" => <i64 as Decode<sqlx::Sqlite>>::decode(v)
-            .map(Cell::Int)
-            .unwrap_or(Cell::Null),
-        "REAL" | "NUMERIC" => <f64 as Decode<sqlx::Sqlite>>::decode(v)
-            .map(Cell::Real)
-            .unwrap_or(Cell::Null),
-        "TEXT" | "DATETIME" | "DATE" | "TIME" => <String as Decode<sqlx::Sqlite>>::decode(v)
-            .map(Cell::Text)
-            .unwrap_or(Cell::Null),
-        // A declared type of its own (`TEXT_DATETIME`, `UTC_DATETIME`...): as text if it is.
-        _ => <String as Decode<sqlx::Sqlite>>::decode(v)
-            .map(Cell::Text)
-            .unwrap_or(Cell::Null),
-    }
-}
-
-impl Cell {
-    fn int(&self) -> Option<i64> {
-        match self {
-            Cell::Int(i) => Some(*i),
-            Cell::Real(f) if f.fract() == 0.0 => Some(*f as i64),
-            Cell::Real(f) => Some(f.round() as i64),
-            Cell::Text(s) => s
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .or_else(|| s.trim().parse::<f64>().ok().map(|f| f.round() as i64)),
-            Cell::Null => None,
-        }
-    }
-
-    fn text(&self) -> Option<String> {
-        match self {
-            Cell::Text(s) => Some(s.clone()),
-            Cell::Int(i) => Some(i.to_string()),
-            Cell::Real(f) => Some(f.to_string()),
-            Cell::Null => None,
-        }
-    }
-
-    fn boolean(&self) -> bool {
-        match self {
-            Cell::Int(i) => *i != 0,
-            Cell::Real(f) => *f != 0.0,
-            Cell::Text(s) => matches!(s.trim(), "1" | "true" | "TRUE" | "t"),
-            Cell::Null => false,
-        }
-    }
-
-    fn time(&self) -> Option<DateTime<Utc>> {
-        match self {
-            Cell::Text(s) => parse_time(s),
-            // Unix seconds, or milliseconds.
-            Cell::Int(i) if *i > 100_000_000_000 => DateTime::from_timestamp_millis(*i),
-            Cell::Int(i) => DateTime::from_timestamp(*i, 0),
-            _ => None,
-        }
-    }
-}
-
-/// `2025-11-16T10:33:33`, with or without fractions, `Z`, an offset, or a space for the `T`.
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let t = s.replace(' ', "T");
-    if let Ok(t) = DateTime::parse_from_rfc3339(&t) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = t.trim_end_matches('Z');
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(naive, f) {
-            return Some(n.and_utc());
-        }
-    }
-    NaiveDate::parse_from_str(naive, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|n| n.and_utc())
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcCategory {
-    pub id: i64,
-    pub name: String,
-    pub sort_order: i64,
-    pub enable: bool,
-    pub valid_customizations: Vec<i64>,
-    pub inserted_at: Option<DateTime<Utc>>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcItem {
-    pub id: i64,
-    pub name: String,
-    pub price_nok: i64,
-    pub category_id: Option<i64>,
-    pub image: Option<String>,
-    pub enable: bool,
-    pub sort_order: i64,
-    pub inserted_at: Option<DateTime<Utc>>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcKey {
-    pub id: i64,
-    pub name: String,
-    pub enable: bool,
-    pub label_color: Option<String>,
-    pub default_value: Option<i64>,
-    pub multiple_choice: bool,
-    pub sort_order: i64,
-    pub inserted_at: Option<DateTime<Utc>>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcValue {
-    pub id: i64,
-    pub name: String,
-    pub belongs_to: i64,
-    pub enable: bool,
-    pub constant_price: bool,
-    pub price_increment_nok: i64,
-    pub sort_order: i64,
-    pub inserted_at: Option<DateTime<Utc>>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcMessage {
-    pub id: i64,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub inserted_at: Option<DateTime<Utc>>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcStatus {
-    pub id: i64,
-    pub open: bool,
-    pub show_message: bool,
-    pub message_id: Option<i64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcOrder {
-    pub id: i64,
-    pub uuid: Option<String>,
-    pub customer_id: Option<i64>,
-    pub day_id: i64,
-    pub items_data: Option<String>,
-    pub state: String,
-    pub missing_information: bool,
-    pub inserted_at: Option<DateTime<Utc>>,
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SrcUser {
-    pub id: i64,
-    pub email: String,
-    pub hashed_password: Option<String>,
-    pub name: Option<String>,
-    pub is_admin: bool,
-    pub inserted_at: Option<DateTime<Utc>>,
-}
-
-/// Everything read from a Kaffebase database.
-#[derive(Debug, Clone, Default)]
-pub struct Source {
-    pub categories: Vec<SrcCategory>,
-    pub items: Vec<SrcItem>,
-    pub keys: Vec<SrcKey>,
-    pub values: Vec<SrcValue>,
-    pub messages: Vec<SrcMessage>,
-    pub statuses: Vec<SrcStatus>,
-    pub orders: Vec<SrcOrder>,
-    pub users: Vec<SrcUser>,
-}
-
-/// `valid_customizations` as stored (`[{"key_id":3}]`), or as ids (`[3]`).
-fn key_ids(text: Option<String>) -> Vec<i64> {
-    let Some(v) = text.and_then(|t| serde_json::from_str::<Value>(&t).ok()) else {
-        return Vec::new();
-    };
-    v.as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| {
-                    e.as_i64()
-                        .or_else(|| e.get("key_id").and_then(Value::as_i64))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn rows(conn: &mut sqlx::SqliteConnection, table: &str) -> Result<Vec<SqliteRow>> {
-    let exists: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
-            .bind(table)
-            .fetch_one(&mut *conn)
-            .await?;
-    if exists == 0 {
-        return Ok(Vec::new());
-    }
-    Ok(
-        sqlx::query(&format!("SELECT * FROM \"{table}\" ORDER BY id"))
-            .fetch_all(&mut *conn)
-            .await?,
-    )
-}
-
-/// Reads a Kaffebase database (read-only; it is not changed).
-pub async fn read(path: &Path) -> Result<Source> {
-    if !path.exists() {
-        return Err(StoreError::NotFound("Kaffebase database"));
-    }
-    let url = format!("sqlite://{}", path.display());
-    let mut conn = SqliteConnectOptions::from_str(&url)
-        .map_err(|e| StoreError::Internal(e.to_string()))?
-        .read_only(true)
-        .disable_statement_logging()
-        .connect()
-        .await?;
-    let mut s = Source::default();
-    let id = |r: &SqliteRow| cell(r, "id").int().unwrap_or(0);
-    for r in rows(&mut conn, "category").await? {
-        s.categories.push(SrcCategory {
-            id: id(&r),
-            name: cell(&r, "name").text().unwrap_or_default(),
-            sort_order: cell(&r, "sort_order").int().unwrap_or(0),
-            enable: cell(&r, "enable").boolean(),
-            valid_customizations: key_ids(cell(&r, "valid_customizations").text()),
-            inserted_at: cell(&r, "inserted_at").time(),
-            updated_at: cell(&r, "updated_at").time(),
-        });
-    }
-    for r in rows(&mut conn, "item").await? {
-        s.items.push(SrcItem {
-            id: id(&r),
-            name: cell(&r, "name").text().unwrap_or_default(),
-            price_nok: cell(&r, "price_nok").int().unwrap_or(0),
-            category_id: cell(&r, "category_id").int(),
-            image: cell(&r, "image").text().filter(|s| !s.trim().is_empty()),
-            enable: cell(&r, "enable").boolean(),
-            sort_order: cell(&r, "sort_order").int().unwrap_or(0),
-            inserted_at: cell(&r, "inserted_at").time(),
-            updated_at: cell(&r, "updated_at").time(),
-        });
-    }
-    for r in rows(&mut conn, "customization_key").await? {
-        s.keys.push(SrcKey {
-            id: id(&r),
-            name: cell(&r, "name").text().unwrap_or_default(),
-            enable: cell(&r, "enable").boolean(),
-            label_color: cell(&r, "label_color").text(),
-            default_value: cell(&r, "default_value").int(),
-            multiple_choice: cell(&r, "multiple_choice").boolean(),
-            sort_order: cell(&r, "sort_order").int().unwrap_or(0),
-            inserted_at: cell(&r, "inserted_at").time(),
-            updated_at: cell(&r, "updated_at").time(),
-        });
-    }
-    for r in rows(&mut conn, "customization_value").await? {
-        s.values.push(SrcValue {
-            id: id(&r),
-            name: cell(&r, "name").text().unwrap_or_default(),
-            belongs_to: cell(&r, "belongs_to").int().unwrap_or(0),
-            enable: cell(&r, "enable").boolean(),
-            constant_price: cell(&r, "constant_price").boolean(),
-            price_increment_nok: cell(&r, "price_increment_nok").int().unwrap_or(0),
-            sort_order: cell(&r, "sort_order").int().unwrap_or(0),
-            inserted_at: cell(&r, "inserted_at").time(),
-            updated_at: cell(&r, "updated_at").time(),
-        });
-    }
-    for r in rows(&mut conn, "message").await? {
-        s.messages.push(SrcMessage {
-            id: id(&r),
-            title: cell(&r, "title").text().unwrap_or_default(),
-            subtitle: cell(&r, "subtitle").text(),
-            inserted_at: cell(&r, "inserted_at").time(),
-            updated_at: cell(&r, "updated_at").time(),
-        });
-    }
-    for r in rows(&mut conn, "status").await? {
-        s.statuses.push(SrcStatus {
-            id: id(&r),
-            open: cell(&r, "open").boolean(),
-            show_message: cell(&r, "show_message").boolean(),
-            message_id: cell(&r, "message_id").int(),
-        });
-    }
-    for r in rows(&mut conn, "order").await? {
-        s.orders.push(SrcOrder {
-            id: id(&r),
-            uuid: cell(&r, "uuid").text(),
-            customer_id: cell(&r, "customer_id").int(),
-            day_id: cell(&r, "day_id").int().unwrap_or(0),
-            items_data: cell(&r, "items_data").text(),
-            state: cell(&r, "state").text().unwrap_or_default(),
-            missing_information: cell(&r, "missing_information").boolean(),
-            inserted_at: cell(&r, "inserted_at").time(),
-            updated_at: cell(&r, "updated_at").time(),
-        });
-    }
-    for r in rows(&mut conn, "users").await? {
-        let Some(email) = cell(&r, "email").text().filter(|e| e.contains('@')) else {
-            continue;
-        };
-        s.users.push(SrcUser {
-            id: id(&r),
-            email: email.trim().to_owned(),
-            hashed_password: cell(&r, "hashed_password").text(),
-            name: cell(&r, "name").text(),
-            is_admin: cell(&r, "is_admin").boolean(),
-            inserted_at: cell(&r, "inserted_at").time(),
-        });
-    }
-    conn.close().await?;
-    Ok(s)
-}
 
 // ---- the import ---------------------------------------------------------------------------
 
@@ -407,8 +68,28 @@ pub struct Report {
     pub orders: usize,
     pub users: usize,
     pub managers: usize,
+    /// What Kaffebase held, counted in the source (revenue: what the frontend charged).
+    pub before: Tally,
+    /// What the café holds after the import, counted in crema's database.
+    pub after: Tally,
     /// Each thing that was not taken as it was, and why.
     pub notes: Vec<String>,
+}
+
+/// Counts and revenue, to compare the source with the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub categories: i64,
+    pub items: i64,
+    pub customization_keys: i64,
+    pub customization_values: i64,
+    pub messages: i64,
+    pub users: i64,
+    pub orders: i64,
+    /// Orders per state (step).
+    pub states: BTreeMap<String, i64>,
+    /// The sum of the orders' totals, in minor units.
+    pub revenue: i64,
 }
 
 /// Names already used in one scope; a repeat gets ` (2)`, ` (3)`, ...
@@ -428,11 +109,18 @@ impl Names {
         };
         let mut name = base.clone();
         let mut n = 2;
-        while !self.0.insert(name.as_str().to_lowercase()) && n <= 1000 {
-            // A name at the length limit has no room for the suffix: it stays a repeat, and
-            // the database refuses the import with the name in the message.
-            name =
-                Name::parse(&format!("{} ({n})", base.as_str())).unwrap_or_else(|_| base.clone());
+        while !self.0.insert(name.as_str().to_lowercase()) {
+            // A name at the length limit has no room for the suffix: the import is refused
+            // with the name in the message (the source can be fixed; a cut name could repeat).
+            name = Name::parse(&format!("{} ({n})", base.as_str())).map_err(|_| {
+                StoreError::conflict(
+                    "source",
+                    format!(
+                        "{what} {:?} is used twice and is too long to tell apart with \" ({n})\": shorten one of them in Kaffebase and import again; nothing was imported",
+                        base.as_str()
+                    ),
+                )
+            })?;
             n += 1;
         }
         if name != base {
@@ -472,9 +160,26 @@ impl SqliteStore {
     pub async fn import_kaffebase(&self, cafe: CafeId, src: Source) -> Result<Report> {
         self.write(move |ctx| import_job(ctx, cafe, src)).await
     }
+
+    /// Makes café `cafe` and imports `src` into it, in one transaction: when the import is
+    /// refused, the café is not made either.
+    pub async fn import_kaffebase_new(
+        &self,
+        cafe: Cafe,
+        is_default: bool,
+        src: Source,
+    ) -> Result<(CafeRecord, Report)> {
+        self.write(move |ctx| {
+            let made = crate::sqlite::insert_cafe(ctx, cafe, is_default)?;
+            let report = import_job(ctx, made.cafe.id, src)?;
+            let made = crate::sqlite::load_cafe(ctx.conn(), made.cafe.id)?;
+            Ok((made, report))
+        })
+        .await
+    }
 }
 
-fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
+fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Report> {
     for table in ["categories", "items", "modifier_groups", "orders"] {
         let n: i64 = scalar(
             ctx.conn(),
@@ -494,8 +199,18 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
     let workflow = snap.cafe.workflow.clone();
     let rounding = snap.cafe.price_rounding;
     let t0 = now();
-    let mut rep = Report::default();
+    let mut rep = Report {
+        before: before(&src),
+        notes: std::mem::take(&mut src.notes),
+        ..Report::default()
+    };
     let notes = &mut rep.notes;
+    if src.finer_than_ms > 0 {
+        notes.push(format!(
+            "{} times had fractions finer than a millisecond (Ecto's microseconds): kept to the millisecond, as crema keeps times",
+            src.finer_than_ms
+        ));
+    }
 
     // Keys (modifier groups), without their defaults: those point at values, added next.
     let mut key_ids: HashMap<i64, i64> = HashMap::new();
@@ -511,7 +226,16 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
         {
             None => None,
             Some(c) => match LabelColor::parse(c) {
-                Ok(c) => Some(c.as_str().to_owned()),
+                Ok(parsed) => {
+                    if parsed.as_str() != c {
+                        notes.push(format!(
+                            "customization key {:?}: label colour {c:?} is kept as {:?}, the same colour (crema writes colours in lower case)",
+                            k.name,
+                            parsed.as_str()
+                        ));
+                    }
+                    Some(parsed.as_str().to_owned())
+                }
                 Err(_) => {
                     notes.push(format!(
                         "customization key {:?}: label colour {c:?} is not a colour, left out",
@@ -619,9 +343,9 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
     // Categories and the keys they allow.
     let mut category_ids: HashMap<i64, i64> = HashMap::new();
     let mut category_names: HashMap<i64, String> = HashMap::new();
-    let mut names = Names::default();
+    let mut cat_names = Names::default();
     for c in &src.categories {
-        let name = names.unique(&c.name, "category", notes)?;
+        let name = cat_names.unique(&c.name, "category", notes)?;
         let id = keep(ctx.conn(), "categories", c.id)?;
         let new: i64 = scalar(
             ctx.conn(),
@@ -663,28 +387,33 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
 
     // Items; one without a category goes to a disabled one made for them.
     let mut item_ids: HashMap<i64, i64> = HashMap::new();
-    let mut orphans: Option<i64> = None;
+    let mut orphans: Option<(i64, Name)> = None;
     let mut names = Names::default();
     for i in &src.items {
         let category = match i.category_id.and_then(|c| category_ids.get(&c)) {
             Some(c) => *c,
             None => {
-                if orphans.is_none() {
-                    let t = ts(t0);
-                    let id: i64 = scalar(
-                        ctx.conn(),
-                        "INSERT INTO categories (cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, 'Uten kategori', 9999, 0, ?, ?) RETURNING id",
-                        params![cafe, t, t],
-                    )
-                    .map_err(|_| StoreError::conflict("cafe", "a category \"Uten kategori\" exists in the source; rename it first"))?;
-                    orphans = Some(id);
-                    rep.categories += 1;
-                }
+                let (id, name) = match &orphans {
+                    Some(o) => o.clone(),
+                    None => {
+                        // A source category of this name makes it "Uten kategori (2)".
+                        let name = cat_names.unique("Uten kategori", "category", notes)?;
+                        let t = ts(t0);
+                        let id: i64 = scalar(
+                            ctx.conn(),
+                            "INSERT INTO categories (cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, 9999, 0, ?, ?) RETURNING id",
+                            params![cafe, name.as_str(), t, t],
+                        )?;
+                        rep.categories += 1;
+                        orphans.insert((id, name)).clone()
+                    }
+                };
                 notes.push(format!(
-                    "item {:?}: no category, put in \"Uten kategori\" (disabled)",
-                    i.name
+                    "item {:?}: no category, put in {:?} (disabled)",
+                    i.name,
+                    name.as_str()
                 ));
-                orphans.unwrap_or_default()
+                id
             }
         };
         let name = names.unique(&i.name, "item", notes)?;
@@ -724,24 +453,35 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
     // Users, with their bcrypt hashes as they are.
     let mut user_ids: HashMap<i64, i64> = HashMap::new();
     for u in &src.users {
+        // crema keeps emails in lower case; Kaffebase compared them without case.
+        let email = u.email.to_lowercase();
         let existing: Option<i64> = opt(
             ctx.conn(),
             "SELECT id FROM users WHERE email = ?",
-            params![u.email],
+            params![email],
             |r| Ok(r.get(0)?),
         )?;
         let uid = match existing {
             Some(id) => {
-                notes.push(format!("user {}: already in crema, kept as it is", u.email));
+                notes.push(format!(
+                    "user {}: already in crema (id {id}), kept as it is; their Kaffebase orders are theirs",
+                    u.email
+                ));
                 id
             }
             None => {
                 let id = keep(ctx.conn(), "users", u.id)?;
+                if id.is_none() {
+                    notes.push(format!(
+                        "user {}: id {} is someone else's in crema, so they get a new id; their orders follow them",
+                        u.email, u.id
+                    ));
+                }
                 let t = stamp(u.inserted_at, t0);
                 let new: i64 = scalar(
                     ctx.conn(),
                     "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    params![id, u.email.to_lowercase(), u.name, u.hashed_password, t, t],
+                    params![id, email, u.name, u.hashed_password, t, t],
                 )?;
                 rep.users += 1;
                 new
@@ -758,8 +498,23 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
         }
         user_ids.insert(u.id, uid);
     }
+    for id in &src.users_left_out {
+        notes.push(format!(
+            "user id {id}: no usable email, not imported; their orders belong to no user"
+        ));
+    }
 
     // Messages and the status.
+    let own: i64 = scalar(
+        ctx.conn(),
+        "SELECT count(*) FROM messages WHERE cafe_id = ?",
+        params![cafe],
+    )?;
+    if own > 0 && !src.messages.is_empty() {
+        notes.push(format!(
+            "the café had {own} message(s) of its own already (a new crema café starts with one): kept beside Kaffebase's; delete what you do not want in /admin/message"
+        ));
+    }
     let mut message_ids: HashMap<i64, i64> = HashMap::new();
     for m in &src.messages {
         let id = keep(ctx.conn(), "messages", m.id)?;
@@ -805,31 +560,42 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
         if s.message_id.is_some() && message.is_none() {
             notes.push("status: its message does not exist, none is shown".into());
         }
+        // Its times are Kaffebase's: when the café last opened or closed is history too.
+        let created = s.inserted_at.unwrap_or(t0);
         exec(
             ctx.conn(),
-            "UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, updated_at = ? WHERE cafe_id = ?",
-            params![s.open, s.show_message, message, ts(t0), cafe],
+            "UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, created_at = ?, updated_at = ? WHERE cafe_id = ?",
+            params![
+                s.open,
+                s.show_message,
+                message,
+                ts(created),
+                ts(s.updated_at.unwrap_or(created)),
+                cafe
+            ],
         )?;
         rep.status = true;
     }
 
     // Orders.
-    let key_names: HashMap<i64, &str> = src.keys.iter().map(|k| (k.id, k.name.as_str())).collect();
-    let category_by_name: HashMap<&str, i64> = src
-        .categories
+    let book = Book::new(&src, &category_ids, &key_colors, per);
+    let placed: Vec<DateTime<Utc>> = src
+        .orders
         .iter()
-        .filter_map(|c| {
-            Some((
-                category_names.get(&c.id)?.as_str(),
-                *category_ids.get(&c.id)?,
-            ))
-        })
+        .map(|o| o.inserted_at.unwrap_or(t0))
         .collect();
+    let numbers = day_numbers(&src.orders, &placed, notes);
     let mut counters: BTreeMap<NaiveDate, i64> = BTreeMap::new();
-    let mut used: HashSet<(NaiveDate, i64)> = HashSet::new();
     let mut uuids: HashSet<Uuid> = HashSet::new();
+    let mut no_user: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut guesses = Guesses::default();
     let first_step = workflow.first().as_str().to_owned();
-    for o in &src.orders {
+    let ids = Ids {
+        items: &item_ids,
+        keys: &key_ids,
+        values: &value_ids,
+    };
+    for (i, o) in src.orders.iter().enumerate() {
         let step = if workflow.position(&o.state).is_some() {
             o.state.clone()
         } else {
@@ -839,19 +605,16 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
             ));
             first_step.clone()
         };
-        let placed = o.inserted_at.unwrap_or(t0);
-        // Kaffebase's day: UTC's.
-        let date = placed.date_naive();
-        let mut number = o.day_id.max(1);
-        if !used.insert((date, number)) {
-            let next = counters.get(&date).copied().unwrap_or(0).max(number) + 1;
+        let at = placed[i];
+        if o.inserted_at.is_none() {
             notes.push(format!(
-                "order {}: number {number} of {date} was given twice, now {next}",
+                "order {}: no time it was placed, given the time of the import",
                 o.id
             ));
-            number = next;
-            used.insert((date, number));
         }
+        // Kaffebase's day: UTC's.
+        let date = at.date_naive();
+        let number = numbers[i];
         let c = counters.entry(date).or_insert(0);
         *c = (*c).max(number);
         let uuid = match o
@@ -870,39 +633,19 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
                 u
             }
         };
-        let lines = lines_of(
-            o,
-            Snap {
-                items: &item_ids,
-                keys: &key_ids,
-                values: &value_ids,
-                effects: &value_effects,
-                colors: &key_colors,
-                key_names: &key_names,
-                categories: &category_by_name,
-                per,
-                rounding,
-            },
-            notes,
-        );
-        let mut subtotal = Amount::ZERO;
-        for l in &lines {
-            subtotal = subtotal.checked_add(l.line_total).unwrap_or(subtotal);
+        let (lines, total) = book.lines(o, at, &ids, rounding, &mut guesses, notes);
+        // Only a user who came along is a customer: the id of one who did not (deleted in
+        // Kaffebase) could be anyone's in crema, now or later.
+        let user = o.customer_id.and_then(|c| user_ids.get(&c).copied());
+        if let (Some(c), None) = (o.customer_id, user) {
+            *no_user.entry(c).or_default() += 1;
         }
-        let customer = match o.customer_id {
-            Some(c) => Customer::User {
-                user_id: user_ids.get(&c).copied().unwrap_or(c),
-            },
+        let customer = match user {
+            Some(user_id) => Customer::User { user_id },
             None => Customer::Anonymous,
         };
-        let customer_user = match &customer {
-            Customer::User { user_id } => Some(*user_id),
-            _ => None,
-        };
-        // The staff member who placed it, when that user was imported.
-        let placed_by = o.customer_id.and_then(|c| user_ids.get(&c).copied());
         let id = keep(ctx.conn(), "orders", o.id)?;
-        let updated = o.updated_at.unwrap_or(placed);
+        let updated = o.updated_at.unwrap_or(at);
         let row: i64 = scalar(
             ctx.conn(),
             "INSERT INTO orders (id, uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
@@ -916,15 +659,16 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
                 number,
                 Channel::Counter.as_str(),
                 serde_json::to_string(&customer)?,
-                customer_user,
-                placed_by,
+                user,
+                // Kaffebase's customer_id was the staff member at the front desk.
+                user,
                 step,
                 serde_json::to_string(&lines)?,
                 currency_code(currency),
-                subtotal.minor(),
-                subtotal.minor(),
+                total.minor(),
+                total.minor(),
                 o.missing_information,
-                ts(placed),
+                ts(at),
                 ts(updated),
             ],
         )?;
@@ -932,9 +676,16 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
         exec(
             ctx.conn(),
             "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, 'place', NULL, ?, ?, 'imported from Kaffebase', ?)",
-            params![cafe, row, step, placed_by, ts(placed)],
+            params![cafe, row, step, user, ts(at)],
         )?;
+        rep.before.revenue += total.minor();
         rep.orders += 1;
+    }
+    guesses.notes(notes);
+    for (id, n) in no_user {
+        notes.push(format!(
+            "user id {id} is not in the source (deleted in Kaffebase): {n} orders of theirs belong to no user"
+        ));
     }
     for (date, last) in counters {
         exec(
@@ -945,7 +696,109 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, src: Source) -> Result<Report> {
         )?;
     }
     ctx.touch(cafe);
+    let users: HashSet<i64> = user_ids.values().copied().collect();
+    rep.after = after(ctx.conn(), cafe, users.len() as i64)?;
     Ok(rep)
+}
+
+/// The source, counted. Its revenue is added order by order as each is priced.
+fn before(src: &Source) -> Tally {
+    let mut states = BTreeMap::new();
+    for o in &src.orders {
+        *states.entry(o.state.clone()).or_default() += 1;
+    }
+    let n = |l: usize| l as i64;
+    Tally {
+        categories: n(src.categories.len()),
+        items: n(src.items.len()),
+        customization_keys: n(src.keys.len()),
+        customization_values: n(src.values.len()),
+        messages: n(src.messages.len()),
+        users: n(src.users.len() + src.users_left_out.len()),
+        orders: n(src.orders.len()),
+        states,
+        revenue: 0,
+    }
+}
+
+/// The café as the import left it, counted in the database.
+fn after(c: &Conn, cafe: CafeId, users: i64) -> Result<Tally> {
+    let count = |table: &str| -> Result<i64> {
+        scalar(
+            c,
+            &format!("SELECT count(*) FROM {table} WHERE cafe_id = ?"),
+            params![cafe],
+        )
+    };
+    let mut states = BTreeMap::new();
+    let mut st = c.prepare("SELECT step, count(*) FROM orders WHERE cafe_id = ? GROUP BY step")?;
+    let mut rows = st.query(params![cafe])?;
+    while let Some(r) = rows.next()? {
+        states.insert(r.get::<_, String>(0)?, r.get::<_, i64>(1)?);
+    }
+    Ok(Tally {
+        categories: count("categories")?,
+        items: count("items")?,
+        customization_keys: count("modifier_groups")?,
+        customization_values: count("modifier_options")?,
+        messages: count("messages")?,
+        users,
+        orders: count("orders")?,
+        states,
+        revenue: scalar(
+            c,
+            "SELECT coalesce(sum(total), 0) FROM orders WHERE cafe_id = ?",
+            params![cafe],
+        )?,
+    })
+}
+
+/// Each order's day number. Kaffebase's numbers are kept; where one was given twice on a UTC
+/// day, the order placed first keeps it and the later one gets the next number above the
+/// day's highest, so no other order of that day moves.
+fn day_numbers(orders: &[SrcOrder], placed: &[DateTime<Utc>], notes: &mut Vec<String>) -> Vec<i64> {
+    let mut top: HashMap<NaiveDate, i64> = HashMap::new();
+    for (o, at) in orders.iter().zip(placed) {
+        let t = top.entry(at.date_naive()).or_insert(0);
+        *t = (*t).max(o.day_id);
+    }
+    let mut order: Vec<usize> = (0..orders.len()).collect();
+    order.sort_by_key(|&i| (placed[i], orders[i].id));
+    let mut holder: HashMap<(NaiveDate, i64), i64> = HashMap::new();
+    let mut numbers = vec![0; orders.len()];
+    for i in order {
+        let o = &orders[i];
+        let date = placed[i].date_naive();
+        if o.day_id >= 1 {
+            match holder.get(&(date, o.day_id)) {
+                None => {
+                    holder.insert((date, o.day_id), o.id);
+                    numbers[i] = o.day_id;
+                    continue;
+                }
+                Some(first) => {
+                    let t = top.entry(date).or_insert(0);
+                    *t += 1;
+                    notes.push(format!(
+                        "order {}: number {} of {date} was also order {first}'s, placed before it: now {}",
+                        o.id, o.day_id, *t
+                    ));
+                    numbers[i] = *t;
+                }
+            }
+        } else {
+            // Kaffebase's first number of a day was 101.
+            let t = top.entry(date).or_insert(0);
+            *t = (*t).max(100) + 1;
+            notes.push(format!(
+                "order {}: number {} of {date} is not a number crema gives: now {}",
+                o.id, o.day_id, *t
+            ));
+            numbers[i] = *t;
+        }
+        holder.insert((date, numbers[i]), o.id);
+    }
+    numbers
 }
 
 fn currency_code(c: Currency) -> String {
@@ -972,30 +825,26 @@ fn effect_of(constant: bool, amount: i64, per: i64) -> Option<PriceEffect> {
     }
 }
 
-/// What a snapshot is remapped with.
-struct Snap<'a> {
+/// The crema ids the source's ids became.
+struct Ids<'a> {
     items: &'a HashMap<i64, i64>,
     keys: &'a HashMap<i64, i64>,
     values: &'a HashMap<i64, i64>,
-    effects: &'a HashMap<i64, PriceEffect>,
-    colors: &'a HashMap<i64, Option<String>>,
-    key_names: &'a HashMap<i64, &'a str>,
-    categories: &'a HashMap<&'a str, i64>,
-    per: i64,
-    rounding: Amount,
 }
 
 fn num(v: &Value, k: &str) -> Option<f64> {
-    v.get(k).and_then(|x| {
-        x.as_f64()
-            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
-    })
+    v.get(k)
+        .and_then(|x| {
+            x.as_f64()
+                .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+        .filter(|f: &f64| f.is_finite())
 }
 
 fn id_of(v: &Value, k: &str) -> Option<i64> {
     v.get(k).and_then(|x| {
         x.as_i64()
-            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+            .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
     })
 }
 
@@ -1006,124 +855,386 @@ fn str_of(v: &Value, k: &str) -> String {
         .to_owned()
 }
 
-/// The lines of an order from its `items_data`: one line per item, as Kaffebase had one item
-/// per drink.
-fn lines_of(o: &SrcOrder, m: Snap<'_>, notes: &mut Vec<String>) -> Vec<LineSnapshot> {
-    let parsed: Option<Vec<Value>> = o
-        .items_data
+fn kr(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0} kr")
+    } else {
+        format!("{x} kr")
+    }
+}
+
+/// What was guessed about values deleted since and about renamed categories, told once per
+/// value and per category name rather than once per order line.
+#[derive(Default)]
+struct Guesses {
+    /// Value id → (what it was taken as and why, the key's name, the value's name, lines).
+    kinds: BTreeMap<i64, (String, String, String, usize)>,
+    /// A snapshot's category name → (what its lines were linked to, lines).
+    categories: BTreeMap<String, (String, usize)>,
+    /// Lines whose charged price differs from crema's exact rule: (order id, item, charged,
+    /// exact), in kroner.
+    arithmetic: Vec<(i64, String, String, String)>,
+}
+
+impl Guesses {
+    fn notes(&self, notes: &mut Vec<String>) {
+        for (id, (how, key, value, n)) in &self.kinds {
+            notes.push(format!(
+                "value {value:?} of {key:?} (id {id}) was deleted since; {n} order lines used it: {how}"
+            ));
+        }
+        for (name, (how, n)) in &self.categories {
+            notes.push(format!(
+                "category {name:?} of {n} order lines no longer exists by that name: {how}"
+            ));
+        }
+        // One note for all of them: a café that sold 50 kr × 110 % did so all day.
+        if let Some((order, item, charged, exact)) = self.arithmetic.first() {
+            notes.push(format!(
+                "{} order lines were charged what the frontend's floating-point arithmetic gave, not what exact arithmetic gives (order {order}: {item:?} was charged {charged}, exactly {exact}): the charged prices are kept",
+                self.arithmetic.len()
+            ));
+        }
+    }
+}
+
+/// The source, indexed for reading order snapshots: what each value was, and every price the
+/// snapshots hold, to recover one a snapshot lacks.
+struct Book<'a> {
+    src: &'a Source,
+    values: HashMap<i64, &'a SrcValue>,
+    items: HashMap<i64, &'a SrcItem>,
+    keys: HashMap<i64, &'a SrcKey>,
+    category_ids: &'a HashMap<i64, i64>,
+    category_names: HashMap<i64, &'a str>,
+    category_by_name: HashMap<&'a str, i64>,
+    colors: &'a HashMap<i64, Option<String>>,
+    /// Item id → (when, price in kroner, order id) from every snapshot that has a price.
+    item_prices: HashMap<i64, Vec<(DateTime<Utc>, f64, i64)>>,
+    /// Value id → (when, increment, order id), likewise.
+    value_changes: HashMap<i64, Vec<(DateTime<Utc>, f64, i64)>>,
+    per: i64,
+}
+
+fn snapshot_items(o: &SrcOrder) -> Option<Vec<Value>> {
+    o.items_data
         .as_deref()
         .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .and_then(|v| v.as_array().cloned());
-    let Some(items) = parsed else {
-        notes.push(format!(
-            "order {}: its items could not be read, imported without items",
-            o.id
-        ));
-        return Vec::new();
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for it in &items {
-        let old_item = id_of(it, "item_id").unwrap_or(0);
-        let base_major = num(it, "price").unwrap_or(0.0);
-        let base = Amount::new(((base_major * m.per as f64).round() as i64).max(0))
-            .unwrap_or(Amount::ZERO);
-        let category_name = str_of(it, "category");
-        let mut modifiers = Vec::new();
-        for c in it
-            .get("customizations")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let old_key = id_of(c, "key_id").unwrap_or(0);
-            let old_value = id_of(c, "value_id").unwrap_or(0);
-            let change = num(c, "price_change").unwrap_or(0.0);
-            // The value's kind as it is in the source; a value deleted since counts as kroner.
-            let effect = m.effects.get(&old_value).copied().map(|e| match e {
-                PriceEffect::Percent(_) => {
-                    PriceEffect::percent(change.round() as i64).unwrap_or(PriceEffect::Percent(100))
+        .and_then(|v| v.as_array().cloned())
+}
+
+fn customizations(it: &Value) -> impl Iterator<Item = &Value> {
+    it.get("customizations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The entry nearest in time to `at`, of another order.
+fn nearest(
+    list: Option<&Vec<(DateTime<Utc>, f64, i64)>>,
+    at: DateTime<Utc>,
+    not: i64,
+) -> Option<(f64, i64)> {
+    list?
+        .iter()
+        .filter(|(_, _, o)| *o != not)
+        .min_by_key(|(t, _, o)| ((*t - at).num_milliseconds().abs(), *o))
+        .map(|(_, p, o)| (*p, *o))
+}
+
+impl<'a> Book<'a> {
+    fn new(
+        src: &'a Source,
+        category_ids: &'a HashMap<i64, i64>,
+        colors: &'a HashMap<i64, Option<String>>,
+        per: i64,
+    ) -> Self {
+        let mut item_prices: HashMap<i64, Vec<_>> = HashMap::new();
+        let mut value_changes: HashMap<i64, Vec<_>> = HashMap::new();
+        for o in &src.orders {
+            let at = o.inserted_at.unwrap_or_else(Utc::now);
+            for it in snapshot_items(o).iter().flatten() {
+                if let (Some(item), Some(p)) = (id_of(it, "item_id"), num(it, "price")) {
+                    item_prices.entry(item).or_default().push((at, p, o.id));
                 }
-                PriceEffect::Fixed(_) => PriceEffect::fixed((change * m.per as f64).round() as i64)
-                    .unwrap_or(PriceEffect::Fixed(0)),
-            });
-            let effect = effect.unwrap_or_else(|| {
-                PriceEffect::fixed((change * m.per as f64).round() as i64)
-                    .unwrap_or(PriceEffect::Fixed(0))
-            });
-            let key_name = c
-                .get("key_name")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .or_else(|| m.key_names.get(&old_key).map(|s| (*s).to_owned()))
-                .unwrap_or_default();
-            modifiers.push(ModifierSnapshot {
-                group_id: m.keys.get(&old_key).copied().unwrap_or(old_key),
-                group_name: key_name,
-                option_id: m.values.get(&old_value).copied().unwrap_or(old_value),
-                option_name: str_of(c, "value_name"),
-                label_color: c
-                    .get("label_color")
+                for c in customizations(it) {
+                    if let (Some(v), Some(p)) = (id_of(c, "value_id"), num(c, "price_change")) {
+                        value_changes.entry(v).or_default().push((at, p, o.id));
+                    }
+                }
+            }
+        }
+        let mut category_by_name = HashMap::new();
+        for c in &src.categories {
+            category_by_name.entry(c.name.as_str()).or_insert(c.id);
+        }
+        Book {
+            src,
+            values: src.values.iter().map(|v| (v.id, v)).collect(),
+            items: src.items.iter().map(|i| (i.id, i)).collect(),
+            keys: src.keys.iter().map(|k| (k.id, k)).collect(),
+            category_ids,
+            category_names: src
+                .categories
+                .iter()
+                .map(|c| (c.id, c.name.as_str()))
+                .collect(),
+            category_by_name,
+            colors,
+            item_prices,
+            value_changes,
+            per,
+        }
+    }
+
+    /// Kroner or a percentage: the value's own kind while it exists; for one deleted since,
+    /// the kind every other value of its key has (found by the key's id, or by its name when
+    /// the key was deleted and made again). Otherwise it is not known, and taken as kroner.
+    fn kind(&self, value: i64, key: i64, key_name: &str) -> (Kind, Option<String>) {
+        let of = |v: &SrcValue| {
+            if v.constant_price {
+                Kind::Kroner
+            } else {
+                Kind::Percent
+            }
+        };
+        if let Some(v) = self.values.get(&value) {
+            return (of(v), None);
+        }
+        let mut siblings: Vec<&SrcValue> = self
+            .src
+            .values
+            .iter()
+            .filter(|v| v.belongs_to == key)
+            .collect();
+        if siblings.is_empty() {
+            let same_name: HashSet<i64> = self
+                .src
+                .keys
+                .iter()
+                .filter(|k| k.name == key_name)
+                .map(|k| k.id)
+                .collect();
+            siblings = self
+                .src
+                .values
+                .iter()
+                .filter(|v| same_name.contains(&v.belongs_to))
+                .collect();
+        }
+        let kinds: HashSet<Kind> = siblings.iter().map(|v| of(v)).collect();
+        match (kinds.len(), kinds.iter().next()) {
+            (1, Some(k)) => (
+                *k,
+                Some(format!(
+                    "priced as {}, the kind of every value {key_name:?} still has ({})",
+                    if *k == Kind::Percent { "a percentage" } else { "kroner" },
+                    siblings.len()
+                )),
+            ),
+            _ => (
+                Kind::Kroner,
+                Some(format!(
+                    "whether it was kroner or a percentage is not known ({}): priced as kroner; check these orders",
+                    if siblings.is_empty() { "its key has no values left" } else { "its key's values are of both kinds" }
+                )),
+            ),
+        }
+    }
+
+    /// The crema category of a line: the one of the snapshot's name (the item's own category
+    /// first, when it has that name), else the item's category as it is now (the category was
+    /// renamed since), else none.
+    fn category(&self, name: &str, item: i64, guesses: &mut Guesses) -> i64 {
+        let own = self.items.get(&item).and_then(|i| i.category_id);
+        let mapped = |c: i64| self.category_ids.get(&c).copied();
+        if let Some(c) = own
+            .filter(|c| self.category_names.get(c) == Some(&name))
+            .and_then(mapped)
+        {
+            return c;
+        }
+        if let Some(c) = self.category_by_name.get(name).copied().and_then(mapped) {
+            return c;
+        }
+        let (id, how) = match own.and_then(|c| Some((mapped(c)?, self.category_names.get(&c)?))) {
+            Some((id, now)) => (
+                id,
+                format!("linked to the category of their items, {now:?} (renamed since); the lines keep the name"),
+            ),
+            None => (
+                0,
+                "their items are gone too, so they have no category id; the lines keep the name".to_owned(),
+            ),
+        };
+        guesses
+            .categories
+            .entry(name.to_owned())
+            .or_insert((how, 0))
+            .1 += 1;
+        id
+    }
+
+    /// The lines of an order from its `items_data`, one per item (Kaffebase had one item per
+    /// drink), each priced as the frontend charged it, and their total.
+    fn lines(
+        &self,
+        o: &SrcOrder,
+        at: DateTime<Utc>,
+        ids: &Ids<'_>,
+        rounding: Amount,
+        guesses: &mut Guesses,
+        notes: &mut Vec<String>,
+    ) -> (Vec<LineSnapshot>, Amount) {
+        let Some(items) = snapshot_items(o) else {
+            notes.push(format!(
+                "order {}: its items could not be read, imported without items (total 0)",
+                o.id
+            ));
+            return (Vec::new(), Amount::ZERO);
+        };
+        let per = self.per as f64;
+        let minor = |kroner: f64| (kroner * per).round() as i64;
+        let mut out = Vec::with_capacity(items.len());
+        let mut total = Amount::ZERO;
+        for it in &items {
+            let old_item = id_of(it, "item_id").unwrap_or(0);
+            let item_name = str_of(it, "name");
+            let base = match num(it, "price") {
+                Some(p) => p,
+                None => {
+                    let (p, from) = match nearest(self.item_prices.get(&old_item), at, o.id) {
+                        Some((p, other)) => (
+                            p,
+                            format!(
+                                "its price in order {other}, the nearest in time with this item"
+                            ),
+                        ),
+                        None => match self.items.get(&old_item) {
+                            Some(i) => (i.price_nok as f64, "the menu's price".to_owned()),
+                            None => (0.0, "no price of it is known anywhere".to_owned()),
+                        },
+                    };
+                    notes.push(format!(
+                        "order {}: {item_name:?} has no price in its snapshot: priced at {}, {from}",
+                        o.id,
+                        kr(p)
+                    ));
+                    p
+                }
+            };
+            let category_name = str_of(it, "category");
+            let mut modifiers = Vec::new();
+            let mut changes = Vec::new();
+            for c in customizations(it) {
+                let old_key = id_of(c, "key_id").unwrap_or(0);
+                let old_value = id_of(c, "value_id").unwrap_or(0);
+                let key_name = c
+                    .get("key_name")
                     .and_then(Value::as_str)
                     .map(str::to_owned)
-                    .or_else(|| m.colors.get(&old_key).cloned().flatten()),
-                effect,
+                    .or_else(|| self.keys.get(&old_key).map(|k| k.name.clone()))
+                    .unwrap_or_default();
+                let value_name = str_of(c, "value_name");
+                let (kind, guess) = self.kind(old_value, old_key, &key_name);
+                if let Some(how) = guess {
+                    guesses
+                        .kinds
+                        .entry(old_value)
+                        .or_insert((how, key_name.clone(), value_name.clone(), 0))
+                        .3 += 1;
+                }
+                let change = match num(c, "price_change") {
+                    Some(x) => x,
+                    None => {
+                        let (x, from) = match nearest(self.value_changes.get(&old_value), at, o.id)
+                        {
+                            Some((x, other)) => (
+                                x,
+                                format!("as in order {other}, the nearest in time with it"),
+                            ),
+                            None => match self.values.get(&old_value) {
+                                Some(v) => (
+                                    v.price_increment_nok as f64,
+                                    "as the menu has it".to_owned(),
+                                ),
+                                // The frontend's own defaults for a missing number.
+                                None if kind == Kind::Percent => {
+                                    (100.0, "unknown, so no change (100 %)".to_owned())
+                                }
+                                None => (0.0, "unknown, so no change (0 kr)".to_owned()),
+                            },
+                        };
+                        notes.push(format!(
+                            "order {}: {value_name:?} has no price change in its snapshot: {x}, {from}",
+                            o.id
+                        ));
+                        x
+                    }
+                };
+                changes.push((kind, change));
+                let effect = match kind {
+                    Kind::Kroner => PriceEffect::fixed(minor(change)),
+                    Kind::Percent => PriceEffect::percent(change.round() as i64),
+                }
+                .unwrap_or(PriceEffect::Fixed(0));
+                modifiers.push(ModifierSnapshot {
+                    group_id: ids.keys.get(&old_key).copied().unwrap_or(old_key),
+                    group_name: key_name,
+                    option_id: ids.values.get(&old_value).copied().unwrap_or(old_value),
+                    option_name: value_name,
+                    label_color: c
+                        .get("label_color")
+                        .and_then(Value::as_str)
+                        .and_then(|s| LabelColor::parse(s).ok())
+                        .map(|l| l.as_str().to_owned())
+                        .or_else(|| self.colors.get(&old_key).cloned().flatten()),
+                    effect,
+                });
+            }
+            let kroner = charged(base, &changes);
+            let unit = Amount::new(minor(kroner)).unwrap_or_else(|_| {
+                notes.push(format!(
+                    "order {}: {item_name:?} comes to {}, which is not a price: imported at 0",
+                    o.id,
+                    kr(kroner)
+                ));
+                Amount::ZERO
+            });
+            let base_price = Amount::new(minor(base).max(0)).unwrap_or(Amount::ZERO);
+            let effects: Vec<PriceEffect> = modifiers.iter().map(|m| m.effect).collect();
+            if let Ok(exact) = unit_price(base_price, &effects, rounding) {
+                if exact != unit {
+                    guesses.arithmetic.push((
+                        o.id,
+                        item_name.clone(),
+                        kr(kroner),
+                        kr(exact.minor() as f64 / per),
+                    ));
+                }
+            }
+            total = total.checked_add(unit).unwrap_or(total);
+            out.push(LineSnapshot {
+                item_id: ids.items.get(&old_item).copied().unwrap_or(old_item),
+                item_name,
+                category_id: self.category(&category_name, old_item, guesses),
+                category_name,
+                base_price,
+                modifiers,
+                quantity: 1,
+                notes: None,
+                unit_price: unit,
+                line_total: unit,
             });
         }
-        let effects: Vec<PriceEffect> = modifiers.iter().map(|x| x.effect).collect();
-        let unit = unit_price(base, &effects, m.rounding).unwrap_or(base);
-        out.push(LineSnapshot {
-            item_id: m.items.get(&old_item).copied().unwrap_or(old_item),
-            item_name: str_of(it, "name"),
-            category_id: m
-                .categories
-                .get(category_name.as_str())
-                .copied()
-                .unwrap_or(0),
-            category_name,
-            base_price: base,
-            modifiers,
-            quantity: 1,
-            notes: None,
-            unit_price: unit,
-            line_total: unit,
-        });
+        (out, total)
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_in_every_shape() {
-        let want = DateTime::parse_from_rfc3339("2025-11-16T10:33:33Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        for s in [
-            "2025-11-16T10:33:33",
-            "2025-11-16T10:33:33Z",
-            "2025-11-16 10:33:33",
-            "2025-11-16T10:33:33.000000",
-            "2025-11-16 10:33:33.000Z",
-            "2025-11-16T11:33:33+01:00",
-        ] {
-            assert_eq!(parse_time(s), Some(want), "{s}");
-        }
-        assert_eq!(parse_time("yesterday"), None);
-        assert_eq!(Cell::Int(1_763_289_213).time(), Some(want));
-    }
-
-    #[test]
-    fn valid_customizations_in_both_shapes() {
-        assert_eq!(
-            key_ids(Some(r#"[{"key_id":3},{"key_id":5}]"#.into())),
-            vec![3, 5]
-        );
-        assert_eq!(key_ids(Some("[3, 5]".into())), vec![3, 5]);
-        assert_eq!(key_ids(Some("nonsense".into())), Vec::<i64>::new());
-        assert_eq!(key_ids(None), Vec::<i64>::new());
-    }
 
     #[test]
     fn repeated_names_get_a_number() {
@@ -1142,5 +1253,53 @@ mod tests {
             "Uten navn"
         );
         assert_eq!(notes.len(), 2);
+        let long = "x".repeat(100);
+        n.unique(&long, "category", &mut notes).unwrap();
+        let again = n.unique(&long, "category", &mut notes);
+        assert!(
+            matches!(again, Err(StoreError::Conflict { .. })),
+            "{again:?}"
+        );
+    }
+
+    fn order(id: i64, day_id: i64, at: &str) -> (SrcOrder, DateTime<Utc>) {
+        let t = parse_time(at).unwrap();
+        (
+            SrcOrder {
+                id,
+                uuid: None,
+                customer_id: None,
+                day_id,
+                items_data: None,
+                state: "received".into(),
+                missing_information: false,
+                inserted_at: Some(t),
+                updated_at: Some(t),
+            },
+            t,
+        )
+    }
+
+    #[test]
+    fn only_the_later_duplicate_moves_above_the_days_highest() {
+        let mut list = vec![
+            order(1, 171, "2025-03-02T10:00:00"),
+            order(2, 172, "2025-03-02T10:01:00"),
+            order(3, 173, "2025-03-02T10:02:00"),
+            order(4, 171, "2025-03-02T10:00:30"),
+            order(5, 0, "2025-03-02T10:03:00"),
+            order(6, 171, "2025-03-03T10:00:00"),
+        ];
+        // The source's order is by id, not by time.
+        list.swap(1, 3);
+        let (orders, placed): (Vec<_>, Vec<_>) = list.into_iter().unzip();
+        let mut notes = Vec::new();
+        let numbers = day_numbers(&orders, &placed, &mut notes);
+        let by_id: BTreeMap<i64, i64> = orders.iter().map(|o| o.id).zip(numbers).collect();
+        assert_eq!(
+            by_id.into_iter().collect::<Vec<_>>(),
+            [(1, 171), (2, 172), (3, 173), (4, 174), (5, 175), (6, 171)]
+        );
+        assert_eq!(notes.len(), 2, "{notes:?}");
     }
 }

@@ -61,7 +61,7 @@ fn workflow_json(w: &Workflow) -> Result<String> {
     Ok(serde_json::to_string(&steps)?)
 }
 
-fn insert_cafe(ctx: &mut WriteCtx, c: Cafe, is_default: bool) -> Result<CafeRecord> {
+pub(crate) fn insert_cafe(ctx: &mut WriteCtx, c: Cafe, is_default: bool) -> Result<CafeRecord> {
     let t = now();
     let res = one(
         ctx.conn(),

@@ -41,6 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, oneshot, Mutex};
 
+pub(crate) use cafes::{insert_cafe, load_cafe};
 pub(crate) use rusqlite::{params, params_from_iter, Row};
 
 /// A connection owned by the writer or by one reader thread.
