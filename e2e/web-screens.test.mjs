@@ -236,9 +236,11 @@ test("the front desk at 1024×768 keeps Send and the orders to hand out on scree
   assert.ok(inViewport(await page.locator("#place").boundingBox(), TABLET_4_3), "Send is on screen with choices open");
   assert.equal(await page.evaluate(() => document.scrollingElement.scrollHeight <= window.innerHeight + 1), true, "the page itself does not scroll");
   // Names break between words, never inside one.
-  const capp = page.locator(".counter-item-name", { hasText: "Cappuccino" });
-  const lines = await capp.evaluate((n) => Math.round(n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight)));
-  assert.equal(lines, 1, "Cappuccino on one line");
+  for (const name of ["Cappuccino", "Sjokoladekake"]) {
+    const node = page.locator(".counter-item-name", { hasText: name });
+    const lines = await node.evaluate((n) => Math.round(n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight)));
+    assert.equal(lines, 1, `${name} on one line`);
+  }
   await checkA11y(page, "front desk at 1024×768");
   await docShot(page, "counter-tablet");
   await page.locator("#clear").click();

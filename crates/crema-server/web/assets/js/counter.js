@@ -91,8 +91,10 @@ function itemButton(item) {
   if (availabilityMode) attrs["aria-pressed"] = String(soldOut);
   // Out of availability mode a sold-out item cannot be tapped into an order.
   else if (soldOut) attrs.disabled = true;
+  // A long word ("Sjokoladekake") gets smaller type rather than a break inside it.
+  const longest = Math.max(...item.name.split(/\s+/).map((w) => [...w].length));
   return el("button", attrs,
-    el("span", { class: "counter-item-name" }, item.name),
+    el("span", { class: longest > 11 ? "counter-item-name long" : "counter-item-name" }, item.name),
     el("span", { class: "counter-item-price num" }, money(tilePrice(item))),
     soldOut ? el("span", { class: "badge-soldout" }, t("counter.sold_out")) : null,
   );
