@@ -277,8 +277,11 @@ document.addEventListener("keydown", (e) => {
     e.preventDefault();
     moveSelection(k);
   } else if (k === "Enter" || k === "b" || k === "B") {
-    // Enter on a focused card is the button's own click; B bumps the selection from anywhere.
-    if (k === "Enter" && document.activeElement?.classList.contains("kitchen-card")) return;
+    // Enter on a focused card is the button's own click, and on any other control (a link,
+    // Undo) that control's; it bumps the selection only when nothing else has the focus. B
+    // bumps the selection from anywhere.
+    const focus = document.activeElement;
+    if (k === "Enter" && focus && focus !== document.body) return;
     if (selectedId && cards.has(selectedId)) {
       e.preventDefault();
       forward(selectedId);
