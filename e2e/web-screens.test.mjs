@@ -482,4 +482,30 @@ test("the kiosk leads with pictures, shows nothing for staff, and invites when l
   await page.locator("#item-sheet button.add").waitFor();
   assertClean(page);
   await page.context().close();
+
+  // On a wide kiosk the cart stays beside the menu, and the order is placed from it.
+  const wide = await newPage(browser, { viewport: WALL });
+  await wide.goto(`${crema.url}/kiosk`);
+  await wide.locator(".conn[data-state=live]").waitFor({ state: "attached" });
+  await wide.locator("button.item", { hasText: "Cortado" }).click();
+  await wide.locator("#item-sheet button.add").click();
+  const panel = wide.locator("#cart-sheet[open]");
+  await panel.waitFor();
+  assert.ok(await wide.locator("#cartbar").isHidden(), "no cart bar: the cart is on screen");
+  const menuBox = await wide.locator("#menu").boundingBox();
+  const cartBox = await panel.boundingBox();
+  assert.ok(cartBox.x >= menuBox.x + menuBox.width - 1, `the cart is beside the menu: ${JSON.stringify({ menuBox, cartBox })}`);
+  // The menu stays usable with the cart open: add another item.
+  await wide.locator("button.item", { hasText: "Bolle" }).click();
+  await wide.locator("#item-sheet button.add").click();
+  await panel.locator("li", { hasText: "Bolle" }).waitFor();
+  await checkA11y(wide, "wide kiosk with the cart beside the menu");
+  await docShot(wide, "kiosk-wall");
+  await wide.locator("#place-order").click();
+  await wide.locator("#kiosk-done[open]").waitFor();
+  await wide.locator("#kiosk-done-close").click();
+  await panel.waitFor({ state: "detached" }).catch(() => {});
+  assert.ok(await wide.locator("#cart-sheet[open]").count() === 0, "the cart panel goes with the order");
+  assertClean(wide);
+  await wide.context().close();
 });

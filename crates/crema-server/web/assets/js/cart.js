@@ -174,6 +174,12 @@ export class Shop {
     this.bar = document.getElementById("cartbar");
     this.itemSheet = document.getElementById("item-sheet");
     this.cartSheet = document.getElementById("cart-sheet");
+    // A kiosk on a wide screen keeps its cart beside the menu (a panel, not a sheet over it).
+    this.sideQuery = channel === "kiosk" && window.matchMedia ? window.matchMedia("(min-width: 1400px) and (min-height: 700px)") : null;
+    this.sideQuery?.addEventListener?.("change", () => {
+      if (this.cartSheet.open) this.cartSheet.close();
+      this.renderBar();
+    });
 
     this.menuNode.addEventListener("click", (e) => {
       const b = e.target.closest("button.cu-item");
@@ -188,7 +194,7 @@ export class Shop {
     for (const d of [this.itemSheet, this.cartSheet]) {
       // A tap on the backdrop closes the sheet, as on every phone.
       d.addEventListener("click", (e) => {
-        if (e.target === d) d.close();
+        if (e.target === d && !(d === this.cartSheet && this.side)) d.close();
       });
     }
     this.renderBar();
@@ -196,6 +202,11 @@ export class Shop {
 
   get open() {
     return !!this.status?.open;
+  }
+
+  /** Whether the cart is a panel beside the menu (a wide kiosk) instead of a sheet. */
+  get side() {
+    return !!this.sideQuery?.matches;
   }
 
   // ---- storage -------------------------------------------------------------------------
@@ -639,7 +650,15 @@ export class Shop {
 
   renderBar() {
     const n = this.count();
-    this.bar.hidden = n === 0 || !this.open;
+    this.bar.hidden = n === 0 || !this.open || this.side;
+    if (this.side) {
+      // The panel shows while there is something in the cart, and goes with the last line.
+      document.body.classList.toggle("cu-side-cart", n > 0);
+      if (n > 0) {
+        this.renderCart();
+        if (!this.cartSheet.open) this.cartSheet.show();
+      } else if (this.cartSheet.open) this.cartSheet.close();
+    } else document.body.classList.remove("cu-side-cart");
     document.getElementById("cart-count").textContent = t(n === 1 ? "customer.view_cart_one" : "customer.view_cart", { n });
     document.getElementById("cart-total").textContent = fmt(this.total());
     document.body.classList.toggle("cu-has-cart", !this.bar.hidden);
@@ -647,7 +666,9 @@ export class Shop {
 
   openCart() {
     this.renderCart();
-    this.cartSheet.showModal();
+    if (this.side) {
+      if (!this.cartSheet.open) this.cartSheet.show();
+    } else this.cartSheet.showModal();
     this.cartSheet.querySelector("h2")?.focus();
   }
 
@@ -667,7 +688,7 @@ export class Shop {
         "header",
         { class: "cu-sheet-head" },
         el("h2", { id: "cart-sheet-title", tabindex: "-1" }, t("customer.your_order")),
-        el("button", { type: "button", class: "cu-close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.cartSheet.close() }, "×"),
+        this.side ? null : el("button", { type: "button", class: "cu-close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.cartSheet.close() }, "×"),
       ),
       this.lines.length
         ? el("ul", { class: "cu-cart-lines" }, this.lines.map((l, i) => this.cartLine(l, i)))
