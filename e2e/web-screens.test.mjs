@@ -217,6 +217,24 @@ test("the wall display never hides a ready number while the message can shrink, 
   await clearBoard();
 });
 
+test("the display chimes for a new ready number only when asked to (?sound=1)", async () => {
+  await clearBoard();
+  const loud = await newPage(browser, { viewport: WALL });
+  await loud.goto(`${crema.url}/display?sound=1`);
+  const quiet = await newPage(browser, { viewport: WALL });
+  await quiet.goto(`${crema.url}/display`);
+  for (const p of [loud, quiet]) await p.locator(".conn[data-state=live]").waitFor();
+  const o = await forward(await place(), 2);
+  for (const p of [loud, quiet]) await p.locator("#ready-list .number", { hasText: String(o.day_number) }).waitFor();
+  await loud.waitForFunction(() => Number(document.documentElement.dataset.chimes || 0) === 1);
+  assert.equal(await quiet.evaluate(() => document.documentElement.dataset.chimes ?? null), null, "silent by default");
+  for (const p of [loud, quiet]) {
+    assertClean(p);
+    await p.context().close();
+  }
+  await clearBoard();
+});
+
 // ---- Defect 5 and the desk's layout, search and recall ------------------------------------
 
 test("the front desk at 1024×768 keeps Send and the orders to hand out on screen; search and recall", async () => {

@@ -234,7 +234,42 @@ function applyOrder(kind, o, seq) {
     rank: same ? prev.rank : seq,
     freshUntil: fresh ? Date.now() + FRESH_MS : same ? prev.freshUntil : 0,
   });
-  if (fresh) announce.textContent = t("display.announce_ready", { n: o.day_number });
+  if (fresh) {
+    announce.textContent = t("display.announce_ready", { n: o.day_number });
+    chime();
+  }
+}
+
+// ---- Optional sound ---------------------------------------------------------------------
+// `?sound=1`: a soft two-note chime when a number becomes ready (WebAudio, no sound file).
+// Off by default: a wall display is often in a room with music, and a kitchen beep already.
+const SOUND = new URLSearchParams(location.search).get("sound") === "1";
+let audio = null;
+function chime() {
+  if (!SOUND || !mounted) return;
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return;
+  try {
+    audio ||= new Ctx();
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+    const t0 = audio.currentTime + 0.01;
+    for (const [i, f] of [659.25, 523.25].entries()) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = f;
+      const start = t0 + i * 0.32;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.15, start + 0.04);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.6);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + 0.62);
+    }
+    document.documentElement.dataset.chimes = String(Number(document.documentElement.dataset.chimes || 0) + 1);
+  } catch {
+    // No audio device: the number still shows.
+  }
 }
 
 const live = new Live();
