@@ -8,6 +8,7 @@ pub mod audit;
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod pairing;
 pub mod repo;
 pub mod sqlite;
 

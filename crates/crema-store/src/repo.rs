@@ -225,11 +225,27 @@ pub trait AdminRepo: Send + Sync {
 
 /// Everything the server needs from a store.
 pub trait Store:
-    CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + AuthRepo + EventRepo + AdminRepo
+    CafeRepo
+    + MenuRepo
+    + ContentRepo
+    + OrderRepo
+    + UserRepo
+    + AuthRepo
+    + EventRepo
+    + AdminRepo
+    + crate::pairing::PairingRepo
 {
 }
 
 impl<T> Store for T where
-    T: CafeRepo + MenuRepo + ContentRepo + OrderRepo + UserRepo + AuthRepo + EventRepo + AdminRepo
+    T: CafeRepo
+        + MenuRepo
+        + ContentRepo
+        + OrderRepo
+        + UserRepo
+        + AuthRepo
+        + EventRepo
+        + AdminRepo
+        + crate::pairing::PairingRepo
 {
 }

@@ -435,6 +435,11 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         synchronous_full: args.synchronous == Synchronous::Full,
         ..Options::default()
     };
+    // The port first: a first start that cannot listen must not create the database and
+    // print the admin's password, which would then be lost with the failed start.
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.bind, args.port))?;
     let store = open_with(data_dir, opts).await?;
     if store.cafes().await?.is_empty() {
         if args.demo {
@@ -464,9 +469,6 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("crema: WARNING: dev auto-login is on: anyone can act as the admin");
     }
     let background = crema_server::spawn_background(state.clone());
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", args.bind, args.port))?;
     let addr = listener.local_addr()?;
     let stop_signal = shutdown_signal()?;
     println!("crema listening on http://{addr}");

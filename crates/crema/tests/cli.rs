@@ -486,6 +486,38 @@ async fn a_port_in_use_is_a_clear_error() {
     );
 }
 
+/// A first start on a taken port must not create the database and print the admin's password
+/// (lost with the failed start): the start that does listen is the one that prints it.
+#[tokio::test]
+async fn a_first_start_on_a_taken_port_keeps_the_admin_password_for_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut cmd = crema(&data);
+    cmd.arg("--port").arg(port.to_string());
+    let done = run(cmd).await;
+    assert!(!done.status.success());
+    assert!(
+        !done.stdout.contains("password"),
+        "a failed start printed the password: {}",
+        done.stdout
+    );
+    assert!(
+        !data.join("crema.db").exists(),
+        "a failed start created the database"
+    );
+    drop(taken);
+
+    let c = Running::start(crema(&data), &dir.path().join("err")).await;
+    assert_eq!(
+        admin_password_lines(&c.head).len(),
+        1,
+        "the start that listens prints the password: {:?}",
+        c.head
+    );
+}
+
 #[tokio::test]
 async fn user_add_prints_a_password_once() {
     let dir = tempfile::tempdir().unwrap();

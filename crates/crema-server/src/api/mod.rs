@@ -9,6 +9,7 @@ pub mod extract;
 pub mod images;
 pub mod menu;
 pub mod orders;
+pub mod pairing;
 pub mod reports;
 
 use crate::state::State;
@@ -45,6 +46,7 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
                 .merge(orders::router())
                 .merge(content::router())
                 .merge(accounts::router())
+                .merge(pairing::router())
                 .merge(reports::router()),
         )
         .split_for_parts();
@@ -60,8 +62,17 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
     (router, api)
 }
 
-async fn not_found(uri: axum::http::Uri) -> crate::error::ApiError {
-    crate::error::ApiError::NotFound(format!("route {}", uri.path()))
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<State>,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    // A browser that followed a bad link gets a page, not JSON.
+    if let Some(page) = crate::web::page::not_found(&state, &headers, uri.path()).await {
+        return page;
+    }
+    crate::error::ApiError::NotFound(format!("route {}", uri.path())).into_response()
 }
 
 async fn method_not_allowed(

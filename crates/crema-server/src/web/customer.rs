@@ -19,7 +19,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use crema_core::menu::Item;
+use crema_core::money::Amount;
 use crema_core::order::Customer;
+use crema_core::pricing::unit_price;
 use crema_core::workflow::CANCELLED;
 use crema_store::{MenuRecords, StoreError};
 use serde::{Deserialize, Serialize};
@@ -55,9 +58,99 @@ struct CategoryView {
     items: Vec<ItemView>,
 }
 
+/// The price the menu shows for an item: what it is charged as the item sheet opens, with each
+/// of its groups' default choices (when on offer) and rounded up to the café's step, exactly
+/// as `cart.js` computes it. Showing the base price would promise 62,50 kr and charge 63.
+fn menu_price(m: &MenuRecords, item: &Item, rounding: Amount) -> i64 {
+    let mut effects = Vec::new();
+    let mut seen = Vec::new();
+    let groups = m
+        .categories
+        .iter()
+        .find(|c| c.value.id == item.category_id)
+        .map(|c| c.value.allowed_groups.clone())
+        .unwrap_or_default();
+    for gid in groups {
+        if seen.contains(&gid) {
+            continue;
+        }
+        seen.push(gid);
+        let Some(g) = m
+            .groups
+            .iter()
+            .find(|g| g.value.id == gid && g.value.enabled)
+        else {
+            continue;
+        };
+        let default = g.value.default_option.and_then(|d| {
+            m.options
+                .iter()
+                .find(|o| o.value.id == d && o.value.group_id == gid && o.value.available())
+        });
+        if let Some(o) = default {
+            effects.push(o.value.effect);
+        }
+    }
+    // A price too large to compute cannot be ordered either; the base price is the honest
+    // fallback for the menu.
+    unit_price(item.price, &effects, rounding)
+        .map(|a| a.minor())
+        .unwrap_or(item.price.minor())
+}
+
+/// A drawn picture (`web/assets/menu/`) for an item without one, when its name says what it
+/// is: the kiosk and the menu lead with pictures, and a café's first menu (the demo's too)
+/// rarely has photographs. The first keyword found wins, so "Chai latte" is tea and
+/// "Sjokoladekake" cake, not chocolate.
+pub fn drawn_picture(name: &str) -> Option<String> {
+    const PICTURES: &[(&[&str], &str)] = &[
+        (&["matcha"], "matcha"),
+        (&["chai", "tea", "earl grey"], "tea"),
+        (&["kake", "cake", "brownie"], "cake"),
+        (&["sjokolade", "chocolate", "kakao", "cocoa"], "chocolate"),
+        (&["croissant"], "croissant"),
+        (&["bolle", "bun", "skolebrød", "muffin"], "bun"),
+        (
+            &[
+                "latte",
+                "cappuccino",
+                "flat white",
+                "cortado",
+                "macchiato",
+                "mocha",
+            ],
+            "latte",
+        ),
+        (
+            &["espresso", "americano", "kaffe", "coffee", "filter"],
+            "coffee",
+        ),
+    ];
+    let lower = name.to_lowercase();
+    // "Te" alone (Norwegian for tea) is too short to look for inside other words.
+    let file = if lower.trim() == "te" {
+        "tea"
+    } else {
+        PICTURES
+            .iter()
+            .find(|(words, _)| words.iter().any(|w| lower.contains(w)))
+            .map(|(_, file)| *file)?
+    };
+    Some(format!("/assets/menu/{file}.svg"))
+}
+
+/// The picture the menu shows for an item: its own when it is a path on crema (the content
+/// security policy allows no other site), else a drawn one when the name says what it is.
+fn picture(item: &Item) -> Option<String> {
+    match &item.image {
+        Some(p) if p.starts_with('/') => Some(p.clone()),
+        _ => drawn_picture(item.name.as_str()),
+    }
+}
+
 /// The categories to show, in display order. A disabled category is left out: a café turns a
 /// whole category off to take it off the menu (breakfast after eleven), not to mark it.
-fn menu_view(m: &MenuRecords) -> Vec<CategoryView> {
+fn menu_view(m: &MenuRecords, rounding: Amount) -> Vec<CategoryView> {
     let mut cats: Vec<_> = m.categories.iter().filter(|c| c.value.enabled).collect();
     cats.sort_by_key(|c| (c.value.sort_order, c.value.id));
     cats.into_iter()
@@ -76,8 +169,8 @@ fn menu_view(m: &MenuRecords) -> Vec<CategoryView> {
                     .map(|i| ItemView {
                         id: i.value.id,
                         name: i.value.name.to_string(),
-                        price: i.value.price.minor(),
-                        image: i.value.image.clone(),
+                        price: menu_price(m, &i.value, rounding),
+                        image: picture(&i.value),
                         sold_out: i.value.sold_out,
                         disabled: !i.value.enabled,
                     })
@@ -105,6 +198,9 @@ struct MenuBoot {
     channel: &'static str,
     /// Seconds of inactivity before the kiosk starts over.
     idle_seconds: u64,
+    /// Each item's picture as the menu shows it (its own, or a drawn one), by item id: the
+    /// script redraws the menu with the same pictures the server rendered.
+    pictures: std::collections::BTreeMap<i64, String>,
 }
 
 async fn load_menu(
@@ -123,6 +219,11 @@ async fn load_menu(
         messages: messages.iter().map(MessageOut::from).collect(),
         channel,
         idle_seconds: idle,
+        pictures: records
+            .items
+            .iter()
+            .filter_map(|i| picture(&i.value).map(|p| (i.value.id, p)))
+            .collect(),
     };
     Ok((boot, records))
 }
@@ -150,7 +251,7 @@ async fn menu_like(
 ) -> Result<Response, WebError> {
     ctx.require(Permission::ReadMenu)?;
     let (boot, records) = load_menu(&ctx, channel, idle).await?;
-    let categories = menu_view(&records);
+    let categories = menu_view(&records, ctx.cafe.cafe.price_rounding);
     let open = boot.status.open;
     let notice = notice(&boot);
     let page = ctx

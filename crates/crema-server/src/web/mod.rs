@@ -16,6 +16,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth_pages;
 pub mod customer;
+pub mod device;
 pub mod display;
 pub mod embed;
 pub mod i18n;
@@ -34,6 +35,7 @@ pub fn router(state: State) -> Router {
         .merge(customer::router())
         .merge(staff::router())
         .merge(display::router())
+        .merge(device::router())
         .merge(admin::router())
         .merge(reports::router())
         .with_state(state)

@@ -380,6 +380,26 @@ impl IntoResponse for WebError {
     }
 }
 
+/// An address no route knows. A browser (it asks for `text/html`) gets the error page in the
+/// language of the café (the default café's, or the visitor's own choice), with a way back;
+/// the API's clients, and anything under `/api/`, get the problem document as before.
+pub async fn not_found(state: &State, headers: &HeaderMap, path: &str) -> Option<Response> {
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !wants_html || path.starts_with("/api/") || path == "/api" {
+        return None;
+    }
+    // A database that cannot say which café is the default still gets a page, in English.
+    let cafe_lang = match state.store.default_cafe().await {
+        Ok(c) => c.cafe.locale,
+        Err(_) => Locale::En,
+    };
+    let lang = i18n::language(headers, cafe_lang);
+    Some(WebError::api(ApiError::NotFound(path.to_owned()), lang).into_response())
+}
+
 /// Percent-encodes a query value.
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -160,6 +160,7 @@ async fn counter(ctx: Ctx) -> Result<Response, WebError> {
         .page("counter.html", "counter.title")
         .sections(&["staff", "counter"])
         .boot(boot)
+        .body_class("counter-screen")
         .into_response())
 }
 
@@ -223,7 +224,7 @@ async fn kitchen(ctx: Ctx, RawQuery(q): RawQuery) -> Result<Response, WebError> 
         .page("kitchen.html", "kitchen.title")
         .sections(&["staff", "kitchen"])
         .boot(boot)
-        .body_class("wall")
+        .body_class("wall kitchen-screen")
         .into_response())
 }
 

@@ -25,6 +25,7 @@ mod kaffebase_import;
 mod kaffebase_orders;
 mod kaffebase_realtime;
 mod kaffebase_session;
+mod pairing;
 mod realtime_protocol;
 mod realtime_replay;
 mod realtime_sse;

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use crema_core::cafe::CafeId;
 use rusqlite::types::Value;
 
-fn device_of(r: &Row<'_>) -> Result<DeviceRecord> {
+pub(super) fn device_of(r: &Row<'_>) -> Result<DeviceRecord> {
     let purpose: &str = r.get_ref("purpose")?.as_str()?;
     let revoked: Option<String> = r.get("revoked_at")?;
     Ok(DeviceRecord {

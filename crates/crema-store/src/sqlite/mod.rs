@@ -21,6 +21,7 @@ mod content;
 mod events;
 mod menu;
 mod orders;
+mod pairing;
 mod users;
 
 use crate::model::EventRecord;

@@ -101,11 +101,67 @@ function changeCell(e) {
   );
 }
 
-/** The person or device a `member:3` / `device:2` target is, when we know them. */
-function targetName(target) {
-  const [kind, id] = target.split(":");
-  const name = kind === "member" ? people.get(Number(id)) : kind === "device" ? devices.get(Number(id)) : null;
-  return name ? el("div", { class: "muted small" }, name) : null;
+/** What was done, in words ("Order moved on"); an action this page does not know shows as
+ *  its code. */
+function actionText(action) {
+  const key = `audit.act_${action}`;
+  return boot.strings[key] ?? action;
+}
+
+/** The menu's names by target (`item:20` → "Caffè latte"), for entries whose record does not
+ *  carry a name (a move of an order, a switch of an item). Filled once at load. */
+const menuNames = new Map();
+async function loadMenuNames() {
+  try {
+    const m = await api("GET", cafePath("menu"));
+    for (const [kind, list] of [["category", m.categories], ["item", m.items], ["group", m.modifier_groups], ["option", m.options]]) {
+      for (const r of list || []) menuNames.set(`${kind}:${r.id}`, r.name);
+    }
+  } catch {
+    // Without the menu, targets keep their codes.
+  }
+}
+
+/** Orders' day numbers by id: a move's entry records only the steps, so the number comes
+ *  from the order's own entry or, failing that, from the order itself (asked once). */
+const orderNumbers = new Map();
+
+async function nameOrders(items) {
+  for (const e of items) {
+    const n = e.after?.day_number ?? e.before?.day_number;
+    if (e.target.startsWith("order:") && n != null) orderNumbers.set(e.target.slice(6), n);
+  }
+  const missing = [...new Set(items.filter((e) => e.target.startsWith("order:")).map((e) => e.target.slice(6)))].filter((id) => !orderNumbers.has(id));
+  await Promise.all(
+    missing.map(async (id) => {
+      try {
+        const o = await api("GET", cafePath(`orders/${encodeURIComponent(id)}`));
+        orderNumbers.set(id, o.day_number);
+      } catch {
+        // A deleted order: its code stays.
+      }
+    }),
+  );
+}
+
+/** The target named as people know it: the order's number, the item's or person's name, the
+ *  message's title; the code stays below in small print for an exact search. */
+function targetName(e) {
+  const [kind, id] = e.target.split(":");
+  const rec = e.after ?? e.before ?? {};
+  const num = rec.day_number ?? rec.order?.day_number ?? orderNumbers.get(id);
+  const name =
+    kind === "member" ? people.get(Number(id)) :
+    kind === "device" ? devices.get(Number(id)) ?? rec.name :
+    kind === "order" ? (num != null ? t("audit.target_order", { n: num }) : null) :
+    kind === "message" ? rec.title || rec.subtitle :
+    rec.name ?? menuNames.get(e.target);
+  return name ? String(name) : null;
+}
+
+function targetCell(e) {
+  const name = targetName(e);
+  return name ? [el("div", {}, name), el("div", { class: "muted small" }, el("code", {}, e.target))] : el("code", {}, e.target);
 }
 
 function row(e) {
@@ -114,8 +170,8 @@ function row(e) {
     { dataset: { action: e.action } },
     el("td", { class: "num when" }, el("time", { datetime: e.at }, fmt.format(new Date(e.at)))),
     el("td", { class: "actor" }, actorOf(e)),
-    el("td", { class: "action" }, el("code", {}, e.action)),
-    el("td", { class: "target" }, el("code", {}, e.target), targetName(e.target)),
+    el("td", { class: "action" }, actionText(e.action)),
+    el("td", { class: "target" }, targetCell(e)),
     changeCell(e),
     el("td", { class: "ip" }, e.ip || "—"),
   );
@@ -145,6 +201,8 @@ async function load(append) {
   try {
     const page = await api("GET", cafePath(`audit?${query(append ? next : null)}`));
     if (mine !== generation) return;
+    await nameOrders(page.items);
+    if (mine !== generation) return;
     if (!append) {
       rows.replaceChildren();
       shown = 0;
@@ -172,4 +230,4 @@ form.addEventListener("submit", (ev) => {
 form.addEventListener("reset", () => setTimeout(() => load(false), 0));
 older.addEventListener("click", () => load(true));
 
-load(false);
+loadMenuNames().then(() => load(false));

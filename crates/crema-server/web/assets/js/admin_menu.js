@@ -414,14 +414,25 @@ function editItem(item, categoryId) {
       preview.hidden = false;
     }
   });
+  const priceInput = input({ type: "text", inputmode: "decimal", value: item ? moneyInput(item.price) : "", required: true, autocomplete: "off" });
+  const priceField = field("price", t("admin.price", { currency: menu.currency }), priceInput, t("admin.price_hint"));
+  // Orders are charged the price rounded up to the café's step: say so while typing, so a
+  // 62,50 that will be charged 63 is not a surprise at the counter.
+  const rounded = el("p", { class: "adm-warn", role: "status", "aria-live": "polite" });
+  const showRounding = () => {
+    const minor = parseMoney(priceInput.value);
+    const step = Math.max(1, cafe.price_rounding || 1);
+    const charged = minor === null || minor <= 0 ? minor : Math.ceil(minor / step) * step;
+    const differs = minor !== null && charged !== minor;
+    rounded.hidden = !differs;
+    rounded.textContent = differs ? t("admin.price_rounded", { charged: money(charged, menu.currency), step: money(step, menu.currency) }) : "";
+  };
+  priceInput.addEventListener("input", showRounding);
+  showRounding();
+  priceField.append(rounded);
   const fields = [
     nameField(item?.name),
-    field(
-      "price",
-      t("admin.price", { currency: menu.currency }),
-      input({ type: "text", inputmode: "decimal", value: item ? moneyInput(item.price) : "", required: true, autocomplete: "off" }),
-      t("admin.price_hint"),
-    ),
+    priceField,
     field("category_id", t("admin.category"), el("select", {}, cats)),
     el("div", { class: "image-field" }, preview, field("image", t("admin.image"), file, t("admin.image_hint"))),
   ];

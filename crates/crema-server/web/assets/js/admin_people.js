@@ -321,5 +321,39 @@ deviceForm.addEventListener("submit", async (ev) => {
   }
 });
 
+// Pairing: the code a display or kiosk shows makes it a device of this café, no key typed
+// on the wall screen.
+const pairForm = document.getElementById("pair-form");
+const pairResult = document.getElementById("pair-result");
+pairForm.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  clearProblem(pairForm, "pair");
+  pairResult.hidden = true;
+  const code = pairForm.elements.code.value.trim();
+  const name = pairForm.elements.name.value.trim();
+  const purpose = pairForm.elements.purpose.value;
+  const missing = [];
+  if (!code) missing.push({ field: "code", message: t("people.required") });
+  if (!name) missing.push({ field: "name", message: t("people.required") });
+  if (missing.length) {
+    showProblem(pairForm, "pair", { errors: missing });
+    return;
+  }
+  const button = pairForm.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const d = await api("POST", cafePath("pairing"), { code, name, purpose });
+    pairForm.reset();
+    pairResult.textContent = t("people.paired", { name: d.name, purpose: t(`people.purpose_${d.purpose}`) });
+    pairResult.hidden = false;
+    await loadDevices();
+  } catch (e) {
+    if (e.status === 429) showProblem(pairForm, "pair", { errors: [], message: t("people.pair_too_many") });
+    else showProblem(pairForm, "pair", e);
+  } finally {
+    button.disabled = false;
+  }
+});
+
 loadMembers();
 loadDevices();

@@ -3,7 +3,7 @@
 // PATCH with only the fields that changed; the API checks them all at once and names each
 // bad one, which is shown next to its field.
 
-import { boot, t, api, el, toast, money } from "./crema.js";
+import { boot, t, api, el, toast, money, stepName } from "./crema.js";
 import { field, choices, showProblem, clearErrors, parseIntField, showFieldError } from "./admin_forms.js";
 
 let saved = boot.cafe;
@@ -115,14 +115,20 @@ function renderSteps(focusKey) {
       return el(
         "li",
         { class: "wf-step" },
+        // The step as every screen names it; the code below is what the API and the
+        // integrations use, so it stays editable but is not what a manager reads first.
+        el("span", { class: "wf-label" }, stepName(s) || "—"),
         el("input", {
           type: "text",
           value: s,
           maxlength: 32,
           autocomplete: "off",
-          "aria-label": t("admin.step_name", { n }),
+          "aria-label": t("admin.step_code", { n, name: stepName(s) }),
           dataset: { key: `step-${i}` },
           pattern: "[a-z0-9_]+",
+          oninput: (e) => {
+            e.target.previousElementSibling.textContent = stepName(e.target.value) || "—";
+          },
         }),
         el("button", { type: "button", class: "icon", "aria-label": t("admin.step_up", { n }), title: t("admin.step_up", { n }), disabled: i === 0, dataset: { key: `step-${i}-up` }, onclick: () => moveStep(i, -1) }, "↑"),
         el("button", { type: "button", class: "icon", "aria-label": t("admin.step_down", { n }), title: t("admin.step_down", { n }), disabled: i === steps.length - 1, dataset: { key: `step-${i}-down` }, onclick: () => moveStep(i, 1) }, "↓"),

@@ -7,7 +7,7 @@
 // café's rounding increment; BigInt keeps it exact. The server re-prices every order anyway:
 // this is what the customer sees before paying, and a test checks that the two agree.
 
-import { t, el, api, cafePath, cafe, lang, idempotencyKey, ApiProblem } from "./crema.js";
+import { boot, t, el, api, cafePath, cafe, lang, idempotencyKey, ApiProblem } from "./crema.js";
 
 /** The same limits the API enforces (crema-core's order and text rules). */
 export const MAX_QUANTITY = 50;
@@ -90,21 +90,28 @@ export class MenuIndex {
     return out;
   }
 
+  /** The choices the item sheet starts with: each group's default, when it can be had. */
+  defaultsOf(item) {
+    const selection = new Map();
+    for (const g of this.groupsOf(item)) {
+      const d = g.default_option_id != null ? this.options.get(g.default_option_id) : null;
+      selection.set(g.id, d && d.group_id === g.id && d.enabled && !d.sold_out ? [d.id] : []);
+    }
+    return selection;
+  }
+
+  /** What the menu shows for an item: the price charged for it as the sheet opens (the
+   *  defaults chosen, rounded up to the café's step), never the unrounded base price. */
+  menuPrice(item) {
+    const effects = [];
+    for (const ids of this.defaultsOf(item).values()) for (const id of ids) effects.push(this.options.get(id).price_effect);
+    return unitPrice(item.price, effects, cafe.price_rounding);
+  }
+
   /** A group's options that are on the menu (sold-out ones included, to be shown as such). */
   optionsOf(group) {
     return this.menu.options.filter((o) => o.group_id === group.id && o.enabled).sort(bySort);
   }
-}
-
-/** A short text for an option's effect on the price: `+5 kr`, `+20 %`; empty for none. */
-function effectText(e) {
-  if (e.kind === "fixed") {
-    if (e.value === 0) return "";
-    return (e.value > 0 ? "+" : "−") + fmt(Math.abs(e.value));
-  }
-  if (e.value === 100) return "";
-  const d = e.value - 100;
-  return `${d > 0 ? "+" : "−"}${Math.abs(d)} %`;
 }
 
 /** How many options a group needs, in words. */
@@ -126,11 +133,14 @@ function redraw(container, build) {
 }
 
 function itemThumb(item) {
-  const safe = typeof item.image === "string" && item.image.startsWith("/");
+  // The item's own picture when it is on crema (the CSP allows no other site), else the drawn
+  // one the server chose for its name (an item added since the page loaded has none yet).
+  const own = typeof item.image === "string" && item.image.startsWith("/") ? item.image : null;
+  const src = own || boot.data?.pictures?.[item.id] || null;
   return el(
     "span",
     { class: "cu-thumb" },
-    safe ? el("img", { src: item.image, alt: "", loading: "lazy" }) : el("span", { class: "cu-ph", "aria-hidden": "true" }, [...item.name][0] || ""),
+    src ? el("img", { src, alt: "", loading: "lazy" }) : el("span", { class: "cu-ph", "aria-hidden": "true" }, [...item.name][0] || ""),
   );
 }
 
@@ -164,6 +174,12 @@ export class Shop {
     this.bar = document.getElementById("cartbar");
     this.itemSheet = document.getElementById("item-sheet");
     this.cartSheet = document.getElementById("cart-sheet");
+    // A kiosk on a wide screen keeps its cart beside the menu (a panel, not a sheet over it).
+    this.sideQuery = channel === "kiosk" && window.matchMedia ? window.matchMedia("(min-width: 1400px) and (min-height: 700px)") : null;
+    this.sideQuery?.addEventListener?.("change", () => {
+      if (this.cartSheet.open) this.cartSheet.close();
+      this.renderBar();
+    });
 
     this.menuNode.addEventListener("click", (e) => {
       const b = e.target.closest("button.cu-item");
@@ -178,7 +194,7 @@ export class Shop {
     for (const d of [this.itemSheet, this.cartSheet]) {
       // A tap on the backdrop closes the sheet, as on every phone.
       d.addEventListener("click", (e) => {
-        if (e.target === d) d.close();
+        if (e.target === d && !(d === this.cartSheet && this.side)) d.close();
       });
     }
     this.renderBar();
@@ -186,6 +202,11 @@ export class Shop {
 
   get open() {
     return !!this.status?.open;
+  }
+
+  /** Whether the cart is a panel beside the menu (a wide kiosk) instead of a sheet. */
+  get side() {
+    return !!this.sideQuery?.matches;
   }
 
   // ---- storage -------------------------------------------------------------------------
@@ -304,11 +325,13 @@ export class Shop {
     const msg = s.message_id != null && (!s.open || s.show_message) ? this.messages.find((m) => m.id === s.message_id) : null;
     n.classList.toggle("cu-closed", !s.open);
     n.hidden = s.open && !msg;
-    n.replaceChildren(
+    // replaceChildren turns a null into the text "null": only real nodes go in.
+    const parts = [
       !s.open ? el("p", { class: "cu-notice-kicker" }, t("customer.closed")) : null,
       msg ? el("p", { class: "cu-notice-title" }, msg.title) : !s.open ? el("p", { class: "cu-notice-title" }, t("customer.closed_text")) : null,
       msg?.subtitle ? el("p", { class: "cu-notice-sub" }, msg.subtitle) : null,
-    );
+    ];
+    n.replaceChildren(...parts.filter(Boolean));
   }
 
   renderMenu() {
@@ -339,7 +362,7 @@ export class Shop {
                       "span",
                       { class: "cu-item-text" },
                       el("span", { class: "cu-item-name" }, i.name),
-                      el("span", { class: "cu-item-price num" }, fmt(i.price)),
+                      el("span", { class: "cu-item-price num" }, fmt(this.index.menuPrice(i))),
                       i.sold_out ? el("span", { class: "cu-badge" }, t("customer.sold_out")) : !i.enabled ? el("span", { class: "cu-badge" }, t("customer.unavailable")) : null,
                     ),
                   ];
@@ -363,11 +386,7 @@ export class Shop {
   openItem(id, opener) {
     const item = this.index.items.get(id);
     if (!item || !this.open) return;
-    const selection = new Map();
-    for (const g of this.index.groupsOf(item)) {
-      const d = g.default_option_id != null ? this.index.options.get(g.default_option_id) : null;
-      selection.set(g.id, d && d.group_id === g.id && d.enabled && !d.sold_out ? [d.id] : []);
-    }
+    const selection = this.index.defaultsOf(item);
     this.sheet = { item, selection, quantity: 1, notes: "", errors: new Map(), tried: false };
     this.sheetOpener = opener;
     this.renderSheet();
@@ -401,10 +420,33 @@ export class Shop {
     return errors;
   }
 
-  sheetUnit() {
+  sheetUnit(selection) {
     const effects = [];
-    for (const { ids } of this.sheetChoices()) for (const id of ids) effects.push(this.index.options.get(id).price_effect);
+    if (selection) {
+      for (const ids of selection.values()) for (const id of ids) effects.push(this.index.options.get(id).price_effect);
+    } else {
+      for (const { ids } of this.sheetChoices()) for (const id of ids) effects.push(this.index.options.get(id).price_effect);
+    }
     return unitPrice(this.sheet.item.price, effects, cafe.price_rounding);
+  }
+
+  /** An option's effect in money, as customers read it: a single choice (a size) shows the
+   *  price the item would cost with it, a multiple choice (an extra) what it adds now; both
+   *  computed with the café's rounding, so the figure is what is charged. */
+  optionPriceText(g, o) {
+    const s = this.sheet;
+    const chosen = s.selection.get(g.id) || [];
+    const other = new Map(s.selection);
+    if (g.mode === "single") {
+      other.set(g.id, [o.id]);
+      return fmt(this.sheetUnit(other));
+    }
+    const without = new Map(s.selection);
+    without.set(g.id, chosen.filter((x) => x !== o.id));
+    other.set(g.id, [...chosen.filter((x) => x !== o.id), o.id]);
+    const d = this.sheetUnit(other) - this.sheetUnit(without);
+    if (d === 0) return "";
+    return (d > 0 ? "+" : "−") + fmt(Math.abs(d));
   }
 
   renderSheet() {
@@ -424,7 +466,7 @@ export class Shop {
         el("h2", { id: "item-sheet-title", tabindex: "-1" }, item.name),
         el("button", { type: "button", class: "cu-close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.itemSheet.close() }, "×"),
       ),
-      el("p", { class: "cu-sheet-base muted num" }, fmt(item.price)),
+      el("p", { class: "cu-sheet-base muted num" }, fmt(this.index.menuPrice(item))),
       available ? null : el("p", { class: "alert", role: "alert" }, !this.open ? t("customer.closed_now") : t("customer.item_gone", { item: item.name })),
       groups,
       el(
@@ -511,7 +553,7 @@ export class Shop {
             onchange: (e) => choose(o.id, e.target.checked),
           }),
           el("span", { class: "cu-opt-name" }, o.name),
-          o.sold_out ? el("span", { class: "cu-opt-note" }, t("customer.sold_out")) : el("span", { class: "cu-opt-delta num" }, effectText(o.price_effect)),
+          o.sold_out ? el("span", { class: "cu-opt-note" }, t("customer.sold_out")) : el("span", { class: "cu-opt-delta num" }, this.optionPriceText(g, o)),
         ),
       );
     }
@@ -608,7 +650,15 @@ export class Shop {
 
   renderBar() {
     const n = this.count();
-    this.bar.hidden = n === 0 || !this.open;
+    this.bar.hidden = n === 0 || !this.open || this.side;
+    if (this.side) {
+      // The panel shows while there is something in the cart, and goes with the last line.
+      document.body.classList.toggle("cu-side-cart", n > 0);
+      if (n > 0) {
+        this.renderCart();
+        if (!this.cartSheet.open) this.cartSheet.show();
+      } else if (this.cartSheet.open) this.cartSheet.close();
+    } else document.body.classList.remove("cu-side-cart");
     document.getElementById("cart-count").textContent = t(n === 1 ? "customer.view_cart_one" : "customer.view_cart", { n });
     document.getElementById("cart-total").textContent = fmt(this.total());
     document.body.classList.toggle("cu-has-cart", !this.bar.hidden);
@@ -616,7 +666,9 @@ export class Shop {
 
   openCart() {
     this.renderCart();
-    this.cartSheet.showModal();
+    if (this.side) {
+      if (!this.cartSheet.open) this.cartSheet.show();
+    } else this.cartSheet.showModal();
     this.cartSheet.querySelector("h2")?.focus();
   }
 
@@ -636,7 +688,7 @@ export class Shop {
         "header",
         { class: "cu-sheet-head" },
         el("h2", { id: "cart-sheet-title", tabindex: "-1" }, t("customer.your_order")),
-        el("button", { type: "button", class: "cu-close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.cartSheet.close() }, "×"),
+        this.side ? null : el("button", { type: "button", class: "cu-close", "aria-label": t("common.close"), "data-focus": "close", onclick: () => this.cartSheet.close() }, "×"),
       ),
       this.lines.length
         ? el("ul", { class: "cu-cart-lines" }, this.lines.map((l, i) => this.cartLine(l, i)))

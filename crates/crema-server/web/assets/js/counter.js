@@ -46,13 +46,26 @@ const maxOf = (g) => (g.mode === "single" ? 1 : g.max_select ?? Infinity);
 
 let availabilityMode = false;
 
+/** Type-to-search: the words typed, lowercased; an item shows when its name (or its
+ *  category's) contains every one. */
+const searchBox = $("menu-search");
+const fold = (s) => s.toLocaleLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+function matches(item, cat) {
+  const words = fold(searchBox.value).split(/\s+/).filter(Boolean);
+  const text = fold(`${item.name} ${cat.name}`);
+  return words.every((w) => text.includes(w));
+}
+
 function renderMenu() {
   const grid = $("menu-grid");
   const focused = document.activeElement?.closest?.("#menu-grid") ? document.activeElement.dataset.item : null;
   grid.replaceChildren();
   const cats = menu.categories.filter((c) => c.enabled).sort(byOrder);
+  const searching = searchBox.value.trim() !== "";
+  let found = 0;
   for (const cat of cats) {
-    const items = menu.items.filter((i) => i.category_id === cat.id && i.enabled).sort(byOrder);
+    const items = menu.items.filter((i) => i.category_id === cat.id && i.enabled && matches(i, cat)).sort(byOrder);
+    found += items.length;
     if (!items.length) continue;
     const hid = `cat-${cat.id}`;
     grid.append(
@@ -62,7 +75,8 @@ function renderMenu() {
       ),
     );
   }
-  if (!grid.children.length) grid.append(el("p", { class: "muted" }, t("counter.menu_empty")));
+  $("search-empty").textContent = searching && !found ? t("counter.search_none", { q: searchBox.value.trim() }) : "";
+  if (!grid.children.length && !searching) grid.append(el("p", { class: "muted" }, t("counter.menu_empty")));
   if (focused) grid.querySelector(`[data-item="${CSS.escape(focused)}"]`)?.focus();
 }
 
@@ -77,9 +91,11 @@ function itemButton(item) {
   if (availabilityMode) attrs["aria-pressed"] = String(soldOut);
   // Out of availability mode a sold-out item cannot be tapped into an order.
   else if (soldOut) attrs.disabled = true;
+  // A long word ("Sjokoladekake") gets smaller type rather than a break inside it.
+  const longest = Math.max(...item.name.split(/\s+/).map((w) => [...w].length));
   return el("button", attrs,
-    el("span", { class: "counter-item-name" }, item.name),
-    el("span", { class: "counter-item-price num" }, money(item.price)),
+    el("span", { class: longest > 11 ? "counter-item-name long" : "counter-item-name" }, item.name),
+    el("span", { class: "counter-item-price num" }, money(tilePrice(item))),
     soldOut ? el("span", { class: "badge-soldout" }, t("counter.sold_out")) : null,
   );
 }
@@ -163,12 +179,21 @@ let nextKey = 1;
 let idemKey = null; // one per cart content: a retry of the same order reuses it
 let placing = false;
 
-function addLine(item) {
+/** Each group's default choice, when it can be had: what a tapped item starts with. */
+function defaultPicks(item) {
   const picks = new Map();
   for (const g of groupsOf(item)) {
     const d = optionsOf(g.id).find((o) => o.id === g.default_option_id && !o.sold_out);
     picks.set(g.id, new Set(d ? [d.id] : []));
   }
+  return picks;
+}
+
+/** What a tile says an item costs: the price charged for it as tapped (defaults, rounded). */
+const tilePrice = (item) => unitPrice({ itemId: item.id, picks: defaultPicks(item) });
+
+function addLine(item) {
+  const picks = defaultPicks(item);
   const line = { key: nextKey++, itemId: item.id, quantity: 1, notes: "", picks, error: null };
   cart.push(line);
   openKey = line.key;
@@ -293,8 +318,7 @@ function groupChips(line, g) {
   const rule = g.min_select > 0 ? t("counter.required") : g.mode === "multiple" && Number.isFinite(max) ? t("counter.up_to", { n: max }) : "";
   const chips = optionsOf(g.id).map((o) => {
     const on = picks.has(o.id);
-    const effect = o.price_effect;
-    const extra = effect.kind === "fixed" ? (effect.value ? `${effect.value > 0 ? "+" : "−"}${money(Math.abs(effect.value))}` : "") : effect.value !== 100 ? `${effect.value}%` : "";
+    const extra = chipPrice(line, g, o);
     const chip = el("button", {
       type: "button",
       class: "chip",
@@ -310,6 +334,17 @@ function groupChips(line, g) {
     el("span", { class: "chips-label", id: legendId }, g.name, rule ? el("span", { class: "muted small" }, ` · ${rule}`) : null),
     el("span", { class: "chips-row" }, chips),
   );
+}
+
+/** A chip's price in money, computed as charged: a single choice (a size) shows what the line
+ *  costs with it, a multiple choice (an extra) what it adds. */
+function chipPrice(line, g, o) {
+  const withPicks = (set) => unitPrice({ itemId: line.itemId, picks: new Map([...line.picks, [g.id, set]]) });
+  const picks = line.picks.get(g.id) || new Set();
+  if (g.mode === "single") return money(withPicks(new Set([o.id])));
+  const rest = [...picks].filter((x) => x !== o.id);
+  const d = withPicks(new Set([...rest, o.id])) - withPicks(new Set(rest));
+  return d ? `${d > 0 ? "+" : "−"}${money(Math.abs(d))}` : "";
 }
 
 /** A tap on a chip: single choice swaps, multiple toggles up to its maximum, and a pick the
@@ -596,3 +631,78 @@ setInterval(() => conn.tick(), 30000);
 renderMenu();
 renderCart();
 renderReady();
+
+// ---------------------------------------------------------------------------------------------
+// Type to search: a letter typed anywhere outside a field starts a search ("/" jumps there
+// too); Enter adds the first item found, Escape clears.
+
+searchBox.addEventListener("input", renderMenu);
+searchBox.addEventListener("keydown", (e) => {
+  if (e.key === "Enter") {
+    e.preventDefault();
+    const first = $("menu-grid").querySelector("button.counter-item:not(:disabled)");
+    if (first) {
+      first.click();
+      searchBox.value = "";
+      renderMenu();
+    }
+  } else if (e.key === "Escape" && searchBox.value) {
+    e.preventDefault();
+    searchBox.value = "";
+    renderMenu();
+  }
+});
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+  if (e.target.closest?.("input, textarea, select, dialog")) return;
+  if (e.key === "/") {
+    e.preventDefault();
+    searchBox.focus();
+  } else if (e.key.length === 1 && /\p{L}|\p{N}/u.test(e.key)) {
+    // The letter itself goes into the box: focus moves before the key's input lands.
+    searchBox.focus();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Recall: today's handed-out orders, newest first; "bring back" takes the hand-out back, so
+// the order is at the ready step again (a customer who was given the wrong cup).
+
+const recallDialog = $("recall-dialog");
+async function openRecall() {
+  const list = $("recall-list");
+  list.replaceChildren();
+  $("recall-empty").hidden = true;
+  if (!recallDialog.open) recallDialog.showModal();
+  try {
+    const page = await api("GET", cafePath(`orders?date=today&step=${encodeURIComponent(workflow[workflow.length - 1])}&limit=200`));
+    const items = (page.items || []).sort((a, b) => Date.parse(b.updated_at) - Date.parse(a.updated_at)).slice(0, 30);
+    $("recall-empty").hidden = items.length > 0;
+    list.replaceChildren(
+      ...items.map((o) => {
+        const who = customerLabel(o);
+        return el("li", {},
+          el("span", { class: "recall-num num" }, String(o.day_number)),
+          el("span", { class: "recall-name" }, who || ""),
+          el("button", { type: "button", dataset: { order: o.id }, onclick: () => bringBack(o), disabled: can.move_orders === false },
+            t("counter.recall_back"), el("span", { class: "visually-hidden" }, ` ${o.day_number}`)));
+      }),
+    );
+    list.querySelector("button")?.focus();
+  } catch (e) {
+    showError(e);
+  }
+}
+async function bringBack(o) {
+  try {
+    const back = await api("POST", cafePath(`orders/${o.id}/undo`));
+    set.apply(back);
+    renderReady();
+    toast(t("counter.recalled", { n: back.day_number, step: stepName(back.step) }));
+    openRecall();
+  } catch (e) {
+    showError(e);
+  }
+}
+$("recall-open").addEventListener("click", openRecall);
+$("recall-close").addEventListener("click", () => recallDialog.close());

@@ -47,9 +47,21 @@ export class ApiProblem extends Error {
   }
 }
 
+/** A device token this screen sends with its API calls (a paired kiosk: its orders are the
+ *  kiosk's). Set by the page; a token that stops working (revoked) is dropped and the call
+ *  made again without it, so the screen keeps working as a public one. */
+let deviceToken = null;
+let onDeviceRefused = null;
+export function useDeviceToken(token, refused) {
+  deviceToken = token || null;
+  onDeviceRefused = refused || null;
+}
+
 /** Calls `/api/v1` with the page's session cookie. Resolves to the JSON body (or null). */
 export async function api(method, path, body, opts = {}) {
   const headers = { Accept: "application/json", ...(opts.headers || {}) };
+  const sentToken = deviceToken;
+  if (sentToken && !headers.Authorization) headers.Authorization = `Bearer ${sentToken}`;
   let payload;
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) {
@@ -66,6 +78,11 @@ export async function api(method, path, body, opts = {}) {
     });
   } catch (e) {
     throw new ApiProblem(0, { detail: t("common.error_network") });
+  }
+  if (res.status === 401 && sentToken && sentToken === deviceToken) {
+    deviceToken = null;
+    onDeviceRefused?.();
+    return api(method, path, body, opts);
   }
   if (res.status === 204) return null;
   const text = await res.text();

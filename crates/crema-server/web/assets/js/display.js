@@ -116,20 +116,54 @@ function place(list, nodes) {
   while (list.children.length > nodes.length) list.lastElementChild.remove();
 }
 
+/** How far the ready numbers may shrink, step by step, before any is folded into "+N": the
+ *  smallest is still readable across a café (about 5 % of the screen's height). */
+const READY_FIT = [1, 0.85, 0.72, 0.6, 0.5];
+
+/**
+ * Makes room for every ready number: those are what customers wait for. First the message
+ * shrinks to a strip, then the numbers get smaller; only when even the smallest size cannot
+ * hold them all does the lane fold the newest into a "+N" tile. Returns how many fit.
+ */
+function fitReady(count) {
+  const list = lanes.ready.list;
+  screen.classList.remove("message-strip");
+  list.style.removeProperty("--fit");
+  let fit = capacity(list);
+  if (count > fit && screen.classList.contains("with-message")) {
+    screen.classList.add("message-strip");
+    fit = capacity(list);
+  }
+  for (const f of READY_FIT.slice(1)) {
+    if (count <= fit) break;
+    list.style.setProperty("--fit", String(f));
+    fit = capacity(list);
+  }
+  return fit;
+}
+
 function renderLane(name) {
   const lane = lanes[name];
   const all = [...orders.values()].filter((o) => o.lane === name);
-  // Newest first by when they entered the lane (then by number), to pick what fits.
-  all.sort((a, b) => b.rank - a.rank || b.n - a.n);
-  const fit = capacity(lane.list);
+  let fit;
+  if (name === "ready") {
+    // Oldest first (by when they became ready, then by number): the customer who has waited
+    // longest is looked for first, and a new number joins at the end.
+    all.sort((a, b) => a.rank - b.rank || a.n - b.n);
+    fit = fitReady(all.length);
+  } else {
+    // Newest first by when they entered the lane (then by number), to pick what fits.
+    all.sort((a, b) => b.rank - a.rank || b.n - a.n);
+    fit = capacity(lane.list);
+  }
   let shown = all;
   let hidden = 0;
   if (all.length > fit) {
     shown = all.slice(0, fit - 1);
     hidden = all.length - shown.length;
   }
-  // Shown in number order: a customer scans for their number.
-  shown.sort((a, b) => a.n - b.n);
+  // Being made: in number order, a customer scans for their number.
+  if (name === "making") shown.sort((a, b) => a.n - b.n);
   const nodes = shown.map((o) => numberNode(lane, o));
   if (hidden) {
     if (!lane.more) {
@@ -137,7 +171,9 @@ function renderLane(name) {
     }
     lane.more.firstChild.textContent = `+${hidden}`;
     lane.more.lastChild.textContent = t("display.more", { n: hidden });
-    nodes.unshift(lane.more);
+    // Being made: the older rest comes first; ready: the newest, at the end.
+    if (name === "ready") nodes.push(lane.more);
+    else nodes.unshift(lane.more);
   }
   place(lane.list, nodes);
   // Forget nodes of numbers that left the lane (or are hidden): nothing grows over days.
@@ -149,8 +185,13 @@ function renderLane(name) {
 
 let freshTimer = null;
 function render() {
-  renderLane("making");
+  // The ready lane first: it may shrink the message, which gives the other lane room too.
   renderLane("ready");
+  renderLane("making");
+  // Closed with numbers still on the board: the lanes stay beside the notice; closed and
+  // empty, the notice takes the whole screen.
+  const full = !(status ? status.open : true) && orders.size === 0;
+  overlay.classList.toggle("full", full);
   // One timer: the next moment a highlight ends.
   clearTimeout(freshTimer);
   const now = Date.now();
@@ -193,7 +234,42 @@ function applyOrder(kind, o, seq) {
     rank: same ? prev.rank : seq,
     freshUntil: fresh ? Date.now() + FRESH_MS : same ? prev.freshUntil : 0,
   });
-  if (fresh) announce.textContent = t("display.announce_ready", { n: o.day_number });
+  if (fresh) {
+    announce.textContent = t("display.announce_ready", { n: o.day_number });
+    chime();
+  }
+}
+
+// ---- Optional sound ---------------------------------------------------------------------
+// `?sound=1`: a soft two-note chime when a number becomes ready (WebAudio, no sound file).
+// Off by default: a wall display is often in a room with music, and a kitchen beep already.
+const SOUND = new URLSearchParams(location.search).get("sound") === "1";
+let audio = null;
+function chime() {
+  if (!SOUND || !mounted) return;
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return;
+  try {
+    audio ||= new Ctx();
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+    const t0 = audio.currentTime + 0.01;
+    for (const [i, f] of [659.25, 523.25].entries()) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = f;
+      const start = t0 + i * 0.32;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.15, start + 0.04);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.6);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + 0.62);
+    }
+    document.documentElement.dataset.chimes = String(Number(document.documentElement.dataset.chimes || 0) + 1);
+  } catch {
+    // No audio device: the number still shows.
+  }
 }
 
 const live = new Live();
@@ -224,6 +300,7 @@ const overlay = document.getElementById("display-overlay");
 const headline = document.getElementById("overlay-headline");
 const detail = document.getElementById("overlay-detail");
 const screen = document.getElementById("display");
+const kicker = document.getElementById("overlay-kicker");
 
 /** Kaffediem's rule (kaffebase contract §4.6): the overlay shows when
  *  `(show_message && (title || subtitle)) || !open`; closed, it fills the screen and shows the
@@ -237,8 +314,9 @@ function renderStatus() {
   const show = !open || (status.show_message && Boolean(title || subtitle));
   overlay.hidden = !show;
   overlay.classList.toggle("closed", !open);
-  screen.classList.toggle("with-message", show && open);
-  // With nothing to say, a closed screen still says it is closed.
+  screen.classList.toggle("with-message", show);
+  // Closed is said plainly: the word above the café's message, or "We are closed" alone.
+  kicker.hidden = open || !(title || subtitle);
   headline.textContent = title || subtitle || (!open ? t("display.closed") : "");
   const below = title && subtitle ? subtitle : "";
   detail.textContent = below;

@@ -1,7 +1,8 @@
 // The kiosk: the same ordering flow full-screen on a shared touch screen. Nothing is kept on
 // the device; after an order it shows the day number big, then starts over; it also starts
 // over after a while without a touch, with a visible countdown first.
-import { boot, t } from "./crema.js";
+import { boot, t, cafe, useDeviceToken } from "./crema.js";
+import { storedDevice, forgetDevice } from "./device_store.js";
 import { Live } from "./live.js";
 import { Shop } from "./cart.js";
 
@@ -9,6 +10,10 @@ const IDLE_S = Math.max(5, Number(boot.data.idle_seconds) || 90);
 // The warning shows for the last 15 s (less on a very short timeout).
 const WARN_S = Math.min(15, Math.floor(IDLE_S / 3));
 const DONE_S = 10;
+
+// A kiosk paired with this café (at /device) places its orders as that kiosk.
+const device = storedDevice();
+if (device && device.cafe === cafe.slug && device.purpose === "kiosk") useDeviceToken(device.token, forgetDevice);
 
 const done = document.getElementById("kiosk-done");
 const doneNumber = document.getElementById("kiosk-done-number");
@@ -71,11 +76,29 @@ for (const kind of ["pointerdown", "keydown", "input", "wheel", "touchstart"]) {
 }
 document.getElementById("kiosk-idle-stay").addEventListener("click", () => idle.close());
 
+// The attract screen: a kiosk left alone (nothing in progress for the idle time) invites the
+// next customer with the café's pictures; the first touch anywhere goes to the menu.
+const attract = document.getElementById("kiosk-attract");
+function showAttract() {
+  if (!attract.hidden) return;
+  attract.hidden = false;
+  document.body.classList.add("cu-attracting");
+  document.getElementById("kiosk-attract-go").focus();
+}
+function hideAttract() {
+  if (attract.hidden) return;
+  attract.hidden = true;
+  document.body.classList.remove("cu-attracting");
+  lastTouch = Date.now();
+}
+document.getElementById("kiosk-attract-go").addEventListener("click", hideAttract);
+
 setInterval(() => {
   const quiet = (Date.now() - lastTouch) / 1000;
   const something = shop.dirty() || window.scrollY > 0 || pickedLanguage();
   if (done.open || !something) {
     if (idle.open) idle.close();
+    if (!done.open && quiet >= IDLE_S) showAttract();
     return;
   }
   if (quiet >= IDLE_S) {

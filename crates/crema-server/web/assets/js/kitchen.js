@@ -33,7 +33,23 @@ for (const [i, step] of columns.entries()) {
 
 // Card nodes by order id, with what they were drawn from (redrawn only when the order changed).
 const cards = new Map();
+/** The card the arrow keys point at (by order id); bumped with Enter or B. */
+let selectedId = null;
 const pending = new Set();
+
+/** Where an order came from, as the card says it: the desk, the web, the kiosk, SMS, the API. */
+function channelName(c) {
+  const key = `kitchen.channel_${c}`;
+  return boot.strings[key] ?? c;
+}
+const placedAt = (() => {
+  const opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  try {
+    return new Intl.DateTimeFormat(boot.lang === "nb" ? "nb-NO" : "en-GB", { timeZone: cafe.timezone, ...opts });
+  } catch {
+    return new Intl.DateTimeFormat(boot.lang === "nb" ? "nb-NO" : "en-GB", opts);
+  }
+})();
 
 function ageClass(seconds) {
   return seconds >= lateAt ? "age-late" : seconds >= warnAt ? "age-warn" : "age-ok";
@@ -55,17 +71,21 @@ function drawCard(o) {
   );
   const btn = el("button", {
     type: "button",
-    class: `kitchen-card ${ageClass(a.seconds)}`,
+    class: `kitchen-card ${ageClass(a.seconds)}${selectedId === o.id ? " selected" : ""}`,
     // A move on its way is shown, not `disabled`: a disabled button would drop keyboard focus.
     disabled: !canMove,
     "aria-disabled": pending.has(o.id) ? "true" : null,
     dataset: { id: o.id },
-    onclick: () => forward(o.id),
+    onclick: () => {
+      selectedId = o.id;
+      forward(o.id);
+    },
   },
     el("span", { class: "kitchen-card-head" },
       el("span", { class: "kitchen-num num" }, String(o.day_number)),
       name ? el("span", { class: "kitchen-name" }, name) : null,
       timer),
+    el("span", { class: "kitchen-meta" }, channelName(o.channel), " · ", el("time", { datetime: o.created_at }, placedAt.format(new Date(o.created_at)))),
     o.missing_information ? el("span", { class: "kitchen-flag" }, t("kitchen.missing_information")) : null,
     lines,
     el("span", { class: "visually-hidden" }, t("kitchen.move_to", { step: stepName(col.next) })),
@@ -104,6 +124,12 @@ function render() {
       cards.delete(id);
     }
   }
+  // A selected card that left the screen hands the selection to its column's next card.
+  if (selectedId && !cards.has(selectedId)) {
+    const next = focused === selectedId && leftFrom ? cols.get(leftFrom)?.list.querySelector("button.kitchen-card") : null;
+    selectedId = next?.dataset.id || null;
+  }
+  for (const c of cards.values()) c.btn.classList.toggle("selected", c.order.id === selectedId);
   const target = focused && cards.get(focused);
   if (target && document.activeElement !== target.btn) target.btn.focus();
   else if (leftFrom) (cols.get(leftFrom)?.list.querySelector("button") || document.getElementById("undo")).focus();
@@ -131,10 +157,20 @@ const MUTE_KEY = "crema.kitchen.muted";
 const soundBtn = document.getElementById("sound");
 let muted = localStorage.getItem(MUTE_KEY) === "1";
 let audio = null;
+/** The sound button says what the kitchen will hear: muted, on, or (a browser that allows
+ *  sound only after a touch) that one tap is needed. */
 function drawSound() {
-  soundBtn.textContent = muted ? t("kitchen.sound_off") : t("kitchen.sound_on");
+  const blocked = !muted && audio?.state === "suspended";
+  soundBtn.textContent = muted ? t("kitchen.sound_off") : blocked ? t("kitchen.sound_blocked") : t("kitchen.sound_on");
+  soundBtn.classList.toggle("needs-gesture", blocked);
+  soundBtn.dataset.state = muted ? "muted" : blocked ? "blocked" : "on";
 }
 soundBtn.addEventListener("click", () => {
+  // A tap that only wakes the sound leaves it on; otherwise the button mutes and unmutes.
+  if (!muted && audio?.state === "suspended") {
+    audio.resume().then(drawSound, drawSound);
+    return;
+  }
   muted = !muted;
   try {
     localStorage.setItem(MUTE_KEY, muted ? "1" : "0");
@@ -144,10 +180,13 @@ soundBtn.addEventListener("click", () => {
   drawSound();
   if (!muted) beep();
 });
+// Browsers let audio start only after a gesture: the context is made at once (so its state
+// shows on the button), and woken on the first touch or key.
+audioContext();
 drawSound();
-// Browsers let audio start only after a gesture: wake the context on the first one.
+audio?.addEventListener?.("statechange", drawSound);
 for (const ev of ["pointerdown", "keydown"]) {
-  document.addEventListener(ev, () => audioContext()?.resume?.().catch(() => {}), { once: true, capture: true });
+  document.addEventListener(ev, () => audio?.resume?.().then(drawSound, drawSound), { once: true, capture: true });
 }
 function audioContext() {
   if (audio) return audio;
@@ -187,6 +226,77 @@ function beep() {
 }
 
 const set = new OrderSet(render, { onPlaced: beep });
+
+// ---- Keyboard and bump bar -------------------------------------------------------------
+// Arrows select a card (up and down in a column, left and right across), Enter or B bumps
+// the selected card one step on, R or Backspace recalls the last bump (undo), M mutes. A bump
+// bar is a small keyboard that sends these keys.
+function selectCard(id) {
+  selectedId = id;
+  for (const c of cards.values()) c.btn.classList.toggle("selected", c.order.id === id);
+  const c = id && cards.get(id);
+  if (c) {
+    c.btn.focus({ preventScroll: true });
+    c.btn.scrollIntoView({ block: "nearest" });
+  }
+}
+
+/** The cards of each column, in screen order: [[id, …], …]. */
+function grid() {
+  return [...cols.values()].map((col) => [...col.list.querySelectorAll("button.kitchen-card")].map((b) => b.dataset.id));
+}
+
+function moveSelection(key) {
+  const g = grid();
+  let ci = g.findIndex((ids) => ids.includes(selectedId));
+  let ri = ci >= 0 ? g[ci].indexOf(selectedId) : -1;
+  if (ci < 0) {
+    // Nothing selected yet: the oldest card of the first column that has one.
+    ci = g.findIndex((ids) => ids.length);
+    if (ci >= 0) selectCard(g[ci][0]);
+    return;
+  }
+  if (key === "ArrowUp") ri = Math.max(0, ri - 1);
+  else if (key === "ArrowDown") ri = Math.min(g[ci].length - 1, ri + 1);
+  else {
+    const dir = key === "ArrowLeft" ? -1 : 1;
+    let nci = ci + dir;
+    while (nci >= 0 && nci < g.length && !g[nci].length) nci += dir;
+    if (nci < 0 || nci >= g.length) return;
+    ci = nci;
+    ri = Math.min(ri, g[ci].length - 1);
+  }
+  selectCard(g[ci][ri]);
+}
+
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target.closest?.("input, textarea, select, dialog")) return;
+  const k = e.key;
+  if (k.startsWith("Arrow")) {
+    e.preventDefault();
+    moveSelection(k);
+  } else if (k === "Enter" || k === "b" || k === "B") {
+    // Enter on a focused card is the button's own click, and on any other control (a link,
+    // Undo) that control's; it bumps the selection only when nothing else has the focus. B
+    // bumps the selection from anywhere.
+    const focus = document.activeElement;
+    if (k === "Enter" && focus && focus !== document.body) return;
+    if (selectedId && cards.has(selectedId)) {
+      e.preventDefault();
+      forward(selectedId);
+    }
+  } else if (k === "r" || k === "R" || k === "Backspace") {
+    const u = document.getElementById("undo");
+    if (!u.disabled) {
+      e.preventDefault();
+      u.click();
+    }
+  } else if (k === "m" || k === "M") {
+    e.preventDefault();
+    soundBtn.click();
+  }
+});
 const undo = new UndoStack(document.getElementById("undo"), (o) => {
   set.apply(o);
   render();
@@ -204,6 +314,8 @@ setInterval(() => {
     if (!c.btn.classList.contains(cls)) {
       c.btn.classList.remove("age-ok", "age-warn", "age-late");
       c.btn.classList.add(cls);
+      // An order that has waited too long calls once more, so it is not forgotten.
+      if (cls === "age-late") beep();
     }
   }
   conn.tick();
