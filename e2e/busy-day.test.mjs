@@ -142,3 +142,26 @@ test("the kitchen, the front desk and the display connect and show the open orde
 
   for (const p of [kitchen, counter, display]) await p.context().close();
 });
+
+test("with more open orders than a frame holds, the kitchen connects and says some are not shown", async () => {
+  const items = (await crema.json("GET", "/api/collections/item/records")).body;
+  await pool(600, 16, async () => {
+    const r = await crema.json("POST", "/api/collections/order/records", {
+      customer_id: null,
+      state: "received",
+      missing_information: false,
+      items: [{ item: items[0].id, customizations: [] }],
+    });
+    assert.equal(r.status, 201);
+  });
+  const { reply, bytes } = await joinOnce("cafe:kaffediem:orders", {}, { staff: true });
+  assert.equal(reply.snapshot.complete, false);
+  assert.ok(bytes < SOCKET_CAP, `${bytes} bytes`);
+
+  const kitchen = await newPage(browser, { viewport: WALL });
+  await signIn(kitchen, crema.url, crema.admin, "/staff/kitchen");
+  await kitchen.locator(".conn[data-state=live]").waitFor();
+  await kitchen.locator(".toast.error", { hasText: /(oldest|eldste)/ }).waitFor();
+  assertClean(kitchen);
+  await kitchen.context().close();
+});

@@ -44,6 +44,11 @@ export class OrderSet {
         this.orders.clear();
         this.day = cafeToday();
         for (const o of s.orders || []) this.put(o);
+        // The server cuts a snapshot that would not fit one frame (a day with hundreds of
+        // open orders): say so, so nobody takes the screen for the whole queue.
+        if (s.complete === false) {
+          toast(t("staff.snapshot_incomplete", { n: (s.orders || []).length }), { error: true, ms: 15000 });
+        }
         this.onChange();
       },
       event: (kind, data) => {
