@@ -5,12 +5,14 @@
 //! PostgreSQL implementation plugs in behind the same traits.
 
 pub mod audit;
+pub mod clock;
 pub mod error;
 pub mod import;
 pub mod model;
 pub mod repo;
 pub mod sqlite;
 
+pub use clock::Clock;
 pub use error::StoreError;
 pub use model::*;
 pub use repo::Store;

@@ -23,6 +23,7 @@ mod menu;
 mod orders;
 mod users;
 
+use crate::clock::Clock;
 use crate::model::EventRecord;
 use crate::{Result, StoreError};
 use cache::{CafeCache, Credentials};
@@ -85,6 +86,8 @@ pub struct Options {
     /// Changes made through this store clear it at once; this bounds how late one made by
     /// another process (the `crema user` commands) is seen. Zero turns the cache off.
     pub credential_ttl: Duration,
+    /// What "now" is for order placement and "today": the system clock, or a test's.
+    pub clock: Clock,
 }
 
 impl Default for Options {
@@ -93,6 +96,7 @@ impl Default for Options {
             readers: 4,
             synchronous_full: true,
             credential_ttl: Duration::from_secs(1),
+            clock: Clock::system(),
         }
     }
 }
@@ -110,6 +114,7 @@ pub struct SqliteStore {
     writer_done: Mutex<Option<oneshot::Receiver<()>>>,
     path: PathBuf,
     synchronous_full: bool,
+    pub(crate) clock: Clock,
 }
 
 /// What a write job works with: the writer's connection, the events it appends, and a cache
@@ -124,6 +129,7 @@ pub struct WriteCtx {
     audit: Option<crate::audit::AuditMeta>,
     pending: Vec<EventRecord>,
     cache: HashMap<CafeId, Arc<CafeSnapshot>>,
+    clock: Clock,
 }
 
 /// A café as order placement needs it.
@@ -136,6 +142,11 @@ pub(crate) struct CafeSnapshot {
 impl WriteCtx {
     pub(crate) fn conn(&self) -> &Conn {
         &self.conn
+    }
+
+    /// The store's clock (the system's, or a test's).
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Appends an event to the log in the current transaction.
@@ -303,7 +314,11 @@ pub(crate) fn ts_col(r: &Row<'_>, col: &str) -> Result<DateTime<Utc>> {
 
 /// The current time, truncated to what is stored, so a value handed back equals a value read.
 pub(crate) fn now() -> DateTime<Utc> {
-    let t = Utc::now();
+    truncate_ts(Utc::now())
+}
+
+/// `t` truncated to what is stored (milliseconds).
+pub(crate) fn truncate_ts(t: DateTime<Utc>) -> DateTime<Utc> {
     parse_ts(&ts(t)).unwrap_or(t)
 }
 
@@ -379,6 +394,7 @@ impl SqliteStore {
             audit: None,
             pending: Vec::new(),
             cache: HashMap::new(),
+            clock: opts.clock.clone(),
         };
         let (done_tx, done_rx) = oneshot::channel();
         let ev = events.clone();
@@ -412,6 +428,7 @@ impl SqliteStore {
             writer_done: Mutex::new(Some(done_rx)),
             path: path.to_owned(),
             synchronous_full: full,
+            clock: opts.clock,
         }))
     }
 
