@@ -1371,3 +1371,39 @@ async fn bad_list_filters_are_400() {
         r.names_field(400, field);
     }
 }
+
+// ---- the writer's metrics ---------------------------------------------------------------
+
+/// A sample's value in Prometheus text (0 when it is not there yet).
+fn sample(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn the_writers_time_per_batch_is_in_the_metrics() {
+    let s = Server::start().await;
+    let metrics = || async { s.get(s.url("/metrics")).await.text };
+    // The recorder is the process's, shared with the tests running beside this one: counts
+    // only grow, so compare before and after.
+    let before = metrics().await;
+    for _ in 0..3 {
+        s.place_item("Te").await;
+    }
+    let after = metrics().await;
+    let grew = |name: &str| sample(&after, name) - sample(&before, name);
+    assert!(grew("crema_writer_jobs_total") >= 3.0, "{after}");
+    for h in [
+        "crema_writer_batch_run_seconds",
+        "crema_writer_batch_commit_seconds",
+    ] {
+        assert!(grew(&format!("{h}_count")) >= 1.0, "{h}: {after}");
+        assert!(grew(&format!("{h}_sum")) > 0.0, "{h}: {after}");
+        // Buckets fine enough for batches of a few ms (the default ones start at 0.5 ms).
+        assert!(
+            after.contains(&format!("{h}_bucket{{le=\"0.0001\"}}")),
+            "{h}: {after}"
+        );
+    }
+}
