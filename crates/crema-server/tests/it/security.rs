@@ -220,6 +220,22 @@ fn the_matrix_here_is_the_one_in_the_docs_and_covers_every_permission() {
         .split("## The permission matrix")
         .nth(1)
         .expect("the matrix section");
+    // The header row names the columns in PRINCIPALS' order.
+    let header = section
+        .lines()
+        .find(|l| l.starts_with('|'))
+        .expect("the table");
+    let names: Vec<String> = header
+        .trim_matches('|')
+        .split('|')
+        .skip(1)
+        .map(|c| c.trim().to_owned())
+        .collect();
+    let expected: Vec<String> = PRINCIPALS
+        .iter()
+        .map(|p| format!("{p:?}").to_lowercase())
+        .collect();
+    assert_eq!(names, expected, "the columns of docs/security.md's table");
     let mut rows = 0;
     for line in section.lines().skip_while(|l| !l.starts_with('|')) {
         if !line.starts_with('|') {
@@ -1020,26 +1036,7 @@ async fn responses_carry_the_security_headers() {
     for (method, path, body, status) in requests {
         let (st, _, h) = send(&s.anon, method, s.url(&path), body).await;
         assert_eq!(st.as_u16(), status, "{path}");
-        let header = |name: &str| {
-            h.get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let csp = header("content-security-policy");
-        assert!(
-            csp.contains("frame-ancestors 'none'")
-                && csp.contains("script-src 'self'")
-                && !csp.contains("unsafe-inline"),
-            "{path}: {csp}"
-        );
-        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(header("x-frame-options"), "DENY", "{path}");
-        assert_eq!(
-            header("referrer-policy"),
-            "strict-origin-when-cross-origin",
-            "{path}"
-        );
+        common::assert_security_headers(&path, &h);
     }
 }
 

@@ -523,3 +523,28 @@ impl Menu {
             .unwrap()
     }
 }
+
+/// Asserts the headers every answer carries (docs/security.md, "Headers and limits").
+#[track_caller]
+pub fn assert_security_headers(path: &str, h: &HeaderMap) {
+    let header = |name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline"),
+        "{path}: {csp}"
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+    assert_eq!(header("x-frame-options"), "DENY", "{path}");
+    assert_eq!(
+        header("referrer-policy"),
+        "strict-origin-when-cross-origin",
+        "{path}"
+    );
+}
