@@ -13,8 +13,8 @@ let cookie = null;
 before(async () => {
   crema = new Crema();
   await crema.start();
-  // A manager of the default café, signed in as the Kaffediem admin page would be. A build
-  // without sign-in has an open API; the requests then go without a cookie.
+  // A manager of the default café, signed in as the Kaffediem admin page would be. Every
+  // write below needs it: a failed sign-in stops here instead of carrying on without a cookie.
   const out = execFileSync(
     BIN,
     ["--data-dir", crema.dir, "--log", "warn", "user", "add", "--email", "kaffe@kaffediem.test", "--role", "manager", "--cafe", "kaffediem"],
@@ -26,9 +26,13 @@ before(async () => {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email: "kaffe@kaffediem.test", password }),
   });
-  if (res.ok) {
-    cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => !c.endsWith("="));
-  }
+  assert.equal(res.status, 200, `signing in as the manager: ${await res.text()}`);
+  cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("crema_session=") && !c.endsWith("="));
+  assert.ok(cookie, "signing in sets a session cookie");
+  // The cookie is the manager's: the session endpoint says who it is.
+  const me = await fetch(crema.url + "/api/v1/auth/me", { headers: { cookie } });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).email, "kaffe@kaffediem.test");
 });
 
 after(async () => {
@@ -37,8 +41,7 @@ after(async () => {
 
 // A request as the Kaffediem frontend sends it (credentials: "include" from its origin).
 async function kb(method, path, body) {
-  const headers = { origin: ORIGIN, accept: "*/*" };
-  if (cookie) headers.cookie = cookie;
+  const headers = { origin: ORIGIN, accept: "*/*", cookie };
   if (body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(crema.url + path, {
     method,

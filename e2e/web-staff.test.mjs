@@ -1,7 +1,7 @@
 // The staff screens: the chooser, the front desk and the kitchen, against the real server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Crema } from "./harness.mjs";
+import { Crema, until } from "./harness.mjs";
 import { launch, newPage, signIn, checkA11y, shot, assertClean, CutProxy, PHONE, TABLET, WALL } from "./browser.mjs";
 
 let crema, browser;
@@ -156,10 +156,24 @@ test("a double tap places one order, and a lost answer retried places no second 
   const page = await staffPage("/staff/counter");
   await page.getByRole("button", { name: /Americano/ }).click();
   await page.getByLabel(/Kundens navn|Customer name/).fill("Dobbel");
+  // Every placement the page sends, until it has its answer (or failed).
+  const inFlight = new Set();
+  const isPlacement = (r) => r.method() === "POST" && new URL(r.url()).pathname === `${CAFE}/orders`;
+  page.on("request", (r) => isPlacement(r) && inFlight.add(r));
+  page.on("requestfinished", (r) => inFlight.delete(r));
+  page.on("requestfailed", (r) => inFlight.delete(r));
   await page.locator("#place").dblclick();
   await page.locator("#last-order", { hasText: /Dobbel/ }).waitFor();
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal((await todaysOrders()).filter((o) => o.customer?.name === "Dobbel").length, 1);
+  // A later order as a marker: whatever the double tap sent was sent before it, so once the
+  // marker is placed and nothing the page sent is still waiting, every answer is in.
+  await page.getByRole("button", { name: /Americano/ }).click();
+  await page.getByLabel(/Kundens navn|Customer name/).fill("Etter");
+  await page.locator("#place").click();
+  await page.locator("#last-order", { hasText: /Etter/ }).waitFor();
+  await until(() => inFlight.size === 0, 10000, "the page's placements to be answered");
+  const today = await todaysOrders();
+  assert.equal(today.filter((o) => o.customer?.name === "Dobbel").length, 1);
+  assert.equal(today.filter((o) => o.customer?.name === "Etter").length, 1);
 
   // The server places the order but the answer never arrives: tapping again sends the same
   // Idempotency-Key, and the server answers with the first order.
@@ -350,8 +364,12 @@ test("a station's kitchen shows only that station's orders", async () => {
   assert.match(await page.locator("h1").textContent(), /Bar/);
   const mine = await crema.json("POST", `${CAFE}/orders`, { station_id: s.body.id, lines: [{ item_id: 1 }] });
   const other = await crema.placeOrder();
+  // A later order at the station as a marker: the page gets events in the log's order, so
+  // once the marker's card is there it has had the other order's event too.
+  const marker = await crema.json("POST", `${CAFE}/orders`, { station_id: s.body.id, lines: [{ item_id: 1 }] });
+  assert.equal(marker.status, 201, JSON.stringify(marker.body));
   await kitchenCard(page, "received", mine.body.day_number).waitFor();
-  await new Promise((r) => setTimeout(r, 300));
+  await kitchenCard(page, "received", marker.body.day_number).waitFor();
   assert.equal(await kitchenCard(page, "received", other.day_number).count(), 0);
   const missing = await page.goto(crema.url + "/staff/kitchen?station=9999");
   assert.equal(missing.status(), 404);

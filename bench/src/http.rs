@@ -63,6 +63,52 @@ struct Row {
     server: &'static str,
     rep: usize,
     run: Run,
+    /// crema's writer during the run (from its `/metrics`), when the server has it.
+    writer: Option<Writer>,
+}
+
+/// Totals of crema's writer metrics, or their growth over a run.
+#[derive(Debug, Clone, Copy)]
+struct Writer {
+    jobs: f64,
+    batches: f64,
+    /// Seconds running the batches' jobs, and committing them.
+    run: f64,
+    commit: f64,
+}
+
+impl Writer {
+    /// The totals now, read from crema's `/metrics` (`None` from a build without them).
+    fn read(rt: &tokio::runtime::Runtime, addr: SocketAddr) -> Option<Writer> {
+        let r = rt
+            .block_on(work::once(addr, "GET", "/metrics", "", None))
+            .ok()?;
+        let text = String::from_utf8(r.body).ok()?;
+        let get = |name: &str| {
+            text.lines().find_map(|l| {
+                l.strip_prefix(name)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+        };
+        Some(Writer {
+            jobs: get("crema_writer_jobs_total")?,
+            batches: get("crema_writer_batch_run_seconds_count")?,
+            run: get("crema_writer_batch_run_seconds_sum")?,
+            commit: get("crema_writer_batch_commit_seconds_sum")?,
+        })
+    }
+
+    fn since(self, before: Writer) -> Writer {
+        Writer {
+            jobs: self.jobs - before.jobs,
+            batches: self.batches - before.batches,
+            run: self.run - before.run,
+            commit: self.commit - before.commit,
+        }
+    }
 }
 
 pub fn main(args: Args) -> anyhow::Result<()> {
@@ -142,13 +188,18 @@ fn run(args: &Args, crema: &Server, pb: Option<&PocketBase>) -> anyhow::Result<(
                   dur: Duration|
      -> anyhow::Result<()> {
         eprintln!("crema-bench: {what}, {}, run {}", sut.name, rep + 1);
+        let writer_before = (sut.name == "crema")
+            .then(|| Writer::read(&rt, sut.addr))
+            .flatten();
         let r = load::run(sut.addr, sut.pid, w, mode, dur, k, args.source_addrs)?;
+        let writer = writer_before.and_then(|b| Some(Writer::read(&rt, sut.addr)?.since(b)));
         k += r.ok + r.errors.values().sum::<u64>() + 1000;
         rows.push(Row {
             what: what.to_owned(),
             server: sut.name,
             rep,
             run: r,
+            writer,
         });
         Ok(())
     };
@@ -460,7 +511,35 @@ fn report(
     }
     o.push_str(
         "\nAt a fixed rate the p99 columns are counted from each request's due time; flat out, \
-         from its sending.\n\n",
+         from its sending.\n",
     );
+    // crema's single writer, from its /metrics before and after each run: where a write's
+    // time goes, and how close the writer is to its ceiling.
+    let writer_rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.writer.is_some_and(|w| w.jobs > 0.0))
+        .collect();
+    if !writer_rows.is_empty() {
+        let _ = writeln!(
+            o,
+            "\ncrema's writer (`crema_writer_*` in `/metrics`, read before and after each run):\n\n\
+             | Scenario | Run | Jobs | Jobs per batch | µs per job running the jobs | µs per job committing | Writer busy, share of the run |\n|---|---|---|---|---|---|---|"
+        );
+        for r in writer_rows {
+            let Some(w) = r.writer else { continue };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} % |",
+                r.what,
+                r.rep + 1,
+                w.jobs,
+                w.jobs / w.batches.max(1.0),
+                w.run * 1e6 / w.jobs,
+                w.commit * 1e6 / w.jobs,
+                (w.run + w.commit) * 100.0 / args.secs.max(1) as f64,
+            );
+        }
+    }
+    o.push('\n');
     o
 }

@@ -22,6 +22,15 @@ fn handle() -> Option<&'static PrometheusHandle> {
                     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                 ])
                 .ok()?
+                // The writer's batches (crema-store) take from tens of µs to a few ms.
+                .set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Prefix("crema_writer_".into()),
+                    &[
+                        0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1,
+                        1.0,
+                    ],
+                )
+                .ok()?
                 .install_recorder()
                 .ok()
         })

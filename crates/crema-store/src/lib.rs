@@ -5,6 +5,7 @@
 //! PostgreSQL implementation plugs in behind the same traits.
 
 pub mod audit;
+pub mod clock;
 pub mod error;
 pub mod import;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod pairing;
 pub mod repo;
 pub mod sqlite;
 
+pub use clock::Clock;
 pub use error::StoreError;
 pub use model::*;
 pub use repo::Store;

@@ -90,6 +90,9 @@ pub trait ContentRepo: Send + Sync {
 
 #[async_trait]
 pub trait OrderRepo: Send + Sync {
+    /// What "now" is for orders: the time a placement is numbered by, and the one "today"
+    /// means (the system clock, or the one a test set: `Options::clock`).
+    fn now(&self) -> DateTime<Utc>;
     /// Validates against the menu and status as they are inside the write transaction, assigns
     /// the day number, stores the snapshot, the first move and the events, all in one commit.
     async fn place_order(&self, order: NewOrder) -> Result<Placed>;

@@ -18,24 +18,21 @@ const BIN: &str = env!("CARGO_BIN_EXE_crema");
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Variables the binary reads, cleared so the caller's environment cannot change a test.
-const CREMA_ENV: &[&str] = &[
-    "CREMA_DATA_DIR",
-    "CREMA_LOG",
-    "CREMA_LOG_JSON",
-    "CREMA_PORT",
-    "CREMA_BIND",
-    "CREMA_DEMO",
-    "CREMA_ADMIN_EMAIL",
-    "CREMA_EVENT_RETENTION_DAYS",
-    "CREMA_SYNCHRONOUS",
-];
+/// Clears every `CREMA_*` variable from `cmd`'s environment, so the caller's environment
+/// (a developer's `CREMA_PRODUCTION=1`, say) cannot change a test. By prefix rather than by
+/// list: a list missed `CREMA_SYNCHRONOUS`, `CREMA_DEV_AUTO_LOGIN`, `CREMA_PRODUCTION` and
+/// `CREMA_CORS_ORIGINS` as they were added.
+fn clear_crema_env(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CREMA_") {
+            cmd.env_remove(name);
+        }
+    }
+}
 
 fn crema(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
-    for v in CREMA_ENV {
-        c.env_remove(v);
-    }
+    clear_crema_env(&mut c);
     c.arg("--data-dir").arg(dir).arg("--log").arg("warn");
     c.kill_on_drop(true);
     c
@@ -400,9 +397,7 @@ async fn environment_variables_configure_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("from-env");
     let mut cmd = Command::new(BIN);
-    for v in CREMA_ENV {
-        cmd.env_remove(v);
-    }
+    clear_crema_env(&mut cmd);
     cmd.env("CREMA_DATA_DIR", &data)
         .env("CREMA_BIND", "127.0.0.1")
         .env("CREMA_ADMIN_EMAIL", "boss@example.com")
@@ -953,4 +948,26 @@ async fn a_request_in_flight_at_sigterm_is_finished_and_kept() {
     assert_eq!(items[0]["customer"]["name"], "Sent");
     let (status, _) = c.terminate().await;
     assert!(status.success());
+}
+
+#[test]
+fn the_harness_clears_every_variable_the_binary_reads() {
+    // `clear_crema_env` clears by prefix: every `env = "…"` of the command line must have it.
+    let src = include_str!("../src/cli.rs");
+    let names: Vec<&str> = src
+        .split("env = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    for expected in [
+        "CREMA_SYNCHRONOUS",
+        "CREMA_DEV_AUTO_LOGIN",
+        "CREMA_PRODUCTION",
+        "CREMA_CORS_ORIGINS",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    for name in names {
+        assert!(name.starts_with("CREMA_"), "{name} would not be cleared");
+    }
 }

@@ -284,7 +284,7 @@ pub async fn list(
     }
     let local = match q.date.as_deref() {
         None => None,
-        Some("today") => Some(local_date(cafe.cafe.timezone, chrono::Utc::now())),
+        Some("today") => Some(local_date(cafe.cafe.timezone, state.store.now())),
         Some(s) => Some(
             chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
                 ApiError::bad_request("date", "must be `today` or a date like 2026-11-22")

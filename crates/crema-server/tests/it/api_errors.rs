@@ -553,3 +553,19 @@ async fn a_missing_field_is_422() {
     r.problem(422);
     assert!(r.text.contains("item_id"), "{}", r.text);
 }
+
+#[tokio::test]
+async fn health_is_503_when_the_database_does_not_answer() {
+    let s = Server::start().await;
+    let health = || s.send(s.anon.get(s.url("/health")));
+    let r = health().await;
+    assert_eq!(r.expect(200), &json!({"status": "ok", "database": "ok"}));
+    // The store's writer and readers stop: nothing answers for the database any more, as
+    // when it cannot be read. A load balancer must take this instance out, so: 503.
+    s.store.close().await;
+    let r = health().await;
+    assert_eq!(
+        r.expect(503),
+        &json!({"status": "unavailable", "database": "unavailable"})
+    );
+}

@@ -853,6 +853,74 @@ async fn day_numbers_are_not_reused_after_a_cancel() {
     assert_eq!(c["day_number"], 103);
 }
 
+/// An instant written in UTC.
+fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
+    s.parse().expect("an RFC 3339 time")
+}
+
+/// Places one order in `slug` (its first item) and returns `(day_number, local_date)`.
+async fn numbered(s: &Server, slug: &str) -> (u64, String) {
+    let menu = s.get(s.api(&format!("/cafes/{slug}/menu"))).await;
+    let item = menu.expect(200)["items"][0]["id"].clone();
+    let o = s
+        .post(
+            s.api(&format!("/cafes/{slug}/orders")),
+            json!({"lines": [{"item_id": item}]}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    (
+        o["day_number"].as_u64().expect("a day number"),
+        o["local_date"].as_str().expect("a local date").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn day_numbers_restart_at_the_cafes_local_midnight_not_at_utcs() {
+    // kaffediem is in Europe/Oslo (UTC+1 in January), corner in Europe/London (UTC+0).
+    let clock = crema_store::Clock::fixed(utc("2026-01-15T22:59:00Z"));
+    let s = Server::start_at(clock.clone()).await;
+    let day1 = "2026-01-15".to_owned();
+    let day2 = "2026-01-16".to_owned();
+
+    // 23:59 in Oslo, 22:59 in London.
+    assert_eq!(numbered(&s, "kaffediem").await, (101, day1.clone()));
+    assert_eq!(numbered(&s, "kaffediem").await, (102, day1.clone()));
+    assert_eq!(numbered(&s, "corner").await, (101, day1.clone()));
+
+    // 00:01 in Oslo: a new day there, 101 again; still the 15th in London (and in UTC).
+    clock.set(utc("2026-01-15T23:01:00Z"));
+    assert_eq!(numbered(&s, "kaffediem").await, (101, day2.clone()));
+    assert_eq!(numbered(&s, "kaffediem").await, (102, day2.clone()));
+    assert_eq!(numbered(&s, "corner").await, (102, day1.clone()));
+    // "today" is Oslo's new day: only its two orders.
+    let today = s
+        .get(s.cafe("/orders?date=today"))
+        .await
+        .expect(200)
+        .clone();
+    let dates: Vec<&Value> = today["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|o| &o["local_date"])
+        .collect();
+    assert_eq!(dates, [&json!(day2), &json!(day2)], "{today}");
+
+    // UTC midnight (01:01 in Oslo) changes nothing in Oslo; London's day begins.
+    clock.set(utc("2026-01-16T00:01:00Z"));
+    assert_eq!(numbered(&s, "kaffediem").await, (103, day2.clone()));
+    assert_eq!(numbered(&s, "corner").await, (101, day2.clone()));
+
+    // In summer Oslo is UTC+2: its midnight is 22:00 UTC.
+    clock.set(utc("2026-07-01T21:59:00Z"));
+    assert_eq!(numbered(&s, "kaffediem").await, (101, "2026-07-01".into()));
+    assert_eq!(numbered(&s, "kaffediem").await, (102, "2026-07-01".into()));
+    clock.set(utc("2026-07-01T22:01:00Z"));
+    assert_eq!(numbered(&s, "kaffediem").await, (101, "2026-07-02".into()));
+}
+
 #[tokio::test]
 async fn a_refused_order_uses_no_number() {
     let s = Server::start().await;
@@ -1057,13 +1125,83 @@ async fn a_retry_with_the_same_key_returns_the_first_order() {
 async fn the_same_key_with_another_body_is_refused() {
     let s = Server::start().await;
     let m = s.menu().await;
-    s.place_with_key("k", order_of(vec![line(m.item("Americano"))]))
+    let station = s
+        .post(s.cafe("/stations"), json!({"name": "Bar 1"}))
         .await
-        .expect(201);
-    let r = s
-        .refused(s.place_with_key("k", order_of(vec![line(m.item("Te"))])))
+        .expect(201)["id"]
+        .clone();
+    let milk = m.group("Melk");
+    let first = json!({
+        "channel": "counter",
+        "customer_name": "Kari",
+        "station_id": station,
+        "missing_information": false,
+        "lines": [{
+            "item_id": m.item("Caffè latte"),
+            "quantity": 1,
+            "notes": "extra hot",
+            "modifiers": [{"group_id": milk, "option_ids": [m.option("Melk", "Havre")]}]
+        }]
+    });
+    let placed = s.place_with_key("k", &first).await.expect(201).clone();
+    // Every part of the request is bound to the key, not only the items: one field changed
+    // at a time, each is refused and writes nothing.
+    type Change<'a> = Box<dyn Fn(&mut Value) + 'a>;
+    let changes: Vec<(&str, Change)> = vec![
+        (
+            "item",
+            Box::new(|b| b["lines"][0]["item_id"] = json!(m.item("Te"))),
+        ),
+        (
+            "quantity",
+            Box::new(|b| b["lines"][0]["quantity"] = json!(2)),
+        ),
+        (
+            "notes",
+            Box::new(|b| b["lines"][0]["notes"] = json!("not hot")),
+        ),
+        (
+            "option",
+            Box::new(|b| {
+                b["lines"][0]["modifiers"][0]["option_ids"] =
+                    json!([m.option("Melk", "Laktosefri")])
+            }),
+        ),
+        ("customer", Box::new(|b| b["customer_name"] = json!("Ola"))),
+        ("channel", Box::new(|b| b["channel"] = json!("kiosk"))),
+        ("station", Box::new(|b| b["station_id"] = Value::Null)),
+        ("flag", Box::new(|b| b["missing_information"] = json!(true))),
+        (
+            "another line",
+            Box::new(|b| {
+                let extra = line(m.item("Te"));
+                b["lines"].as_array_mut().expect("lines").push(extra);
+            }),
+        ),
+    ];
+    for (what, change) in changes {
+        let mut body = first.clone();
+        change(&mut body);
+        assert_ne!(body, first, "{what}");
+        let r = s.refused(s.place_with_key("k", &body)).await;
+        r.rejects(422, "Idempotency-Key", "reused");
+    }
+    // The same request, with its fields in another order, is the same request.
+    let mut reordered = serde_json::Map::new();
+    for k in [
+        "lines",
+        "missing_information",
+        "station_id",
+        "customer_name",
+        "channel",
+    ] {
+        reordered.insert(k.to_owned(), first[k].clone());
+    }
+    let again = s
+        .writes_nothing(s.place_with_key("k", Value::Object(reordered)))
         .await;
-    r.rejects(422, "Idempotency-Key", "reused");
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["id"], placed["id"]);
 }
 
 #[tokio::test]
@@ -1231,5 +1369,41 @@ async fn bad_list_filters_are_400() {
     ] {
         let r = s.get(s.cafe(&format!("/orders?{q}"))).await;
         r.names_field(400, field);
+    }
+}
+
+// ---- the writer's metrics ---------------------------------------------------------------
+
+/// A sample's value in Prometheus text (0 when it is not there yet).
+fn sample(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn the_writers_time_per_batch_is_in_the_metrics() {
+    let s = Server::start().await;
+    let metrics = || async { s.get(s.url("/metrics")).await.text };
+    // The recorder is the process's, shared with the tests running beside this one: counts
+    // only grow, so compare before and after.
+    let before = metrics().await;
+    for _ in 0..3 {
+        s.place_item("Te").await;
+    }
+    let after = metrics().await;
+    let grew = |name: &str| sample(&after, name) - sample(&before, name);
+    assert!(grew("crema_writer_jobs_total") >= 3.0, "{after}");
+    for h in [
+        "crema_writer_batch_run_seconds",
+        "crema_writer_batch_commit_seconds",
+    ] {
+        assert!(grew(&format!("{h}_count")) >= 1.0, "{h}: {after}");
+        assert!(grew(&format!("{h}_sum")) > 0.0, "{h}: {after}");
+        // Buckets fine enough for batches of a few ms (the default ones start at 0.5 ms).
+        assert!(
+            after.contains(&format!("{h}_bucket{{le=\"0.0001\"}}")),
+            "{h}: {after}"
+        );
     }
 }

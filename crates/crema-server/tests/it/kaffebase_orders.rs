@@ -4,7 +4,6 @@
 
 use crate::kb;
 
-use chrono::Timelike;
 use crema_store::Role;
 use kb::{col, rec, Body, Kb, Who};
 use reqwest::Method;
@@ -366,41 +365,38 @@ async fn lists_are_by_day_number_and_filter_by_customer_and_local_day() {
 
 #[tokio::test]
 async fn today_is_the_cafes_local_day_not_utcs() {
-    let kb = Kb::start().await;
-    // A zone whose date differs from UTC's right now: 14 hours ahead from 10:00 UTC on,
-    // 12 hours behind before noon.
-    let (tz, ahead) = if chrono::Utc::now().hour() >= 10 {
-        ("Pacific/Kiritimati", true)
-    } else {
-        ("Etc/GMT+12", false)
-    };
-    let cafe = kb.store.default_cafe().await.unwrap().cafe.id;
-    let zone = crema_core::day::parse_tz(tz).unwrap();
-    kb.store
-        .update_cafe(
-            cafe,
-            Box::new(move |c| {
-                c.timezone = zone;
-                Ok(())
-            }),
-        )
-        .await
-        .unwrap();
-    let o = kb.order("Americano", &[]).await;
-    let native = kb
-        .get(&format!(
-            "/api/v1/cafes/kaffediem/orders/{}",
-            o["uuid"].as_str().unwrap()
-        ))
-        .await;
-    let local: chrono::NaiveDate = native.body["local_date"].as_str().unwrap().parse().unwrap();
-    let utc = chrono::Utc::now().date_naive();
-    // (Unless the test straddles midnight, the dates differ as intended.)
-    if (ahead && local > utc) || (!ahead && local < utc) {
+    // At 11:00 UTC on the 15th it is already the 16th 14 hours ahead and still the 14th 12
+    // hours behind: in both zones "today" and the order's date must be the café's, not UTC's.
+    let at: chrono::DateTime<chrono::Utc> = "2026-01-15T11:00:00Z".parse().unwrap();
+    for (tz, local) in [
+        ("Pacific/Kiritimati", "2026-01-16"),
+        ("Etc/GMT+12", "2026-01-14"),
+    ] {
+        let kb = Kb::start_at(crema_store::Clock::fixed(at)).await;
+        let cafe = kb.store.default_cafe().await.unwrap().cafe.id;
+        let zone = crema_core::day::parse_tz(tz).unwrap();
+        kb.store
+            .update_cafe(
+                cafe,
+                Box::new(move |c| {
+                    c.timezone = zone;
+                    Ok(())
+                }),
+            )
+            .await
+            .unwrap();
+        let o = kb.order("Americano", &[]).await;
+        let native = kb
+            .get(&format!(
+                "/api/v1/cafes/kaffediem/orders/{}",
+                o["uuid"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(native.body["local_date"], local, "{tz}");
         let today = kb.get(&format!("{}?from_date=today", col("order"))).await;
         let today = today.expect(200).as_array().unwrap().clone();
-        assert_eq!(today.len(), 1, "placed today, local time");
-        assert_eq!(today[0]["id"], o["id"]);
+        assert_eq!(today.len(), 1, "{tz}: placed today, local time");
+        assert_eq!(today[0]["id"], o["id"], "{tz}");
     }
 }
 

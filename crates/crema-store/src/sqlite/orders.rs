@@ -2,7 +2,7 @@
 //! through the workflow, reads.
 
 use super::{
-    all, exec, now, opt, params, params_from_iter, parse_ts, ts, ts_col, Conn, Row, SqliteStore,
+    all, exec, opt, params, params_from_iter, parse_ts, ts, ts_col, Conn, Row, SqliteStore,
     WriteCtx,
 };
 use crate::model::{MoveRecord, MoveRequest, NewOrder, OrderFilter, OrderRecord, Placed};
@@ -11,7 +11,7 @@ use crate::{topics, Result, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
-use crema_core::day::{local_date, DayNumber};
+use crema_core::day::{local_date, DayNumber, FirstNumber};
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{place, Channel, Customer};
 use crema_core::workflow::{MoveKind, UndoWalk, WorkflowError, CANCELLED};
@@ -196,8 +196,47 @@ fn order_uuid(t: DateTime<Utc>) -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(ms, &random).into_uuid()
 }
 
+/// Gives out the café's next number on its local `date`. The rule is `DayNumber::next`'s (the
+/// one place it lives); the counter row is what makes it safe: it is read and written in the
+/// writer's transaction (one writer, so nothing runs between the two), and it keeps the last
+/// number given even after that order is cancelled or deleted, so no number is given twice.
+fn next_day_number(
+    ctx: &WriteCtx,
+    cafe: CafeId,
+    date: NaiveDate,
+    first: FirstNumber,
+) -> Result<DayNumber> {
+    let last: Option<i64> = opt(
+        ctx.conn(),
+        "SELECT last_number FROM day_counters WHERE cafe_id = ? AND local_date = ?",
+        params![cafe, date.to_string()],
+        |r| Ok(r.get(0)?),
+    )?;
+    let last = last
+        .map(|n| {
+            u32::try_from(n)
+                .ok()
+                .and_then(|n| DayNumber::new(n).ok())
+                .ok_or_else(|| bad("day counter", n))
+        })
+        .transpose()?;
+    let number = DayNumber::next(first, last).map_err(|_| {
+        StoreError::conflict(
+            "day_number",
+            "the café has used every order number for today",
+        )
+    })?;
+    exec(
+        ctx.conn(),
+        "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
+         ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = excluded.last_number",
+        params![cafe, date.to_string(), i64::from(number.get())],
+    )?;
+    Ok(number)
+}
+
 fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
-    let t = now();
+    let t = ctx.now();
     if let Some((key, hash)) = &o.idempotency {
         let seen: Option<(i64, String, String)> = opt(
             ctx.conn(),
@@ -261,24 +300,7 @@ fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
     }
     let draft = place(&snap.menu, snap.open, &o.lines)?;
     let date = local_date(snap.cafe.timezone, t);
-    // The counter row makes the number atomic (one writer, one transaction) and never reuses
-    // one: max(last + 1, first) also honours a first number raised during the day.
-    let n: i64 = super::scalar(
-        ctx.conn(),
-        "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
-         ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = max(last_number + 1, excluded.last_number)
-         RETURNING last_number",
-        params![o.cafe_id, date.to_string(), i64::from(snap.cafe.first_number.get())],
-    )?;
-    let number = u32::try_from(n)
-        .ok()
-        .and_then(|n| DayNumber::new(n).ok())
-        .ok_or_else(|| {
-            StoreError::conflict(
-                "day_number",
-                "the café has used every order number for today",
-            )
-        })?;
+    let number = next_day_number(ctx, o.cafe_id, date, snap.cafe.first_number)?;
     let step = snap.cafe.workflow.first().as_str().to_owned();
     let uuid = order_uuid(t);
     let customer_user = match &o.customer {
@@ -401,7 +423,7 @@ fn move_job(
             (kind, target, None)
         }
     };
-    let t = now();
+    let t = ctx.now();
     order.step = to.clone();
     order.updated_at = t;
     order.cancel_reason = if kind == MoveKind::Cancel {
@@ -462,7 +484,7 @@ fn delete_job(
         "DELETE FROM orders WHERE id = ?",
         params![order.id],
     )?;
-    let t = now();
+    let t = ctx.now();
     let full = serde_json::to_string(&DeletedEvent {
         order: &order,
         row_id: order.id,
@@ -522,6 +544,10 @@ fn time_arg(t: Option<DateTime<Utc>>) -> Option<String> {
 
 #[async_trait]
 impl OrderRepo for SqliteStore {
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     async fn place_order(&self, order: NewOrder) -> Result<Placed> {
         self.write(move |ctx| place_job(ctx, order)).await
     }

@@ -18,23 +18,21 @@ pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// No single request in these tests may take longer than this.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Variables the binary reads, cleared so the caller's environment cannot change a test.
-const CREMA_ENV: &[&str] = &[
-    "CREMA_DATA_DIR",
-    "CREMA_LOG",
-    "CREMA_LOG_JSON",
-    "CREMA_PORT",
-    "CREMA_BIND",
-    "CREMA_DEMO",
-    "CREMA_ADMIN_EMAIL",
-    "CREMA_EVENT_RETENTION_DAYS",
-];
+/// Clears every `CREMA_*` variable from `cmd`'s environment, so the caller's environment
+/// (a developer's `CREMA_PRODUCTION=1`, say) cannot change a test. By prefix rather than by
+/// list: a list missed `CREMA_SYNCHRONOUS`, `CREMA_DEV_AUTO_LOGIN`, `CREMA_PRODUCTION` and
+/// `CREMA_CORS_ORIGINS` as they were added.
+pub fn clear_crema_env(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CREMA_") {
+            cmd.env_remove(name);
+        }
+    }
+}
 
 pub fn crema(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
-    for v in CREMA_ENV {
-        c.env_remove(v);
-    }
+    clear_crema_env(&mut c);
     c.arg("--data-dir").arg(dir).arg("--log").arg("warn");
     c.kill_on_drop(true);
     c

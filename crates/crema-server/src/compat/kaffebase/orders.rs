@@ -85,7 +85,7 @@ impl Filters {
         }
     }
 
-    fn to_store(&self, cafe: &CafeRecord) -> OrderFilter {
+    fn to_store(&self, cafe: &CafeRecord, now: chrono::DateTime<chrono::Utc>) -> OrderFilter {
         let tz = cafe.cafe.timezone;
         let mut f = OrderFilter {
             customer_user_id: self.customer_id,
@@ -94,7 +94,7 @@ impl Filters {
             ..Default::default()
         };
         match self.from_date.as_deref() {
-            Some("today") => f.local_date = Some(local_date(tz, chrono::Utc::now())),
+            Some("today") => f.local_date = Some(local_date(tz, now)),
             Some(s) => {
                 if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                     f.created_from = Some(day_bounds(tz, d).0);
@@ -114,7 +114,7 @@ pub async fn matching(
 ) -> Result<Vec<OrderRec>, crema_store::StoreError> {
     let orders = state
         .store
-        .list_orders_by_number(cafe.cafe.id, &filters.to_store(cafe))
+        .list_orders_by_number(cafe.cafe.id, &filters.to_store(cafe, state.store.now()))
         .await?;
     Ok(orders.iter().map(|o| records::order(o, o.id)).collect())
 }

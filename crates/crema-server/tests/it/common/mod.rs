@@ -36,8 +36,13 @@ pub fn name(s: &str) -> Name {
 /// A fresh database in a new temporary directory: the demo cafés (`demo_data`), or the one
 /// empty default café of a new installation.
 pub async fn fresh_store(demo_data: bool) -> (TempDir, Arc<dyn Store>) {
+    fresh_store_with(demo_data, Options::default()).await
+}
+
+/// A fresh database opened with `opts` (a test's clock, say).
+pub async fn fresh_store_with(demo_data: bool, opts: Options) -> (TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store: Arc<dyn Store> = SqliteStore::open(&dir.path().join("crema.db"), Options::default())
+    let store: Arc<dyn Store> = SqliteStore::open(&dir.path().join("crema.db"), opts)
         .await
         .expect("opening the store");
     if demo_data {
@@ -215,7 +220,20 @@ impl Server {
 
     /// Starts a server on an empty database (`demo` false: the one empty default café).
     pub async fn start_with(demo_data: bool) -> Server {
-        let (dir, store) = fresh_store(demo_data).await;
+        Self::start_on(fresh_store(demo_data).await).await
+    }
+
+    /// Starts a server with the demo data whose orders are placed by `clock`: the test moves
+    /// it to place orders at chosen local times.
+    pub async fn start_at(clock: crema_store::Clock) -> Server {
+        let opts = Options {
+            clock,
+            ..Options::default()
+        };
+        Self::start_on(fresh_store_with(true, opts).await).await
+    }
+
+    async fn start_on((dir, store): (TempDir, Arc<dyn Store>)) -> Server {
         let state = State::new(
             store.clone(),
             Config {
@@ -504,4 +522,29 @@ impl Menu {
             .as_i64()
             .unwrap()
     }
+}
+
+/// Asserts the headers every answer carries (docs/security.md, "Headers and limits").
+#[track_caller]
+pub fn assert_security_headers(path: &str, h: &HeaderMap) {
+    let header = |name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline"),
+        "{path}: {csp}"
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+    assert_eq!(header("x-frame-options"), "DENY", "{path}");
+    assert_eq!(
+        header("referrer-policy"),
+        "strict-origin-when-cross-origin",
+        "{path}"
+    );
 }

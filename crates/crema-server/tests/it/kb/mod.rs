@@ -149,6 +149,17 @@ impl Kb {
         Self::serve(store, path, Some(dir)).await
     }
 
+    /// A server on the demo data whose orders are placed, and "today" read, by `clock`.
+    pub async fn start_at(clock: crema_store::Clock) -> Kb {
+        let opts = crema_store::sqlite::Options {
+            clock,
+            ..Default::default()
+        };
+        let (dir, store) = crate::common::fresh_store_with(true, opts).await;
+        let path = dir.path().to_owned();
+        Self::serve(store, path, Some(dir)).await
+    }
+
     /// A server on the demo data with these CORS origins.
     pub async fn start_with_origins(origins: &[&str]) -> Kb {
         let (dir, store) = fresh_store(true).await;
