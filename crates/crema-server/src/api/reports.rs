@@ -147,7 +147,7 @@ async fn open(
     let cafe = state.cafe(slug).await?;
     authorize(actor, cafe.cafe.id, Permission::ReadReports)?;
     let date = match q.date.as_deref().map(str::trim) {
-        None | Some("") | Some("today") => local_date(cafe.cafe.timezone, chrono::Utc::now()),
+        None | Some("") | Some("today") => local_date(cafe.cafe.timezone, state.store.now()),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map_err(|_| ApiError::bad_request("date", "must be a date like 2026-11-22"))?,
     };

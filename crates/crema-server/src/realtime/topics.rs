@@ -179,7 +179,7 @@ async fn open_today(
 ) -> Result<Vec<crema_store::OrderRecord>, StoreError> {
     let c = state.store.cafe_by_id(cafe).await?;
     let filter = OrderFilter {
-        local_date: Some(local_date(c.cafe.timezone, chrono::Utc::now())),
+        local_date: Some(local_date(c.cafe.timezone, state.store.now())),
         station_id: station,
         exclude_steps: vec![
             c.cafe.workflow.last().to_string(),

@@ -122,7 +122,7 @@ async fn display(ctx: Ctx) -> Result<Page, WebError> {
     ready.sort_unstable();
 
     let tz = ctx.cafe.cafe.timezone;
-    let now = chrono::Utc::now();
+    let now = ctx.state.store.now();
     let today = local_date(tz, now);
     let clock = now.with_timezone(&tz).format("%H:%M").to_string();
     let ov = overlay(&status, &messages);

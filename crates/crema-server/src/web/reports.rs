@@ -57,7 +57,7 @@ struct ReportsBoot {
 
 async fn reports(ctx: Ctx) -> Result<impl IntoResponse, WebError> {
     ctx.require(Permission::ReadReports)?;
-    let today = local_date(ctx.cafe.cafe.timezone, chrono::Utc::now()).to_string();
+    let today = local_date(ctx.cafe.cafe.timezone, ctx.state.store.now()).to_string();
     Ok(ctx
         .page("admin_reports.html", "reports.title")
         .sections(&["reports"])

@@ -154,7 +154,7 @@ async fn counter(ctx: Ctx) -> Result<Response, WebError> {
         menu: MenuOut::new(ctx.cafe.cafe.currency.code(), &menu),
         status: StatusOut::from(&status),
         can: can(&ctx),
-        now: chrono::Utc::now(),
+        now: ctx.state.store.now(),
     };
     Ok(ctx
         .page("counter.html", "counter.title")
@@ -218,7 +218,7 @@ async fn kitchen(ctx: Ctx, RawQuery(q): RawQuery) -> Result<Response, WebError> 
     let boot = KitchenBoot {
         station,
         can: can(&ctx),
-        now: chrono::Utc::now(),
+        now: ctx.state.store.now(),
     };
     Ok(ctx
         .page("kitchen.html", "kitchen.title")

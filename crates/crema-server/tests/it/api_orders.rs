@@ -907,6 +907,17 @@ async fn day_numbers_restart_at_the_cafes_local_midnight_not_at_utcs() {
         .map(|o| &o["local_date"])
         .collect();
     assert_eq!(dates, [&json!(day2), &json!(day2)], "{today}");
+    // So is a screen's: the board's snapshot holds the new day's orders only.
+    let ws_url = s.base.replace("http://", "ws://") + "/socket/websocket?vsn=2.0.0";
+    let mut ws = crate::rt::Ws::connect(&ws_url).await;
+    let (_, board) = ws.join_ok("cafe:kaffediem:board", json!({})).await;
+    let board_dates: Vec<&Value> = board["snapshot"]["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| &o["local_date"])
+        .collect();
+    assert_eq!(board_dates, [&json!(day2), &json!(day2)], "{board}");
 
     // UTC midnight (01:01 in Oslo) changes nothing in Oslo; London's day begins.
     clock.set(utc("2026-01-16T00:01:00Z"));

@@ -98,7 +98,7 @@ async fn join_orders(
     let id = cafe.cafe.id;
     let filters = Filters::from_options(options);
     let staff = crate::auth::authorize(actor, id, crate::auth::Permission::ReadOrders).is_ok();
-    let today = local_date(cafe.cafe.timezone, Utc::now());
+    let today = local_date(cafe.cafe.timezone, state.store.now());
     let base = OrderFilter {
         local_date: Some(today),
         customer_user_id: filters.customer_id.filter(|_| staff),
