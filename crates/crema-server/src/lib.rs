@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod realtime;
+pub mod serve;
 pub mod state;
 pub mod uploads;
 pub mod web;

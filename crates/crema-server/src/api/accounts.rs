@@ -212,9 +212,13 @@ pub async fn login(
     Ok(res)
 }
 
-/// Signs out: revokes the session and clears the cookie.
+/// Signs out: revokes the session and clears the cookie; with an API access token, revokes
+/// that token, every other token issued with it, and its refresh token.
 #[utoipa::path(post, path = "/auth/logout", tag = "accounts", responses((status = 204)))]
 pub async fn logout(S(state): S<State>, actor: Actor, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = &actor.access_token {
+        state.store.revoke_family_of(token).await?;
+    }
     let cookie = end_session(&state, &actor, &headers).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie);
