@@ -465,3 +465,121 @@ async fn a_cross_site_sign_in_is_refused() {
         assert!(r.header("set-cookie").is_some(), "{}: {}", r.status, r.text);
     }
 }
+
+// ---- 12: uploaded images -----------------------------------------------------------------
+
+/// A PNG of `w`×`h` as far as its header says: the signature, IHDR and IEND (the pixels are
+/// never decoded by the server, and a decompression bomb is this small).
+fn png_of(w: u32, h: u32) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    b.extend_from_slice(&w.to_be_bytes());
+    b.extend_from_slice(&h.to_be_bytes());
+    b.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    b.extend_from_slice(b"\0\0\0\0IEND\xaeB`\x82");
+    b
+}
+
+async fn upload(s: &Server, item: i64, bytes: Vec<u8>) -> Resp {
+    let files = vec![(
+        "image".to_owned(),
+        "picture.png".to_owned(),
+        "image/png".to_owned(),
+        bytes,
+    )];
+    let (ct, body) = crate::kb::multipart(&[], &files);
+    s.raw(
+        Method::POST,
+        s.cafe(&format!("/items/{item}/image")),
+        Some(&ct),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_image_too_large_in_pixels_is_refused_on_every_surface() {
+    let s = Server::start().await;
+    let m = s.menu().await;
+    let bolle = m.item("Bolle");
+    let r = upload(&s, bolle, png_of(20000, 20000)).await;
+    r.rejects(422, "image", "out_of_range");
+    assert!(r.text.contains("20000×20000"), "{}", r.text);
+    let r = upload(&s, bolle, png_of(9000, 10)).await;
+    r.rejects(422, "image", "out_of_range");
+    // A phone's photo is fine.
+    let r = upload(&s, bolle, png_of(4032, 3024)).await;
+    assert!(r.expect(200)["image"]
+        .as_str()
+        .unwrap()
+        .starts_with("/uploads/"));
+
+    // The Kaffebase admin's item form: the same check.
+    let kaffe = m.category("Kaffe");
+    let files = vec![(
+        "image".to_owned(),
+        "bomb.png".to_owned(),
+        "image/png".to_owned(),
+        png_of(20000, 20000),
+    )];
+    let (ct, body) = crate::kb::multipart(
+        &[
+            ("name".to_owned(), "Bombe".to_owned()),
+            ("price_nok".to_owned(), "30".to_owned()),
+            ("category_id".to_owned(), kaffe.to_string()),
+        ],
+        &files,
+    );
+    let r = s
+        .raw(
+            Method::POST,
+            s.url("/api/collections/item/records"),
+            Some(&ct),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.body["errors"]["image"].is_array(), "{}", r.text);
+    let names: Vec<Value> = s.menu().await.0["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].clone())
+        .collect();
+    assert!(!names.contains(&json!("Bombe")), "nothing was created");
+}
+
+#[tokio::test]
+async fn an_items_image_is_only_a_file_uploaded_here() {
+    let s = Server::start().await;
+    let m = s.menu().await;
+    let (bolle, kake) = (m.item("Bolle"), m.item("Sjokoladekake"));
+    for bad in [
+        "https://evil.example/pixel.png",
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "/uploads/0123456789abcdef0123456789abcdef.png",
+        "/img/kanel.jpg",
+    ] {
+        s.refused(s.patch(s.cafe(&format!("/items/{kake}")), json!({"image": bad})))
+            .await
+            .rejects(422, "image", "not_uploaded");
+    }
+    // An upload of this server may be shown by another item too.
+    let path = upload(&s, bolle, png_of(64, 64)).await.expect(200)["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = s
+        .patch(s.cafe(&format!("/items/{kake}")), json!({"image": path}))
+        .await;
+    assert_eq!(r.expect(200)["image"], json!(path));
+    // The Kaffebase surface: another site's URL is refused there too.
+    let r = s
+        .send(
+            s.client
+                .patch(s.url(&format!("/api/collections/item/records/{kake}")))
+                .json(&json!({"image": "https://evil.example/pixel.png"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
