@@ -177,6 +177,23 @@ pub fn on_behalf_of(
     }
 }
 
+/// An idempotency key as stored: the caller's key within the caller's own space (their
+/// account, their device, or for anonymous callers their address), hashed to a fixed length.
+/// Keyed by café alone, someone who learned or guessed another client's key could replay it
+/// and be handed that client's order (its id is the key to the customer's page); now the same
+/// key from someone else is simply another key. An anonymous customer who retries from
+/// another address (wifi to mobile) places a second order, as without a key.
+fn scoped_key(actor: &Actor, key: &IdempotencyKey) -> ApiResult<IdempotencyKey> {
+    let scope = match (&actor.device, actor.user_id, actor.ip) {
+        (Some(d), _, _) => format!("device:{}", d.id),
+        (None, Some(u), _) => format!("user:{u}"),
+        (None, None, Some(ip)) => format!("address:{ip}"),
+        (None, None, None) => "anonymous".to_owned(),
+    };
+    let digest = Sha256::digest(format!("{scope}\n{}", key.as_str()).as_bytes());
+    IdempotencyKey::parse(&hex::encode(digest)).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// Places an order.
 ///
 /// Every rule is checked against the menu as it is at commit time; all problems are reported
@@ -215,6 +232,7 @@ pub async fn place(
                         "must be 1 to 255 visible ASCII characters",
                     )
                 })?;
+            let key = scoped_key(&actor, &key)?;
             let canonical =
                 serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
             Some((key, hex::encode(Sha256::digest(&canonical))))

@@ -583,3 +583,33 @@ async fn an_items_image_is_only_a_file_uploaded_here() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }
+
+// ---- 12: idempotency keys belong to their caller -----------------------------------------
+
+#[tokio::test]
+async fn an_idempotency_key_replays_only_for_the_caller_who_used_it() {
+    let s = Server::start().await;
+    let latte = s.menu().await.item("Caffè latte");
+    let body = json!({"customer_name": "Kari", "lines": [{"item_id": latte}]});
+    let place = |c: &reqwest::Client| {
+        s.send(
+            c.post(s.cafe("/orders"))
+                .header("idempotency-key", "order-4711")
+                .json(&body),
+        )
+    };
+    let first = place(&s.client).await.expect(201).clone();
+    // Someone else with the same key and body does not get Kari's order.
+    let other = place(&s.anon).await;
+    let theirs = other.expect(201).clone();
+    assert_ne!(theirs["id"], first["id"]);
+    // Each caller's own retry is a replay of their own order.
+    let again = place(&s.client).await;
+    assert_eq!(again.expect(200)["id"], first["id"]);
+    let again = place(&s.anon).await;
+    assert_eq!(again.expect(200)["id"], theirs["id"]);
+    let customer = s.client_as("guest@test.example", None).await;
+    let r = place(&customer).await;
+    assert_ne!(r.expect(201)["id"], first["id"]);
+    assert_eq!(s.orders().await.len(), 3);
+}
