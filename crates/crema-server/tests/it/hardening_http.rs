@@ -613,3 +613,39 @@ async fn an_idempotency_key_replays_only_for_the_caller_who_used_it() {
     assert_ne!(r.expect(201)["id"], first["id"]);
     assert_eq!(s.orders().await.len(), 3);
 }
+
+// ---- 12: every read runs the permission check ----------------------------------------------
+
+#[tokio::test]
+async fn another_cafes_device_reads_nothing_of_this_cafe() {
+    let s = Server::start().await;
+    let device = s
+        .post(
+            s.api("/cafes/corner/devices"),
+            json!({"name": "Corner wall", "purpose": "display"}),
+        )
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in ["", "/status", "/messages", "/stations", "/menu"] {
+        let r = s
+            .send(
+                s.anon
+                    .get(s.cafe(path))
+                    .header("authorization", format!("Bearer {device}")),
+            )
+            .await;
+        r.problem(404);
+        // Its own café's, and the public's, answers are as before.
+        s.send(s.anon.get(s.cafe(path))).await.expect(200);
+        s.send(
+            s.anon
+                .get(s.api(&format!("/cafes/corner{path}")))
+                .header("authorization", format!("Bearer {device}")),
+        )
+        .await
+        .expect(200);
+    }
+}
