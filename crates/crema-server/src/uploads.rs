@@ -212,7 +212,7 @@ pub const NOT_UPLOADED: &str =
 
 /// Whether `value`, sent as an item's `image`, may be stored: a file uploaded here that
 /// exists, named by its path `/uploads/<name>` or (with the request's headers, as the
-/// Kaffebase surface stores them) by the absolute URL built for this request; or the value the
+/// Kaffebase surface stores them) by an absolute URL on this request's host; or the value the
 /// item already has (`current`), so a client may send back the record it read, including an
 /// image set before this rule. Blank means no image. Anything else — another site's URL, a
 /// `data:` or `javascript:` URL — would be shown by every customer's browser as the café's.
@@ -228,8 +228,16 @@ pub async fn image_allowed(
     let Some(name) = name_in(value) else {
         return false;
     };
-    let ours = value == path(name)
-        || headers.is_some_and(|h| value == crate::compat::kaffebase::uploads::url(h, name));
+    // An absolute URL must name this server as the request did (`Host`), whichever scheme:
+    // not `X-Forwarded-Host`, which any client can send.
+    let this_host = |h: &axum::http::HeaderMap| {
+        let host = h.get(axum::http::header::HOST)?.to_str().ok()?;
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))?;
+        Some(rest == format!("{host}{}", path(name)))
+    };
+    let ours = value == path(name) || headers.and_then(this_host).unwrap_or(false);
     ours && tokio::fs::try_exists(dir(state).join(name))
         .await
         .unwrap_or(false)

@@ -649,3 +649,29 @@ async fn another_cafes_device_reads_nothing_of_this_cafe() {
         .expect(200);
     }
 }
+
+#[tokio::test]
+async fn a_kaffebase_item_image_names_this_server_whatever_a_client_says_its_host_is() {
+    let s = Server::start().await;
+    let m = s.menu().await;
+    let (bolle, kake) = (m.item("Bolle"), m.item("Sjokoladekake"));
+    let path = upload(&s, bolle, png_of(64, 64)).await.expect(200)["image"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let patch = |image: String, forwarded_host: Option<&str>| {
+        let mut req = s
+            .client
+            .patch(s.url(&format!("/api/collections/item/records/{kake}")))
+            .json(&json!({ "image": image }));
+        if let Some(h) = forwarded_host {
+            req = req.header("x-forwarded-host", h);
+        }
+        s.send(req)
+    };
+    let host = s.base.trim_start_matches("http://").to_owned();
+    let r = patch(format!("http://{host}{path}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = patch(format!("https://evil.example{path}"), Some("evil.example")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
