@@ -51,6 +51,11 @@ pub fn app(state: State) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Before every guard and handler: forwarding headers count only from trusted proxies.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard::forwarded,
+        ))
         // Outside the rest, so a preflight is answered before any route or guard sees it.
         .layer(cors::layer(&state.cors_origins))
         .layer(TraceLayer::new_for_http())

@@ -80,6 +80,34 @@ pub(crate) fn trusted_origin(state: &State, h: &HeaderMap) -> bool {
     same || state.trusts_origin(&origin)
 }
 
+/// The headers a reverse proxy writes about the client (its address, the scheme and host it
+/// was reached by) are believed only from a trusted proxy (`--trusted-proxy`): from anyone
+/// else they are removed before any handler sees them, so no code downstream — the client's
+/// address, the session cookie's `Secure`, the URLs of uploaded images — can be steered by a
+/// client that writes them itself. Without connection info (a server built without it) they
+/// are left alone.
+pub async fn forwarded(S(state): S<State>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        if !state.trusted_proxies.trusts(peer) {
+            let h = req.headers_mut();
+            for name in [
+                "forwarded",
+                "x-forwarded-for",
+                "x-forwarded-host",
+                "x-forwarded-proto",
+                "x-real-ip",
+            ] {
+                h.remove(name);
+            }
+        }
+    }
+    next.run(req).await
+}
+
 /// Makes the actor of every write request the author of its store writes, so each change is
 /// recorded in the audit trail in the same transaction (see `crema_store::audit`).
 pub async fn audit_scope(S(state): S<State>, req: Request, next: Next) -> Response {

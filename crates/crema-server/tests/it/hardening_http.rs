@@ -675,3 +675,33 @@ async fn a_kaffebase_item_image_names_this_server_whatever_a_client_says_its_hos
     let r = patch(format!("https://evil.example{path}"), Some("evil.example")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
 }
+
+#[tokio::test]
+async fn only_a_trusted_proxy_may_say_the_request_came_over_https() {
+    let secure = |s: &Server| {
+        let s = s.base.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{s}/api/v1/auth/login"))
+                .header("x-forwarded-proto", "https")
+                .json(&json!({"email": OWNER_EMAIL, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .contains("Secure")
+        }
+    };
+    // The test's connections come from loopback: trusted by default.
+    let trusted = Server::start_configured(true, true, |_| {}).await;
+    assert!(secure(&trusted).await);
+    let untrusted = Server::start_configured(true, true, |st| {
+        st.trusted_proxies = std::sync::Arc::new(TrustedProxies::none())
+    })
+    .await;
+    assert!(!secure(&untrusted).await);
+}
