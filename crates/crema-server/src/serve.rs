@@ -12,15 +12,15 @@
 //!   Once the head is in, the request's own 30 s timeout (`TimeoutLayer`) covers the body and
 //!   the handler; an upgraded WebSocket is the realtime code's own (heartbeats).
 //! - **a cap of open connections per client address**
-//!   ([`ConnectionLimits::per_address`]): a connection beyond it is closed at once, before any
-//!   byte is read. A trusted reverse proxy (`--trusted-proxy`) is not capped: every client
+//!   ([`ConnectionLimits::per_address`]; an IPv6 client by its /64): a connection beyond it is
+//!   closed at once, before any byte is read. A trusted reverse proxy (`--trusted-proxy`) is not capped: every client
 //!   behind it shares its address, and the proxy has limits of its own.
 //!
 //! Only HTTP/1.1 is spoken: browsers use HTTP/2 only over TLS, which the reverse proxy in
 //! front terminates, and hyper's HTTP/1 server is where the header timeout exists (its
 //! protocol sniffing for cleartext HTTP/2 waits for the first bytes without any).
 
-use crate::auth::proxy::TrustedProxies;
+use crate::auth::proxy::{limit_key, TrustedProxies};
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
@@ -127,7 +127,7 @@ pub async fn serve(
         let slot = if trusted.trusts(peer.ip()) {
             None
         } else {
-            match table.take(peer.ip(), limits.per_address) {
+            match table.take(limit_key(peer.ip()), limits.per_address) {
                 Some(s) => Some(s),
                 None => {
                     // Closed before a byte is read. Not logged at warn: under a flood that

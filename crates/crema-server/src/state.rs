@@ -32,7 +32,7 @@ impl Limits {
         // Without an address (a server built without connection info) there is no key.
         let Some(ip) = actor.ip else { return Ok(()) };
         self.orders_ip
-            .check(&ip.to_string())
+            .check(&crate::auth::proxy::limit_key(ip).to_string())
             .map_err(|wait| ApiError::TooMany(wait.as_secs() + 1))
     }
 }

@@ -113,7 +113,10 @@ pub async fn check_credentials(
 ) -> ApiResult<UserRecord> {
     let email = email.trim().to_lowercase();
     let limits = &state.limits;
-    let ip = actor.ip.map(|i| i.to_string()).unwrap_or_default();
+    let ip = actor
+        .ip
+        .map(|i| crate::auth::proxy::limit_key(i).to_string())
+        .unwrap_or_default();
     for r in [
         limits.login_account.check(&email),
         limits.login_ip.check(&ip),

@@ -76,6 +76,20 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The key a client is limited under (rate limits, the connection cap): its IPv4 address, or
+/// the /64 network of its IPv6 address. One IPv6 subscriber or server is given a whole /64 and
+/// can send from any of its 2^64 addresses, so keying on the full address would give it as
+/// many buckets as it likes.
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let net = u128::from(v6) & (u128::MAX << 64);
+            IpAddr::V6(std::net::Ipv6Addr::from(net))
+        }
+        v4 => v4,
+    }
+}
+
 /// Which header a trusted proxy writes the client's address into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProxyHeader {
@@ -218,6 +232,20 @@ mod tests {
         for bad in ["", "10.0.0.0/33", "localhost", "10.0.0.0/x"] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:aaaa::1")),
+            limit_key(ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(limit_key(ip("203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(limit_key(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
     }
 
     #[test]
