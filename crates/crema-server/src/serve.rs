@@ -97,6 +97,60 @@ impl Drop for Slot {
     }
 }
 
+/// A connection that holds its place in the per-address count for as long as it is open,
+/// including after an upgrade: hyper's connection future ends when a WebSocket takes the
+/// connection over, but the socket lives on inside the upgraded stream, and with it this.
+struct Counted {
+    io: TcpStream,
+    _slot: Option<Slot>,
+}
+
+impl tokio::io::AsyncRead for Counted {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Counted {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting, lets every
 /// connection finish its request in flight (idle ones close at once) and returns when all
 /// are closed. The handlers see the peer as `ConnectInfo<SocketAddr>`.
@@ -163,7 +217,7 @@ async fn connection(
     header_timeout: Duration,
     mut stop: watch::Receiver<()>,
     _done: watch::Receiver<()>,
-    _slot: Option<Slot>,
+    slot: Option<Slot>,
 ) {
     let service = router.map_request(move |mut req: axum::http::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -174,8 +228,12 @@ async fn connection(
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
         .keep_alive(true);
+    let io = Counted {
+        io: stream,
+        _slot: slot,
+    };
     let conn = builder
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
         .with_upgrades();
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;

@@ -101,8 +101,18 @@ async fn one_address_cannot_hold_every_connection() {
     let c = Running::start(cmd, &dir.path().join("stderr")).await;
     let to = addr(&c);
 
+    // Half of them WebSockets: an upgraded connection keeps its place in the count.
+    let mut sockets = Vec::new();
+    for _ in 0..20 {
+        let tcp = connect_from("127.0.0.2", to).await;
+        let url = format!("ws://{to}/socket/websocket?vsn=2.0.0");
+        let (ws, _) = tokio_tungstenite::client_async(url, tcp)
+            .await
+            .expect("a WebSocket");
+        sockets.push(ws);
+    }
     let mut held = Vec::new();
-    for _ in 0..40 {
+    for _ in 0..20 {
         held.push(connect_from("127.0.0.2", to).await);
     }
     // The server counts a connection once it has accepted it: one more from the same address
@@ -147,6 +157,7 @@ async fn one_address_cannot_hold_every_connection() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(held);
+    drop(sockets);
     c.terminate().await;
 }
 
