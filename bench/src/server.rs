@@ -56,6 +56,12 @@ impl Server {
             .arg(port.to_string())
             .arg("--log")
             .arg("warn")
+            // The writer's timings are read from /metrics, off by default.
+            .arg("--metrics-public")
+            // Tens of thousands of sockets come from a handful of loopback addresses: the
+            // per-address cap that protects a café from one client would refuse them.
+            .arg("--max-connections-per-address")
+            .arg("1000000")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

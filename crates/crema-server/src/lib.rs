@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod realtime;
+pub mod serve;
 pub mod state;
 pub mod uploads;
 pub mod web;
@@ -49,6 +50,11 @@ pub fn app(state: State) -> Router {
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
+        ))
+        // Before every guard and handler: forwarding headers count only from trusted proxies.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard::forwarded,
         ))
         // Outside the rest, so a preflight is answered before any route or guard sees it.
         .layer(cors::layer(&state.cors_origins))

@@ -1,4 +1,11 @@
 //! `/health` and `/metrics` (Prometheus text), and the middleware that counts requests.
+//!
+//! `/metrics` shows what a café would rather keep to itself (orders per channel, traffic), so
+//! it is served only when asked for: with a token (`--metrics-token`, sent as
+//! `Authorization: Bearer <token>`, which Prometheus's `authorization` setting does) or, on a
+//! private network, to everyone (`--metrics-public`). Otherwise it is a 404, as if it did not
+//! exist. Every label has a bounded set of values: an unknown method is `other` and a path no
+//! route matches is `unmatched`, so requests made up by a client cannot grow the series.
 
 use crate::state::State;
 use axum::extract::{MatchedPath, Request};
@@ -63,7 +70,54 @@ async fn health(axum::extract::State(state): axum::extract::State<State>) -> Res
     }
 }
 
-async fn render() -> Response {
+/// Who may read `/metrics`.
+#[derive(Clone, Default)]
+pub enum Access {
+    /// Nobody: `/metrics` is a 404 (the default).
+    #[default]
+    Off,
+    /// Whoever sends `Authorization: Bearer <token>`; a 401 to anyone else.
+    Token(std::sync::Arc<str>),
+    /// Everyone.
+    Public,
+}
+
+impl std::fmt::Debug for Access {
+    // The token is a secret: never in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Access::Off => "Off",
+            Access::Token(_) => "Token(..)",
+            Access::Public => "Public",
+        })
+    }
+}
+
+/// Compares in time that does not depend on where the first difference is.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter().zip(b.iter()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+async fn render(
+    axum::extract::State(state): axum::extract::State<State>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    match &state.metrics {
+        Access::Public => {}
+        Access::Off => return StatusCode::NOT_FOUND.into_response(),
+        Access::Token(token) => {
+            let sent = crate::auth::bearer_token(&headers).unwrap_or("");
+            if !same_secret(sent.as_bytes(), token.as_bytes()) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+                )
+                    .into_response();
+            }
+        }
+    }
     let body = handle().map(|h| h.render()).unwrap_or_default();
     (
         [(
@@ -82,7 +136,7 @@ pub async fn track(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method()).to_owned();
     let start = Instant::now();
     let res = next.run(req).await;
     let status = res.status().as_u16().to_string();
@@ -91,6 +145,21 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("crema_http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());
     res
+}
+
+/// The methods crema serves, by name; any other is `other`.
+fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 pub fn order_placed(channel: &str) {

@@ -1,6 +1,9 @@
 use crate::auth::limit::Limiter;
+use crate::auth::proxy::TrustedProxies;
+use crate::auth::{Actor, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::realtime::hub::Hub;
+use crema_core::cafe::CafeId;
 use crema_store::{CafeRecord, Store};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -14,6 +17,24 @@ pub struct Limits {
     /// Orders placed per client address by anyone but staff: 30 a minute, a generous ceiling
     /// for a family at a kiosk and a wall against scripts.
     pub orders_ip: Limiter,
+}
+
+impl Limits {
+    /// The one order limit of every surface that places orders (`/api/v1`, the Kaffebase
+    /// collection, and whatever comes next): staff and the café's own kiosks are not limited;
+    /// everyone else is, per client address (the real one behind a trusted proxy). A refusal
+    /// is a 429 with `Retry-After`.
+    pub fn order(&self, actor: &Actor, cafe: CafeId) -> ApiResult<()> {
+        let who = actor.principal(cafe);
+        if who.is_staff() || who == Principal::Kiosk {
+            return Ok(());
+        }
+        // Without an address (a server built without connection info) there is no key.
+        let Some(ip) = actor.ip else { return Ok(()) };
+        self.orders_ip
+            .check(&crate::auth::proxy::limit_key(ip).to_string())
+            .map_err(|wait| ApiError::TooMany(wait.as_secs() + 1))
+    }
 }
 
 impl Default for Limits {
@@ -60,6 +81,11 @@ pub struct State {
     /// Off unless switched on; crema refuses to start with it in production mode.
     pub dev_auto_login: bool,
     pub limits: Arc<Limits>,
+    /// Reverse proxies whose forwarding header names the client (`--trusted-proxy`); default
+    /// the loopback addresses.
+    pub trusted_proxies: Arc<TrustedProxies>,
+    /// Who may read `/metrics` (`--metrics-token`, `--metrics-public`); default nobody.
+    pub metrics: crate::metrics::Access,
 }
 
 /// The default event retention: a week covers a closed weekend and a holiday Monday.
@@ -78,6 +104,8 @@ impl State {
             cors_origins: crate::cors::default_origins(),
             dev_auto_login: false,
             limits: Arc::new(Limits::default()),
+            trusted_proxies: Arc::new(TrustedProxies::loopback()),
+            metrics: crate::metrics::Access::Off,
         }
     }
 

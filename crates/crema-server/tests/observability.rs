@@ -7,6 +7,7 @@
 mod common;
 
 use common::Server;
+use crema_server::metrics::Access;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -16,6 +17,11 @@ async fn health_checks_the_database() {
     let r = s.get(s.url("/health")).await;
     assert_eq!(r.expect(200), &json!({"status": "ok", "database": "ok"}));
     assert!(r.content_type().starts_with("application/json"));
+}
+
+/// A server that serves `/metrics` to everyone (`--metrics-public`).
+async fn public_metrics() -> Server {
+    Server::start_configured(true, false, |s| s.metrics = Access::Public).await
 }
 
 /// The value of the first sample line that starts with `prefix` and contains every one of
@@ -30,7 +36,7 @@ fn sample(text: &str, prefix: &str, parts: &[&str]) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_status_with_latency() {
-    let s = Server::start().await;
+    let s = public_metrics().await;
     s.place_item("Americano").await;
     s.get(s.cafe("/orders")).await.expect(200);
     s.place(json!({"lines": []})).await.problem(422);
@@ -112,7 +118,7 @@ async fn metrics_count_requests_by_route_and_status_with_latency() {
 
 #[tokio::test]
 async fn metrics_count_orders_by_channel_and_not_replays() {
-    let s = Server::start().await;
+    let s = public_metrics().await;
     let m = s.menu().await;
     let body = json!({"channel": "sms", "lines": [{"item_id": m.item("Te")}]});
     let read = |t: &str| sample(t, "crema_orders_placed_total{", &[r#"channel="sms""#]);
@@ -131,7 +137,7 @@ async fn metrics_count_orders_by_channel_and_not_replays() {
 
 #[tokio::test]
 async fn metrics_count_published_events() {
-    let s = Server::start().await;
+    let s = public_metrics().await;
     s.place_item("Te").await;
     // The counter is fed by a background task after the commit: wait for it to appear.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

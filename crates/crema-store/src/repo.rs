@@ -176,6 +176,10 @@ pub trait AuthRepo: Send + Sync {
     async fn use_refresh(&self, token_hash: &str, now: DateTime<Utc>) -> Result<RefreshOutcome>;
     /// Revokes every API token of a family (logout of an API client).
     async fn revoke_family(&self, family: &str) -> Result<()>;
+    /// Revokes every API token of the family an access or refresh token belongs to: the
+    /// token itself, the access tokens issued beside it, and the refresh token that would
+    /// renew them (logout with a bearer token).
+    async fn revoke_family_of(&self, token_hash: &str) -> Result<()>;
     async fn create_device(
         &self,
         cafe: CafeId,

@@ -53,14 +53,44 @@ struct ServeArgs {
     admin_email: Email,
     /// An origin of a browser frontend on another origin (the Kaffediem app) that may use the
     /// API with its session cookie; repeat it, or give a comma-separated list in the variable.
+    /// Without it, Kaffediem's development server (http://localhost:5173 and
+    /// http://127.0.0.1:5173), except in production mode, which trusts none by default.
     #[arg(
         long = "cors-origin",
         env = "CREMA_CORS_ORIGINS",
         value_delimiter = ',',
-        default_values = crema_server::cors::DEFAULT_ORIGINS,
         value_parser = crema_server::cors::parse_origin
     )]
     cors_origins: Vec<String>,
+    /// A reverse proxy (an address or a network such as 10.0.0.0/8) whose forwarding header
+    /// names the client, for rate limits and the audit trail; repeat it or give a
+    /// comma-separated list; `none` trusts nobody. The header of anyone else is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CREMA_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_values = crema_server::auth::proxy::DEFAULT_TRUSTED,
+        value_parser = trusted_proxy
+    )]
+    trusted_proxies: Vec<Option<crema_server::auth::proxy::Cidr>>,
+    /// The header the trusted proxies write the client's address into: `x-forwarded-for`
+    /// (nginx, Caddy, HAProxy) or `forwarded` (RFC 7239). Only that one is read.
+    #[arg(long, env = "CREMA_PROXY_HEADER", default_value = "x-forwarded-for", value_parser = crema_server::auth::proxy::ProxyHeader::parse)]
+    proxy_header: crema_server::auth::proxy::ProxyHeader,
+    /// Serve /metrics to whoever sends `Authorization: Bearer <this token>`.
+    #[arg(long, env = "CREMA_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Serve /metrics to everyone (only where the network itself is private). Without this or
+    /// --metrics-token, /metrics is a 404.
+    #[arg(long, env = "CREMA_METRICS_PUBLIC", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    metrics_public: bool,
+    /// Seconds a client has to send a request's headers, counted from when the connection
+    /// opens or its previous response was sent (so also how long an idle connection stays).
+    #[arg(long, env = "CREMA_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Open connections one client address may hold (trusted proxies are not limited).
+    #[arg(long, env = "CREMA_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections_per_address: u64,
     /// Kaffebase's dev mode: `GET /api/session` signs in the first admin without a password.
     /// For development only; refused together with --production.
     #[arg(long, env = "CREMA_DEV_AUTO_LOGIN", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
@@ -140,6 +170,14 @@ enum UserCommand {
 /// `--admin-email` and `--email`: the rule the API applies to a new account's email.
 fn email(s: &str) -> Result<Email, String> {
     Email::parse(s).map_err(|e| e.to_string())
+}
+
+/// `--trusted-proxy`: an address, a network, or `none`.
+fn trusted_proxy(s: &str) -> Result<Option<crema_server::auth::proxy::Cidr>, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    crema_server::auth::proxy::Cidr::parse(s).map(Some)
 }
 
 /// `--name` of `user add`: the rule the API applies to a name.
@@ -419,12 +457,18 @@ fn print_check(r: &crema_store::import::kaffebase::Report, currency: crema_core:
     );
 }
 
+/// The first admin's password goes to standard output, once. Under a service manager that is
+/// the service's log, readable by whoever may read the log: the block says so, and a log line
+/// (without the password) records that it was printed.
 fn print_admin(a: &demo::FirstAdmin) {
     println!("------------------------------------------------------------");
     println!(" crema admin account (the password is shown only this once)");
     println!("   email:    {}", a.email);
     println!("   password: {}", a.password);
+    println!(" WARNING: this password is now in this output, and in the service's");
+    println!(" log if crema runs as a service. Sign in and change it at /account.");
     println!("------------------------------------------------------------");
+    tracing::warn!(email = %a.email, "the first admin's password was printed to standard output: change it at /account");
 }
 
 async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
@@ -462,7 +506,23 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     state.event_retention = Duration::from_secs(args.event_retention_days * 24 * 3600);
-    state.cors_origins = args.cors_origins.clone();
+    state.cors_origins = if !args.cors_origins.is_empty() {
+        args.cors_origins.clone()
+    } else if args.production {
+        // A development server's origin is anyone's laptop: never trusted in production.
+        Vec::new()
+    } else {
+        crema_server::cors::default_origins()
+    };
+    state.trusted_proxies = Arc::new(crema_server::auth::proxy::TrustedProxies {
+        nets: args.trusted_proxies.iter().flatten().copied().collect(),
+        header: args.proxy_header,
+    });
+    state.metrics = match (&args.metrics_token, args.metrics_public) {
+        (Some(t), _) if !t.is_empty() => crema_server::metrics::Access::Token(t.as_str().into()),
+        (_, true) => crema_server::metrics::Access::Public,
+        _ => crema_server::metrics::Access::Off,
+    };
     if args.dev_auto_login {
         state.dev_auto_login = true;
         tracing::warn!("DEV AUTO-LOGIN IS ON: GET /api/session signs anyone in as the first admin, without a password. Never use this on a café's network.");
@@ -476,14 +536,20 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop_wait = stop_rx.clone();
-    let server = axum::serve(
+    let limits = crema_server::serve::ConnectionLimits {
+        header_timeout: Duration::from_secs(args.header_timeout_secs),
+        per_address: usize::try_from(args.max_connections_per_address).unwrap_or(usize::MAX),
+    };
+    let server = crema_server::serve::serve(
         listener,
-        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = stop_wait.wait_for(|s| *s).await;
-    });
-    let server = tokio::spawn(async move { server.await });
+        app(state.clone()),
+        limits,
+        state.trusted_proxies.clone(),
+        async move {
+            let _ = stop_wait.wait_for(|s| *s).await;
+        },
+    );
+    let server = tokio::spawn(server);
     stop_signal.await;
     tracing::info!(
         "shutting down: no new connections; finishing requests in flight (10 s at most)"

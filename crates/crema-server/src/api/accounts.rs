@@ -113,7 +113,10 @@ pub async fn check_credentials(
 ) -> ApiResult<UserRecord> {
     let email = email.trim().to_lowercase();
     let limits = &state.limits;
-    let ip = actor.ip.map(|i| i.to_string()).unwrap_or_default();
+    let ip = actor
+        .ip
+        .map(|i| crate::auth::proxy::limit_key(i).to_string())
+        .unwrap_or_default();
     for r in [
         limits.login_account.check(&email),
         limits.login_ip.check(&ip),
@@ -212,9 +215,13 @@ pub async fn login(
     Ok(res)
 }
 
-/// Signs out: revokes the session and clears the cookie.
+/// Signs out: revokes the session and clears the cookie; with an API access token, revokes
+/// that token, every other token issued with it, and its refresh token.
 #[utoipa::path(post, path = "/auth/logout", tag = "accounts", responses((status = 204)))]
 pub async fn logout(S(state): S<State>, actor: Actor, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = &actor.access_token {
+        state.store.revoke_family_of(token).await?;
+    }
     let cookie = end_session(&state, &actor, &headers).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut().insert(header::SET_COOKIE, cookie);

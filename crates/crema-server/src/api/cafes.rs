@@ -37,9 +37,12 @@ pub async fn list(S(state): S<State>) -> ApiResult<Json<Vec<CafeOut>>> {
     responses((status = 200, body = CafeOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_cafe(
     S(state): S<State>,
+    actor: Actor,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<CafeOut>> {
-    Ok(Json((&state.cafe(&slug).await?).into()))
+    let cafe = state.cafe(&slug).await?;
+    authorize(&actor, cafe.cafe.id, Permission::ReadMenu)?;
+    Ok(Json((&cafe).into()))
 }
 
 /// Settings to change; fields left out stay as they are.

@@ -37,10 +37,12 @@ async fn cafe_for(state: &State, actor: &Actor, slug: &str, p: Permission) -> Ap
     responses((status = 200, body = StatusOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_status(
     S(state): S<State>,
+    actor: Actor,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<StatusOut>> {
-    let cafe = state.cafe(&slug).await?;
-    Ok(Json((&state.store.status(cafe.cafe.id).await?).into()))
+    // What a café shows everyone, but not another café's devices: the same check as every read.
+    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
+    Ok(Json((&state.store.status(cafe).await?).into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,10 +97,12 @@ pub async fn update_status(
     responses((status = 200, body = Vec<MessageOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_messages(
     S(state): S<State>,
+    actor: Actor,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Vec<MessageOut>>> {
-    let cafe = state.cafe(&slug).await?;
-    let m = state.store.messages(cafe.cafe.id).await?;
+    // What a café shows everyone, but not another café's devices: the same check as every read.
+    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
+    let m = state.store.messages(cafe).await?;
     Ok(Json(m.iter().map(Into::into).collect()))
 }
 
@@ -190,10 +194,12 @@ pub async fn delete_message(
     responses((status = 200, body = Vec<StationOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_stations(
     S(state): S<State>,
+    actor: Actor,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Vec<StationOut>>> {
-    let cafe = state.cafe(&slug).await?;
-    let s = state.store.stations(cafe.cafe.id).await?;
+    // What a café shows everyone, but not another café's devices: the same check as every read.
+    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
+    let s = state.store.stations(cafe).await?;
     Ok(Json(s.iter().map(Into::into).collect()))
 }
 

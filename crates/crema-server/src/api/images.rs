@@ -192,7 +192,7 @@ async fn forget(state: &State, cafe: i64, old: Option<String>) {
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The image is larger than 5 MB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not multipart/form-data", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No file in the field `image`, or not a PNG, JPEG, GIF or WebP image", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "No file in the field `image`, not a PNG, JPEG, GIF or WebP image, or larger than 8192 pixels on a side or 25 megapixels", body = Problem, content_type = "application/problem+json")))]
 pub async fn upload_image(
     S(state): S<State>,
     actor: Actor,
@@ -211,6 +211,9 @@ pub async fn upload_image(
     let name = uploads::store(&state, &bytes).await.map_err(|e| match e {
         UploadError::TooLarge => too_large(),
         UploadError::NotAnImage => failed(ApiError::invalid(FIELD, "invalid", e.to_string())),
+        UploadError::Dimensions(..) => {
+            failed(ApiError::invalid(FIELD, "out_of_range", e.to_string()))
+        }
         UploadError::Io(msg) => failed(ApiError::Unavailable(msg)),
     })?;
     match set_image(&state, cafe, id, Some(uploads::path(&name))).await {

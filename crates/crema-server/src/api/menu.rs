@@ -148,6 +148,29 @@ fn image_of(rej: &mut Rejection, v: &Option<Option<String>>) -> Option<Option<St
     }
 }
 
+/// An item's `image` may only be an upload of this server (`crate::uploads::image_allowed`).
+async fn check_image(
+    state: &State,
+    cafe: i64,
+    item: Option<i64>,
+    sent: Option<String>,
+) -> ApiResult<()> {
+    let Some(v) = sent else { return Ok(()) };
+    let current = match item {
+        Some(id) => crate::uploads::current_image(state, cafe, id).await,
+        None => None,
+    };
+    if crate::uploads::image_allowed(state, &v, None, current.as_deref()).await {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::invalid(
+            "image",
+            "not_uploaded",
+            crate::uploads::NOT_UPLOADED,
+        ))
+    }
+}
+
 fn found<T>(v: Option<T>, what: &str) -> ApiResult<T> {
     v.ok_or_else(|| crate::error::ApiError::NotFound(what.to_owned()))
 }
@@ -350,7 +373,9 @@ pub async fn create_item(
     ApiJson(b): ApiJson<ItemBody>,
 ) -> ApiResult<(StatusCode, Json<ItemOut>)> {
     let cafe = editing(&state, &actor, &slug).await?;
+    let sent_image = b.image.clone().flatten();
     let apply = item_edit(b, true)?;
+    check_image(&state, cafe, None, sent_image).await?;
     let mut i = Item {
         id: 0,
         category_id: 0,
@@ -405,7 +430,9 @@ pub async fn update_item(
     } else {
         editing(&state, &actor, &slug).await?
     };
+    let sent_image = b.image.clone().flatten();
     let apply = item_edit(b, false)?;
+    check_image(&state, cafe, Some(id), sent_image).await?;
     let saved = state
         .store
         .update_item(

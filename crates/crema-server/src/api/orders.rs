@@ -2,7 +2,7 @@
 
 use super::dto::{MoveOut, OrderOut, OrderPage};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::auth::{authorize, Actor, Permission, Principal};
+use crate::auth::{authorize, Actor, Permission};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::State;
 use axum::extract::State as S;
@@ -142,6 +142,58 @@ impl PlaceOrderBody {
     }
 }
 
+/// Who may place an order for whom, on every surface: only the café's staff name another
+/// customer (`customer_user_id`) or take an order at the counter (a staff channel). A signed-in
+/// customer may name themselves. The refusal is the same whether the named user exists or not,
+/// so it tells nothing about which ids are accounts.
+pub fn on_behalf_of(
+    actor: &Actor,
+    cafe: crema_core::cafe::CafeId,
+    customer_user_id: Option<i64>,
+    channel: Channel,
+) -> Result<(), crema_core::Rejection> {
+    let staff = actor.principal(cafe).is_staff();
+    let mut errors = Vec::new();
+    if let Some(id) = customer_user_id {
+        if !staff && actor.user_id != Some(id) {
+            errors.push(crema_core::FieldError::new(
+                "customer_user_id",
+                "forbidden",
+                "only the café's staff may place an order for another customer",
+            ));
+        }
+    }
+    if channel == Channel::Counter && !staff {
+        errors.push(crema_core::FieldError::new(
+            "channel",
+            "forbidden",
+            "only the café's staff take orders at the counter",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crema_core::Rejection { errors })
+    }
+}
+
+/// An idempotency key as stored: the caller's key within the caller's own space (their
+/// account, their device, or for anonymous callers their address), hashed to a fixed length.
+/// Keyed by café alone, someone who learned or guessed another client's key could replay it
+/// and be handed that client's order (its id is the key to the customer's page); now the same
+/// key from someone else is simply another key. An anonymous customer who retries from
+/// another address (wifi to mobile) places a second order, as without a key.
+fn scoped_key(actor: &Actor, key: &IdempotencyKey) -> ApiResult<IdempotencyKey> {
+    let scope = match (&actor.device, actor.user_id, actor.ip) {
+        (Some(d), _, _) => format!("device:{}", d.id),
+        (None, Some(u), _) => format!("user:{u}"),
+        (None, None, Some(ip)) => format!("address:{ip}"),
+        (None, None, None) => "anonymous".to_owned(),
+    };
+    let digest = Sha256::digest(format!("{scope}\n{}", key.as_str()).as_bytes());
+    IdempotencyKey::parse(&hex::encode(digest)).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// Places an order.
 ///
 /// Every rule is checked against the menu as it is at commit time; all problems are reported
@@ -166,21 +218,7 @@ pub async fn place(
 ) -> ApiResult<Response> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::PlaceOrder)?;
-    // Staff and the café's own kiosks are not limited; everyone else is, per address.
-    if !matches!(
-        actor.principal(cafe.cafe.id),
-        Principal::Owner
-            | Principal::Manager
-            | Principal::Barista
-            | Principal::Cashier
-            | Principal::Kiosk
-    ) {
-        if let Some(ip) = actor.ip {
-            if let Err(wait) = state.limits.orders_ip.check(&ip.to_string()) {
-                return Err(ApiError::TooMany(wait.as_secs() + 1));
-            }
-        }
-    }
+    state.limits.order(&actor, cafe.cafe.id)?;
     let idempotency = match headers.get("idempotency-key") {
         None => None,
         Some(v) => {
@@ -194,6 +232,7 @@ pub async fn place(
                         "must be 1 to 255 visible ASCII characters",
                     )
                 })?;
+            let key = scoped_key(&actor, &key)?;
             let canonical =
                 serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
             Some((key, hex::encode(Sha256::digest(&canonical))))
@@ -201,6 +240,7 @@ pub async fn place(
     };
     let customer = body.customer()?;
     let channel: Channel = body.channel.map(Into::into).unwrap_or(Channel::Api);
+    on_behalf_of(&actor, cafe.cafe.id, body.customer_user_id, channel)?;
     let lines = PlaceOrderBody::line_requests(body.lines);
     let placed = state
         .store

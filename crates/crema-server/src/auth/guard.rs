@@ -14,7 +14,14 @@ use crema_store::audit::AuditMeta;
 /// its own, or one of the configured CORS origins (the Kaffediem frontend). Browsers send
 /// `Origin` with every cross-origin request and every non-GET fetch, and a page cannot forge
 /// it. Requests with `Authorization: Bearer` carry their credential explicitly and cannot be
-/// forged by a third-party page, so they pass.
+/// forged by a third-party page, so they pass; any other `Authorization` header does not
+/// count (the request is still judged by its cookie, see [`crate::auth::bearer_token`]).
+///
+/// Signing in is a write too, though it carries no session yet: a foreign page that posts its
+/// own email and password to `/login` would sign the visitor's browser into the attacker's
+/// account (login CSRF), and whatever the visitor then did would land there. So the sign-in
+/// routes refuse a browser request (one with `Origin`) from an untrusted origin, with or
+/// without a cookie. Clients that are not browsers send no `Origin` and are not affected.
 pub async fn csrf(S(state): S<State>, req: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let h = req.headers();
@@ -23,17 +30,29 @@ pub async fn csrf(S(state): S<State>, req: Request, next: Next) -> Response {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.contains(crate::auth::SESSION_COOKIE));
-    if unsafe_method
-        && has_cookie
-        && !h.contains_key(header::AUTHORIZATION)
-        && !trusted_origin(&state, h)
-    {
+    let bearer = crate::auth::bearer_token(h).is_some();
+    if unsafe_method && has_cookie && !bearer && !trusted_origin(&state, h) {
         return ApiError::Forbidden(
             "a cross-site request with a session cookie was refused: its Origin is not one this server trusts".into(),
         )
         .into_response();
     }
+    if unsafe_method
+        && signs_in(req.uri().path())
+        && h.contains_key(header::ORIGIN)
+        && !trusted_origin(&state, h)
+    {
+        return ApiError::Forbidden(
+            "a cross-site sign-in was refused: its Origin is not one this server trusts".into(),
+        )
+        .into_response();
+    }
     next.run(req).await
+}
+
+/// The routes that start a browser session.
+fn signs_in(path: &str) -> bool {
+    matches!(path, "/login" | "/api/v1/auth/login" | "/api/session")
 }
 
 fn origin_of(h: &HeaderMap) -> Option<String> {
@@ -59,6 +78,34 @@ pub(crate) fn trusted_origin(state: &State, h: &HeaderMap) -> bool {
         .split_once("://")
         .is_some_and(|(_, o)| !host.is_empty() && o.eq_ignore_ascii_case(host));
     same || state.trusts_origin(&origin)
+}
+
+/// The headers a reverse proxy writes about the client (its address, the scheme and host it
+/// was reached by) are believed only from a trusted proxy (`--trusted-proxy`): from anyone
+/// else they are removed before any handler sees them, so no code downstream — the client's
+/// address, the session cookie's `Secure`, the URLs of uploaded images — can be steered by a
+/// client that writes them itself. Without connection info (a server built without it) they
+/// are left alone.
+pub async fn forwarded(S(state): S<State>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        if !state.trusted_proxies.trusts(peer) {
+            let h = req.headers_mut();
+            for name in [
+                "forwarded",
+                "x-forwarded-for",
+                "x-forwarded-host",
+                "x-forwarded-proto",
+                "x-real-ip",
+            ] {
+                h.remove(name);
+            }
+        }
+    }
+    next.run(req).await
 }
 
 /// Makes the actor of every write request the author of its store writes, so each change is

@@ -7,6 +7,7 @@
 pub mod guard;
 pub mod limit;
 pub mod password;
+pub mod proxy;
 
 pub use password::{generate_password, hash_password, verify_password};
 
@@ -55,6 +56,8 @@ pub struct Actor {
     pub via: Via,
     /// The hash of the session token, when signed in by cookie (for logout).
     pub session: Option<String>,
+    /// The hash of the API access token, when signed in by one (for logout: its family).
+    pub access_token: Option<String>,
 }
 
 impl Actor {
@@ -118,7 +121,8 @@ impl Principal {
         Principal::Outsider,
     ];
 
-    fn is_staff(self) -> bool {
+    /// Owner, manager, barista or cashier of the café.
+    pub fn is_staff(self) -> bool {
         matches!(
             self,
             Principal::Owner | Principal::Manager | Principal::Barista | Principal::Cashier
@@ -249,6 +253,16 @@ pub(crate) fn user_ctx(signed: crema_store::Signed) -> Arc<UserCtx> {
     })
 }
 
+/// The secret of an `Authorization: Bearer <secret>` header. Any other `Authorization` (Basic
+/// from a proxy's own sign-in, say) is no crema credential: the request is judged by its
+/// cookie, and the cookie's cross-site check applies (`guard::csrf`), so the header cannot be
+/// used to skip it.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 /// Fills in `actor` from a bearer secret: an API access token or a device token.
 pub async fn bearer_actor(state: &State, token: &str, actor: &mut Actor) -> Result<(), ApiError> {
     let hash = secret_hash(token);
@@ -260,6 +274,7 @@ pub async fn bearer_actor(state: &State, token: &str, actor: &mut Actor) -> Resu
             .ok_or(ApiError::Unauthorized)?;
         actor.user_id = Some(signed.user.id);
         actor.user = Some(user_ctx(signed));
+        actor.access_token = Some(hash);
     } else if token.starts_with(DEVICE_PREFIX) {
         actor.device = Some(
             state
@@ -282,22 +297,17 @@ impl FromRequestParts<State> for Actor {
         if let Some(a) = parts.extensions.get::<Actor>() {
             return Ok(a.clone());
         }
+        // The client's address: the TCP peer, or what a trusted proxy says it forwarded.
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
+            .map(|c| state.trusted_proxies.client_ip(c.0.ip(), &parts.headers));
         let mut actor = Actor {
             ip,
             ..Actor::default()
         };
         let now = chrono::Utc::now();
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        if let Some(token) = bearer {
+        if let Some(token) = bearer_token(&parts.headers) {
             // A credential that was presented but does not work is an error, never a silent
             // downgrade to anonymous.
             bearer_actor(state, token, &mut actor).await?;

@@ -197,12 +197,11 @@ async fn change_password(ctx: Ctx, Form(f): Form<PasswordForm>) -> Result<Respon
             let msg = ctx
                 .t("auth.error_too_many")
                 .replace("{s}", &secs.to_string());
-            return Ok(account_form(
-                &ctx,
-                Some(msg),
-                None,
-                StatusCode::TOO_MANY_REQUESTS,
-            ));
+            let mut res = account_form(&ctx, Some(msg), None, StatusCode::TOO_MANY_REQUESTS);
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(res);
         }
         Err(e) => return Err(WebError::api(e, ctx.lang)),
     }

@@ -330,9 +330,20 @@ impl From<crema_store::StoreError> for WebError {
     }
 }
 
-/// A path to come back to after signing in: only a local path, never another site.
+/// A path to come back to after signing in (or after switching the language): only a path on
+/// this server, never another site.
+///
+/// Browsers strip tabs and newlines from a URL and read `\` as `/`, so `/<tab>/evil.example`
+/// arrives at the browser as `//evil.example`, another site. Only printable ASCII is accepted
+/// (a path and query from crema's own pages is always that; anything else was made up), it
+/// must start with one `/` and nothing may turn it into two. It also keeps the `Location`
+/// header valid: a control character there was a 500.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let b = next.as_bytes();
+    let ok = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/') | Some(b'\\'))
+        && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\');
+    if ok {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -442,5 +453,17 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
+        for bad in [
+            "/\t/evil.example",
+            "/\n",
+            "/\x7f",
+            "/ /evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\u{a0}/evil.example",
+            "",
+            "evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }

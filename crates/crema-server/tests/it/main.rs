@@ -17,6 +17,7 @@ mod api_menu;
 mod api_orders;
 mod api_reports;
 mod concurrency;
+mod hardening_http;
 mod hardening_realtime;
 mod kaffebase_catalog;
 mod kaffebase_content;

@@ -185,6 +185,20 @@ impl AuthRepo for SqliteStore {
         .await
     }
 
+    async fn revoke_family_of(&self, token_hash: &str) -> Result<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |ctx| {
+            exec(
+                ctx.conn(),
+                "UPDATE api_tokens SET revoked_at = ? WHERE revoked_at IS NULL
+                 AND family = (SELECT family FROM api_tokens WHERE token_hash = ?)",
+                params![ts(now()), token_hash],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn revoke_family(&self, family: &str) -> Result<()> {
         let family = family.to_owned();
         self.write(move |ctx| {

@@ -22,8 +22,8 @@ pub enum KaffebaseError {
     NotFound,
     NotAcceptable,
     TooLarge,
-    /// 429: too many sign-in attempts.
-    TooMany,
+    /// 429: too many sign-in attempts or orders; seconds until the next is allowed.
+    TooMany(u64),
     Unavailable(String),
     Internal(String),
 }
@@ -47,7 +47,7 @@ impl KaffebaseError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -57,6 +57,12 @@ impl KaffebaseError {
 impl IntoResponse for KaffebaseError {
     fn into_response(self) -> Response {
         let status = self.status();
+        // Every 429 says when to come back, as the native API's do.
+        let retry_after = match &self {
+            Self::TooMany(s) => Some((*s).max(1)),
+            Self::Unavailable(_) => Some(5),
+            _ => None,
+        };
         let body = match self {
             Self::Invalid(e) => json!({ "errors": e.into_value() }),
             Self::Internal(msg) => {
@@ -71,9 +77,8 @@ impl IntoResponse for KaffebaseError {
             _ => json!({ "errors": { "detail": status.canonical_reason().unwrap_or("Error") } }),
         };
         let mut res = (status, super::records::json_body(&body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }
@@ -271,7 +276,7 @@ impl From<ApiError> for KaffebaseError {
     fn from(e: ApiError) -> Self {
         match e {
             ApiError::Unauthorized | ApiError::BadCredentials => Self::Unauthorized,
-            ApiError::TooMany(_) => Self::TooMany,
+            ApiError::TooMany(s) => Self::TooMany(s),
             ApiError::Forbidden(_) => Self::Forbidden,
             ApiError::NotFound(_) => Self::NotFound,
             ApiError::BadRequest { .. } => Self::BadRequest,

@@ -352,8 +352,18 @@ async fn item_change(
     p: &Params,
     headers: &axum::http::HeaderMap,
     create: bool,
+    item: Option<i64>,
 ) -> KbResult<(ItemChange, Option<String>)> {
     let mut ch = ItemChange::read(p, create, major(cafe))?;
+    if let Some(Some(v)) = &ch.image {
+        let current = match item {
+            Some(id) => crate::uploads::current_image(state, cafe.cafe.id, id).await,
+            None => None,
+        };
+        if !crate::uploads::image_allowed(state, v, Some(headers), current.as_deref()).await {
+            return Err(KaffebaseError::field("image", crate::uploads::NOT_UPLOADED));
+        }
+    }
     let mut stored = None;
     if let Some(up) = p.upload.as_ref().filter(|u| u.field == "image") {
         let name = uploads::save(state, up).await?;
@@ -370,7 +380,7 @@ pub async fn create_item(
     p: Params,
 ) -> KbResult<KbJson<records::ItemRec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let (mut ch, stored) = item_change(&state, &cafe, &p, &headers, true).await?;
+    let (mut ch, stored) = item_change(&state, &cafe, &p, &headers, true, None).await?;
     let mut i = Item {
         id: 0,
         category_id: 0,
@@ -403,7 +413,7 @@ pub async fn update_item(
     p: Params,
 ) -> KbResult<KbJson<records::ItemRec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let (ch, stored) = item_change(&state, &cafe, &p, &headers, false).await?;
+    let (ch, stored) = item_change(&state, &cafe, &p, &headers, false, Some(id)).await?;
     let res = state
         .store
         .update_item(

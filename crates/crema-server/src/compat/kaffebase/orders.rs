@@ -315,13 +315,22 @@ pub async fn create(
     p: Params,
 ) -> KbResult<KbJson<OrderRec>> {
     let cafe = cafe_for(&state, &actor, Permission::PlaceOrder).await?;
+    // The same limit and the same rules of who may order for whom as `/api/v1`.
+    state.limits.order(&actor, cafe.cafe.id)?;
     let cmd = PlaceCommand::read(&p, &cafe.cafe.workflow)?;
+    // Kaffediem's front desk is the till; anyone else ordering here is not at the counter.
+    let channel = match actor.principal(cafe.cafe.id) {
+        who if who.is_staff() => Channel::Counter,
+        crate::auth::Principal::Kiosk => Channel::Kiosk,
+        _ => Channel::Web,
+    };
+    crate::api::orders::on_behalf_of(&actor, cafe.cafe.id, cmd.customer_id, channel)
+        .map_err(|r| KaffebaseError::rejected(r, order_field))?;
     let placed = state
         .store
         .place_order(NewOrder {
             cafe_id: cafe.cafe.id,
-            // Kaffediem's front desk is the till.
-            channel: Channel::Counter,
+            channel,
             customer: match cmd.customer_id {
                 Some(user_id) => Customer::User { user_id },
                 None => Customer::Anonymous,
@@ -334,7 +343,7 @@ pub async fn create(
         })
         .await
         .map_err(|e| KaffebaseError::store(e, order_field))?;
-    crate::metrics::order_placed(Channel::Counter.as_str());
+    crate::metrics::order_placed(channel.as_str());
     Ok(KbJson(
         StatusCode::CREATED,
         records::order(&placed.order, placed.order.id),

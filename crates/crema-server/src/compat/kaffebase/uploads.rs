@@ -24,7 +24,7 @@ pub async fn save(state: &State, up: &Upload) -> KbResult<String> {
     crate::uploads::store(state, &up.bytes)
         .await
         .map_err(|e| match e {
-            UploadError::TooLarge | UploadError::NotAnImage => {
+            UploadError::TooLarge | UploadError::NotAnImage | UploadError::Dimensions(..) => {
                 KaffebaseError::field("image", e.to_string())
             }
             UploadError::Io(msg) => KaffebaseError::Unavailable(msg),

@@ -220,7 +220,7 @@ impl Server {
 
     /// Starts a server on an empty database (`demo` false: the one empty default café).
     pub async fn start_with(demo_data: bool) -> Server {
-        Self::start_on(fresh_store(demo_data).await).await
+        Self::start_configured(demo_data, false, |_| {}).await
     }
 
     /// Starts a server with the demo data whose orders are placed by `clock`: the test moves
@@ -230,17 +230,32 @@ impl Server {
             clock,
             ..Options::default()
         };
-        Self::start_on(fresh_store_with(true, opts).await).await
+        Self::start_on(fresh_store_with(true, opts).await, false, |_| {}).await
     }
 
-    async fn start_on((dir, store): (TempDir, Arc<dyn Store>)) -> Server {
-        let state = State::new(
+    /// Starts a server with settings changed by `configure` (as the command line would), and
+    /// with the callers' addresses known to the handlers when `peer_addr` (see [`serve`]).
+    pub async fn start_configured(
+        demo_data: bool,
+        peer_addr: bool,
+        configure: impl FnOnce(&mut State),
+    ) -> Server {
+        Self::start_on(fresh_store(demo_data).await, peer_addr, configure).await
+    }
+
+    async fn start_on(
+        (dir, store): (TempDir, Arc<dyn Store>),
+        peer_addr: bool,
+        configure: impl FnOnce(&mut State),
+    ) -> Server {
+        let mut state = State::new(
             store.clone(),
             Config {
                 data_dir: dir.path().to_owned(),
             },
         );
-        let addr = serve(state, false).await;
+        configure(&mut state);
+        let addr = serve(state, peer_addr).await;
         let base = format!("http://{addr}");
         let owner = add_user(store.as_ref(), OWNER_EMAIL).await;
         for c in store.cafes().await.expect("cafés") {
