@@ -74,13 +74,23 @@ const LOST_KEY: &str = "lost-answer";
 /// that case by chance; this makes it for certain (the kill takes the unread answer with it),
 /// so the retry after the restart is always tested. The connection is returned to be held
 /// open until the kill.
-async fn place_and_lose_the_answer(base: &str, key: &str, item: i64) -> tokio::net::TcpStream {
+/// It is sent with the same credential as the retry (`token`): idempotency keys belong to
+/// the caller who used them.
+async fn place_and_lose_the_answer(
+    base: &str,
+    token: Option<&str>,
+    key: &str,
+    item: i64,
+) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
     let addr = base.trim_start_matches("http://");
     let body = order_body(key, item).to_string();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "POST /api/v1/cafes/{SLUG}/orders HTTP/1.1\r\nHost: {addr}\r\n\
-         Content-Type: application/json\r\nIdempotency-Key: {key}\r\n\
+         Content-Type: application/json\r\nIdempotency-Key: {key}\r\n{auth}\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
@@ -286,7 +296,7 @@ async fn kill_9_during_a_burst_loses_and_doubles_nothing() {
     .await;
 
     // One order committed whose answer is never read; the order list says it is there.
-    let lost_conn = place_and_lose_the_answer(&c.base, LOST_KEY, item).await;
+    let lost_conn = place_and_lose_the_answer(&c.base, c.token.as_deref(), LOST_KEY, item).await;
     let lost_id = {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
