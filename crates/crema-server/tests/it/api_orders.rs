@@ -1394,7 +1394,11 @@ fn sample(text: &str, name: &str) -> f64 {
 
 #[tokio::test]
 async fn the_writers_time_per_batch_is_in_the_metrics() {
-    let s = Server::start().await;
+    // /metrics is off unless switched on.
+    let s = Server::start_configured(true, false, |st| {
+        st.metrics = crema_server::metrics::Access::Public
+    })
+    .await;
     let metrics = || async { s.get(s.url("/metrics")).await.text };
     // The recorder is the process's, shared with the tests running beside this one: counts
     // only grow, so compare before and after.

@@ -1003,7 +1003,11 @@ async fn staff_writes_are_audited_with_before_and_after_and_anonymous_orders_are
 
 #[tokio::test]
 async fn responses_carry_the_security_headers() {
-    let s = Server::start().await;
+    // /metrics is off unless switched on (then it answers 200 like the rest).
+    let s = Server::start_configured(true, false, |st| {
+        st.metrics = crema_server::metrics::Access::Public
+    })
+    .await;
     // Not only pages (web_pages.rs tries each): JSON, errors of each kind, assets, the
     // metrics, the OpenAPI document and the Kaffebase surface.
     let requests: Vec<(Method, String, Option<Value>, u16)> = vec![
