@@ -304,8 +304,40 @@ const undo = new UndoStack(document.getElementById("undo"), (o) => {
 const topic = station ? `station:${station.id}` : `cafe:${cafe.slug}:orders`;
 const conn = new DailyLive((live) => live.join(topic, set.handlers()), document.querySelector(".conn"));
 
-// The one timer: ages and their colours, and the day change.
+// ---- Columns that scroll by themselves ------------------------------------------------
+// A wall screen nobody touches must still show every card: a column whose cards do not fit
+// turns a page every PAGE_SECONDS (the oldest first, then back to the top). Anyone using the
+// screen (a touch, a key, a wheel) stops it for IDLE_SECONDS, and a selected card is never
+// scrolled away from.
+const PAGE_SECONDS = 8;
+const IDLE_SECONDS = 20;
+let touchedAt = 0;
+for (const ev of ["pointerdown", "keydown", "wheel"]) {
+  document.addEventListener(ev, () => (touchedAt = Date.now()), { capture: true, passive: true });
+}
+const calm = window.matchMedia?.("(prefers-reduced-motion: reduce)")?.matches;
+let pageTick = 0;
+function turnPages() {
+  if (++pageTick % PAGE_SECONDS) return;
+  if (Date.now() - touchedAt < IDLE_SECONDS * 1000) return;
+  for (const { list } of cols.values()) {
+    const room = list.clientHeight;
+    if (!room || list.scrollHeight <= room + 4) {
+      if (list.scrollTop) list.scrollTo({ top: 0 });
+      continue;
+    }
+    if (selectedId && list.querySelector(`[data-id="${CSS.escape(selectedId)}"]`)) continue;
+    const atEnd = list.scrollTop + room >= list.scrollHeight - 4;
+    // A page less a little, so the card cut at the bottom is seen whole on the next one.
+    const top = atEnd ? 0 : list.scrollTop + Math.max(room - 48, 48);
+    list.scrollTo({ top, behavior: calm ? "auto" : "smooth" });
+    list.dataset.pages = String(Number(list.dataset.pages || 0) + 1);
+  }
+}
+
+// The one timer: ages and their colours, the columns' pages, and the day change.
 setInterval(() => {
+  turnPages();
   const now = serverNow();
   for (const c of cards.values()) {
     const a = age(c.order.created_at, now);
