@@ -562,6 +562,20 @@ pub struct DeviceOut {
     pub token: Option<String>,
 }
 
+impl From<crema_store::DeviceRecord> for DeviceOut {
+    /// A device as listed: never with its token (only the answer that makes it has one).
+    fn from(d: crema_store::DeviceRecord) -> Self {
+        DeviceOut {
+            id: d.id,
+            name: d.name,
+            purpose: d.purpose.as_str().to_owned(),
+            created_at: d.created_at,
+            revoked_at: d.revoked_at,
+            token: None,
+        }
+    }
+}
+
 /// The café's device tokens.
 #[utoipa::path(get, path = "/cafes/{slug}/devices", tag = "accounts", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<DeviceOut>), (status = 401, body = Problem, content_type = "application/problem+json")))]
@@ -573,18 +587,7 @@ pub async fn list_devices(
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageDevices)?;
     let d = state.store.devices(cafe.cafe.id).await?;
-    Ok(Json(
-        d.into_iter()
-            .map(|d| DeviceOut {
-                id: d.id,
-                name: d.name,
-                purpose: d.purpose.as_str().to_owned(),
-                created_at: d.created_at,
-                revoked_at: d.revoked_at,
-                token: None,
-            })
-            .collect(),
-    ))
+    Ok(Json(d.into_iter().map(DeviceOut::from).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -625,12 +628,8 @@ pub async fn create_device(
     Ok((
         StatusCode::CREATED,
         Json(DeviceOut {
-            id: d.id,
-            name: d.name,
-            purpose: d.purpose.as_str().to_owned(),
-            created_at: d.created_at,
-            revoked_at: None,
             token: Some(token),
+            ..DeviceOut::from(d)
         }),
     ))
 }

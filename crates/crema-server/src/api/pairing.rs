@@ -162,7 +162,7 @@ pub async fn state(
                     state: "paired",
                     expires_at: None,
                     cafe: Some(cafe.cafe.slug.to_string()),
-                    device: Some(device_out(device)),
+                    device: Some(DeviceOut::from(device)),
                 }
             }
             PairingState::Gone => PairingStateOut {
@@ -173,17 +173,6 @@ pub async fn state(
             },
         },
     ))
-}
-
-fn device_out(d: crema_store::DeviceRecord) -> DeviceOut {
-    DeviceOut {
-        id: d.id,
-        name: d.name,
-        purpose: d.purpose.as_str().to_owned(),
-        created_at: d.created_at,
-        revoked_at: d.revoked_at,
-        token: None,
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -247,7 +236,7 @@ pub async fn claim(
         )
         .await?
     {
-        PairingClaim::Paired(d) => Ok((StatusCode::CREATED, Json(device_out(d)))),
+        PairingClaim::Paired(d) => Ok((StatusCode::CREATED, Json(DeviceOut::from(d)))),
         PairingClaim::NoSuchCode => Err(ApiError::invalid(
             "code",
             "unknown",
