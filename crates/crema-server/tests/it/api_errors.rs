@@ -555,6 +555,21 @@ async fn a_missing_field_is_422() {
 }
 
 #[tokio::test]
+async fn health_is_503_when_the_database_file_is_gone() {
+    let s = Server::start().await;
+    let health = || s.send(s.anon.get(s.url("/health")));
+    health().await.expect(200);
+    // Deleted under the running server (a wrong clean-up, a disk swapped out): the open
+    // connections still answer `SELECT 1` from the unlinked file, but this instance no longer
+    // has a database anyone can back up or restart on.
+    std::fs::remove_file(s.db_path()).expect("removing the database file");
+    assert_eq!(
+        health().await.expect(503),
+        &json!({"status": "unavailable", "database": "unavailable"})
+    );
+}
+
+#[tokio::test]
 async fn health_is_503_when_the_database_does_not_answer() {
     let s = Server::start().await;
     let health = || s.send(s.anon.get(s.url("/health")));

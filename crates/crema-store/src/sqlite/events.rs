@@ -106,12 +106,19 @@ fn latest_seq(c: &super::Conn) -> Result<i64> {
 #[async_trait]
 impl AdminRepo for SqliteStore {
     async fn health(&self) -> Result<()> {
-        let one: i64 = self.read(|c| super::scalar(c, "SELECT 1", [])).await?;
-        if one == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Internal("SELECT 1 did not answer 1".into()))
+        // `SELECT 1` answers without reading the database at all: a file deleted or replaced
+        // under a running server still answered it. The file must still be where it was
+        // opened, and a table must be readable.
+        if !self.path.is_file() {
+            return Err(StoreError::Unavailable(format!(
+                "the database file {} is gone",
+                self.path.display()
+            )));
         }
+        let _cafes: i64 = self
+            .read(|c| super::scalar(c, "SELECT count(*) FROM cafes", []))
+            .await?;
+        Ok(())
     }
 
     async fn backup(&self, path: &Path) -> Result<()> {

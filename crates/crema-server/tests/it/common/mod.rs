@@ -288,6 +288,11 @@ impl Server {
         bearer_client(&self.base, email).await
     }
 
+    /// The server's database file.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("crema.db")
+    }
+
     /// `path` under the server, e.g. `/health`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
