@@ -215,19 +215,23 @@ pub async fn accept(
     let mut outcome = None;
     for _ in 0..2 {
         let who = match state.store.user_by_email(&inv.email).await {
-            Ok(_) => {
-                let user = check_credentials(state, actor, &inv.email, password)
-                    .await
-                    .map_err(|e| match e {
-                        ApiError::BadCredentials | ApiError::Unauthorized => ApiError::invalid(
-                            "password",
-                            "wrong",
-                            "is not the password of the account with the invitation's email",
-                        ),
-                        other => other,
-                    })?;
-                Accepting::Existing { user_id: user.id }
-            }
+            Ok(_) => match check_credentials(state, actor, &inv.email, password).await {
+                Ok(user) => Accepting::Existing { user_id: user.id },
+                Err(ApiError::BadCredentials | ApiError::Unauthorized) => {
+                    // The account may be one made a moment ago by accepting this very code
+                    // (two submissions at once): then the code is spent, and that is the answer.
+                    if state.store.live_invitation(&hash).await?.is_none() {
+                        return Err(Refusal::Gone);
+                    }
+                    return Err(ApiError::invalid(
+                        "password",
+                        "wrong",
+                        "is not the password of the account with the invitation's email",
+                    )
+                    .into());
+                }
+                Err(e) => return Err(e.into()),
+            },
             Err(StoreError::NotFound(_)) => {
                 password::check_new(password).map_err(|e| match e {
                     ApiError::Invalid(mut errs) => {

@@ -413,3 +413,57 @@ async fn the_invitation_page_accepts_and_signs_the_browser_in() {
         Some("barista")
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_invitations() {
+    let s = Server::start().await;
+    let doc = s.get(s.api("/openapi.json")).await.expect(200).clone();
+    let paths = &doc["paths"];
+    let accept = &paths["/api/v1/invitations/accept"]["post"];
+    assert_eq!(accept["operationId"], "accept_invitation", "{accept}");
+    for status in ["200", "404", "422", "429"] {
+        assert!(
+            accept["responses"][status].is_object(),
+            "{status}: {accept}"
+        );
+    }
+    let members = &paths["/api/v1/cafes/{slug}/members"]["post"]["responses"];
+    assert!(
+        members["201"].is_object() && members["200"].is_object(),
+        "{members}"
+    );
+    assert!(paths["/api/v1/cafes/{slug}/invitations"]["get"].is_object());
+    assert!(paths["/api/v1/cafes/{slug}/invitations/{id}"]["delete"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "Invited",
+        "InvitationOut",
+        "AcceptInvitation",
+        "AcceptedOut",
+    ] {
+        assert!(schemas[name].is_object(), "{name}");
+    }
+    assert!(
+        schemas["Invited"]["properties"]["password"].is_null(),
+        "no password in an invitation"
+    );
+}
+
+#[tokio::test]
+async fn a_code_accepted_twice_at_once_makes_one_account() {
+    let s = Server::start().await;
+    let code = code_of(&invite(&s, "race@test.example", "barista").await);
+    let (a, b) = tokio::join!(
+        accept(&s, &code, "first password here"),
+        accept(&s, &code, "second password here")
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 404], "{} / {}", a.text, b.text);
+    let user = s
+        .store
+        .user_by_email("race@test.example")
+        .await
+        .expect("one account");
+    assert_eq!(s.store.memberships(user.id).await.expect("roles").len(), 1);
+}
