@@ -75,6 +75,18 @@ export class Crema {
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
 
+  // A new staff member of `slug`: the admin invites them, and they accept through the API
+  // with a password of their own (as the invitee would on the invitation's page).
+  async invite(slug, email, role, name = undefined) {
+    const r = await this.json("POST", `/api/v1/cafes/${slug}/members`, { email, role, name });
+    if (r.status !== 201) throw new Error("inviting failed: " + JSON.stringify(r));
+    const code = r.body.link.replace(/^\/invite\//, "");
+    const password = `${email.split("@")[0]}'s own password`;
+    const a = await this.json("POST", "/api/v1/invitations/accept", { code, password }, { auth: false });
+    if (a.status !== 200) throw new Error("accepting failed: " + JSON.stringify(a));
+    return { email, password, id: a.body.user.id };
+  }
+
   async placeOrder(slug = "kaffediem", itemId = 1) {
     const r = await this.json("POST", `/api/v1/cafes/${slug}/orders`, {
       lines: [{ item_id: itemId, quantity: 1 }],

@@ -389,10 +389,9 @@ test("every admin page passes axe on a phone, and the menu on a wall screen", as
 });
 
 test("a barista is refused the admin pages; someone signed out is asked to sign in", async () => {
-  const r = await crema.json("POST", `/api/v1/cafes/${CAFE}/members`, { email: "barista@cafe.example", role: "barista" });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const barista = await crema.invite(CAFE, "barista@cafe.example", "barista");
   const page = await newPage(browser, { viewport: TABLET });
-  await signIn(page, crema.url, { email: "barista@cafe.example", password: r.body.password }, "/staff");
+  await signIn(page, crema.url, barista, "/staff");
   for (const path of ["/admin", "/admin/status", "/admin/settings"]) {
     const res = await page.goto(crema.url + path);
     assert.equal(res.status(), 403, path);

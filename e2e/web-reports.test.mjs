@@ -1,5 +1,6 @@
-// Admin: the day's report (figures, chart, CSV download), people and devices (invite, the
-// temporary password shown once, a manager's refusal, device tokens made and revoked), and
+// Admin: the day's report (figures, chart, CSV download), people and devices (an invitation's
+// link shown once and accepted in another browser, withdrawing one, a manager's refusal,
+// device tokens made and revoked), and
 // the audit log (who did what, before → after, filters, paging).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -139,7 +140,7 @@ test("the day's report: figures, a bar per hour, items sold and the CSV download
   await page.context().close();
 });
 
-test("people: invite a barista (password shown once), a manager is refused, the barista is kept out of reports", async () => {
+test("people: invite a barista (the link shown once, accepted in another browser), withdraw an invitation, a manager is refused, the barista is kept out of reports", async () => {
   const page = await newPage(browser, { viewport: TABLET });
   await signIn(page, crema.url, crema.admin, "/admin/people");
   await page.locator("table.members").waitFor();
@@ -157,12 +158,44 @@ test("people: invite a barista (password shown once), a manager is refused, the 
   await form.locator("select[name=role]").selectOption("barista");
   await form.locator("button[type=submit]").click();
   await page.locator("#invite-result:not([hidden])").waitFor();
-  const password = await page.locator("#invite-result .secret-value").inputValue();
-  assert.ok(password.length >= 8, "a temporary password is shown");
+  const link = await page.locator("#invite-result .secret-value").inputValue();
+  assert.match(link, new RegExp(`^${crema.url}/invite/[0-9a-f]{64}$`), "the invitation's link is shown");
+  // Pending, not a member yet.
+  await page.locator("table.invitations tr[data-email='bo@example.com']").waitFor();
+  assert.equal(await page.locator("table.members tr[data-email='bo@example.com']").count(), 0);
+  await checkA11y(page, "people with the link shown");
+  await shot(page, "people-invited-tablet");
+
+  // The invitee opens the link in a browser of their own and chooses a password.
+  const password = "Bo's own password";
+  const ipage = await newPage(browser, { viewport: PHONE });
+  await ipage.goto(link);
+  await ipage.locator("input[name=password]").fill(password);
+  await checkA11y(ipage, "invitation page (phone)");
+  await shot(ipage, "invitation-phone");
+  await ipage.locator("form[action^='/invite/'] button[type=submit]").click();
+  await ipage.waitForURL((u) => u.pathname === "/staff");
+  assertClean(ipage);
+  await ipage.context().close();
+  // The link is spent.
+  const spent = await (await browser.newContext()).request.get(link);
+  assert.equal(spent.status(), 404);
+
+  await page.reload();
   const bo = page.locator("table.members tr[data-email='bo@example.com']");
   await bo.waitFor();
-  await checkA11y(page, "people with the password shown");
-  await shot(page, "people-invited-tablet");
+  assert.equal(await page.locator("table.invitations tr[data-email='bo@example.com']").count(), 0);
+
+  // Withdrawing an invitation: its row goes, and its link stops working.
+  await form.locator("input[name=email]").fill("zed@example.com");
+  await form.locator("button[type=submit]").click();
+  await page.locator("#invite-result:not([hidden])").waitFor();
+  const zedLink = await page.locator("#invite-result .secret-value").inputValue();
+  const zed = page.locator("table.invitations tr[data-email='zed@example.com']");
+  await zed.getByRole("button", { name: /withdraw|trekk/i }).click();
+  await page.locator("#confirm-ok").click();
+  await zed.waitFor({ state: "detached" });
+  assert.equal((await (await browser.newContext()).request.get(zedLink)).status(), 404);
 
   // A role is changed only when saved (arrowing through the select grants nothing).
   const roleOf = async (email) => (await crema.json("GET", `${API}/members`)).body.find((m) => m.email === email).role;
@@ -178,10 +211,9 @@ test("people: invite a barista (password shown once), a manager is refused, the 
 
   // A manager may add baristas and cashiers only; making the owner a barista is refused by
   // the API and the page says so.
-  const mgr = await crema.json("POST", `${API}/members`, { email: "mia@example.com", name: "Mia Manager", role: "manager" });
-  assert.equal(mgr.status, 201);
+  const mia = await crema.invite(SLUG, "mia@example.com", "manager", "Mia Manager");
   const mpage = await newPage(browser, { viewport: PHONE });
-  await signIn(mpage, crema.url, { email: "mia@example.com", password: mgr.body.password }, "/admin/people");
+  await signIn(mpage, crema.url, mia, "/admin/people");
   await mpage.locator("table.members").waitFor();
   const roles = await mpage.locator("#invite-role option").evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(roles, ["barista", "cashier"]);
@@ -195,7 +227,7 @@ test("people: invite a barista (password shown once), a manager is refused, the 
   assertClean(mpage, ["403"]);
   await mpage.context().close();
 
-  // The barista signs in with the temporary password: the kitchen yes, reports no.
+  // The barista signs in with the password they chose: the kitchen yes, reports no.
   const bpage = await newPage(browser, { viewport: PHONE });
   await signIn(bpage, crema.url, { email: "bo@example.com", password }, "/staff/kitchen");
   assert.equal(new URL(bpage.url()).pathname, "/staff/kitchen");

@@ -46,11 +46,9 @@ async function staffPage(path, { viewport = TABLET, who = crema.admin } = {}) {
   return page;
 }
 
-/** A new user with `role` in the demo café, with the password the invitation printed. */
+/** A new user with `role` in the demo café, who accepted the invitation with a password. */
 async function invite(email, role) {
-  const r = await crema.json("POST", `${CAFE}/members`, { email, role, name: email.split("@")[0] });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return { email, password: r.body.password, id: r.body.member.user_id };
+  return crema.invite("kaffediem", email, role, email.split("@")[0]);
 }
 
 const kitchenCard = (page, step, n) =>
@@ -478,11 +476,10 @@ test("another café in pounds: the live total rounds as the server does, and ext
 });
 
 test("someone who works at another café is shown that café at /staff", async () => {
-  const r = await crema.json("POST", "/api/v1/cafes/corner/members", { email: "corner@example.com", role: "cashier" });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const cashier = await crema.invite("corner", "corner@example.com", "cashier");
   const page = await newPage(browser, { viewport: PHONE });
   // The login page's default destination is the default café's chooser.
-  await signIn(page, crema.url, { email: "corner@example.com", password: r.body.password });
+  await signIn(page, crema.url, cashier);
   assert.equal(new URL(page.url()).pathname, "/staff");
   await page.locator("a[href='/staff?cafe=corner']").click();
   await page.locator("a.staff-screen[href='/staff/counter?cafe=corner']").click();

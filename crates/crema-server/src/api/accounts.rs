@@ -79,7 +79,7 @@ pub struct UserOut {
     pub memberships: Vec<MembershipOut>,
 }
 
-async fn user_out(state: &State, u: &UserRecord) -> ApiResult<UserOut> {
+pub(crate) async fn user_out(state: &State, u: &UserRecord) -> ApiResult<UserOut> {
     let mut memberships = Vec::new();
     for m in state.store.memberships(u.id).await? {
         let c = state.store.cafe_by_id(m.cafe_id).await?;
@@ -405,26 +405,35 @@ pub async fn list_members(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invite {
-    /// Trimmed and lower-cased; an existing account with this email gets the role.
+    /// Trimmed and lower-cased.
     #[schema(min_length = 3, max_length = 160)]
     pub email: String,
     #[schema(value_type = RoleDto)]
     pub role: String,
-    /// The new account's display name; blank or absent for none. Ignored for an existing
-    /// account.
+    /// The name a new account takes if the invitee gives none; blank or absent for none.
+    /// Never applied to an existing account.
     #[schema(max_length = 100)]
     pub name: Option<String>,
 }
 
+/// The answer for someone who is not yet a member: the same whether the email has an
+/// account or not.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Invited {
+    pub invitation: super::invitations::InvitationOut,
+    /// The path of the invitation's page (`/invite/<code>`) on this server: hand it to the
+    /// invitee. Shown this once; the code in it is single-use.
+    pub link: String,
+}
+
+/// The answer for someone who is already a member: their role was changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleChanged {
     pub member: MemberOut,
-    /// Set only when a new account was created: its generated password, shown this once.
-    pub password: Option<String>,
 }
 
 /// A manager may give the roles below manager; only an owner may make managers and owners.
-fn may_grant(granter: Principal, role: Role) -> bool {
+pub(crate) fn may_grant(granter: Principal, role: Role) -> bool {
     match granter {
         Principal::Owner => true,
         Principal::Manager => matches!(role, Role::Barista | Role::Cashier),
@@ -432,10 +441,16 @@ fn may_grant(granter: Principal, role: Role) -> bool {
     }
 }
 
-/// Adds a user to the café with a role (creating the account if needed), or changes the role
-/// of a member.
+/// Invites someone to the café's staff with a role, or changes the role of a member.
+///
+/// For someone who is not a member of this café the answer is an invitation and its link,
+/// shaped the same whether the email has an account or not: nothing is created but the
+/// invitation, and nothing about an account is told. The invitee accepts through the link
+/// (`POST /invitations/accept`). For a member (whom the member list shows anyway) the role
+/// is changed at once.
 #[utoipa::path(post, path = "/cafes/{slug}/members", tag = "accounts", params(("slug" = String, Path)), request_body = Invite,
-    responses((status = 201, body = Invited),
+    responses((status = 201, description = "Not a member yet: an invitation", body = Invited),
+        (status = 200, description = "Already a member: the role was changed", body = RoleChanged),
         (status = 403, description = "Only an owner makes managers and owners", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn invite(
@@ -443,7 +458,7 @@ pub async fn invite(
     actor: Actor,
     ApiPath(slug): ApiPath<String>,
     ApiJson(b): ApiJson<Invite>,
-) -> ApiResult<(StatusCode, Json<Invited>)> {
+) -> ApiResult<Response> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
     let role = Role::parse(&b.role).ok_or_else(|| {
@@ -467,53 +482,43 @@ pub async fn invite(
             "only an owner may make managers and owners".into(),
         ));
     }
-    let (user, password) = match state.store.user_by_email(email.as_str()).await {
-        Ok(u) => {
-            // Changing someone's role is limited the same way as granting it.
-            if let Some(current) = state
-                .store
-                .members(cafe.cafe.id)
-                .await?
-                .iter()
-                .find(|m| m.user.id == u.id)
-            {
-                if !may_grant(who, current.role) {
-                    return Err(ApiError::Forbidden(
-                        "only an owner may change a manager's or owner's role".into(),
-                    ));
-                }
-            }
-            (u, None)
-        }
-        Err(StoreError::NotFound(_)) => {
-            let pw = password::generate_password();
-            let hash = password::hash_password(&pw)?;
-            (
-                state
-                    .store
-                    .create_user(&email, name.as_ref(), Some(&hash))
-                    .await?,
-                Some(pw),
-            )
-        }
-        Err(e) => return Err(e.into()),
-    };
-    state
+    // Only the café's own members are looked up: whether the email has an account elsewhere
+    // must not change the answer.
+    let member = state
         .store
-        .set_membership(cafe.cafe.id, user.id, role)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Invited {
+        .members(cafe.cafe.id)
+        .await?
+        .into_iter()
+        .find(|m| m.user.email.eq_ignore_ascii_case(email.as_str()));
+    if let Some(current) = member {
+        // Changing someone's role is limited the same way as granting it.
+        if !may_grant(who, current.role) {
+            return Err(ApiError::Forbidden(
+                "only an owner may change a manager's or owner's role".into(),
+            ));
+        }
+        state
+            .store
+            .set_membership(cafe.cafe.id, current.user.id, role)
+            .await?;
+        let body = RoleChanged {
             member: MemberOut {
-                user_id: user.id,
-                email: user.email,
-                name: user.name,
+                user_id: current.user.id,
+                email: current.user.email,
+                name: current.user.name,
                 role: role.as_str().to_owned(),
             },
-            password,
-        }),
-    ))
+        };
+        return Ok((StatusCode::OK, Json(body)).into_response());
+    }
+    let (inv, code) =
+        super::invitations::create(&state, &actor, cafe.cafe.id, &email, role, name.as_ref())
+            .await?;
+    let body = Invited {
+        invitation: inv.into(),
+        link: super::invitations::invite_path(&code),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// Removes a member from the café (the account stays).

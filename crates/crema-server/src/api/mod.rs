@@ -7,6 +7,7 @@ pub mod content;
 pub mod dto;
 pub mod extract;
 pub mod images;
+pub mod invitations;
 pub mod menu;
 pub mod orders;
 pub mod pairing;
@@ -46,6 +47,7 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
                 .merge(orders::router())
                 .merge(content::router())
                 .merge(accounts::router())
+                .merge(invitations::router())
                 .merge(pairing::router())
                 .merge(reports::router()),
         )

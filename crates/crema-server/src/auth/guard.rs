@@ -50,9 +50,12 @@ pub async fn csrf(S(state): S<State>, req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// The routes that start a browser session.
+/// The routes that start a browser session (accepting an invitation signs in too).
 fn signs_in(path: &str) -> bool {
-    matches!(path, "/login" | "/api/v1/auth/login" | "/api/session")
+    matches!(
+        path,
+        "/login" | "/api/v1/auth/login" | "/api/session" | "/api/v1/invitations/accept"
+    ) || path.starts_with("/invite/")
 }
 
 fn origin_of(h: &HeaderMap) -> Option<String> {

@@ -1,4 +1,5 @@
-//! Signing in and out, changing one's password, and the language switch.
+//! Signing in and out, changing one's password, the language switch, and accepting an
+//! invitation to a café's staff.
 //!
 //! The forms post to the same paths. They are protected against cross-site forgery by the
 //! same Origin check as every cookie-carrying write (`auth::guard::csrf`); the session cookie
@@ -24,6 +25,7 @@ pub fn router() -> Router<State> {
         .route("/logout", post(logout))
         .route("/account", get(account_page).post(change_password))
         .route("/lang", post(set_language))
+        .route("/invite/{code}", get(invite_page).post(accept_invite))
 }
 
 #[derive(Deserialize, Default)]
@@ -245,4 +247,125 @@ async fn set_language(Form(f): Form<LangForm>) -> Response {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
+}
+
+// ---- invitations --------------------------------------------------------------------------
+
+/// The page of an invitation's link. It never says whether the invitation's email has an
+/// account: the one form takes that account's password or a new one, so the page reads the
+/// same to the invitee and to the inviter who holds the link. An unknown, expired, used or
+/// withdrawn code gets one and the same page.
+async fn invite_page(ctx: Ctx, axum::extract::Path(code): axum::extract::Path<String>) -> Response {
+    let code_hash = crate::auth::secret_hash(code.trim());
+    match ctx.state.store.live_invitation(&code_hash).await {
+        Ok(Some(inv)) => invite_form(ctx, &code, inv, None, StatusCode::OK).await,
+        Ok(None) => invite_gone(&ctx),
+        Err(e) => WebError::api(e.into(), ctx.lang).into_response(),
+    }
+}
+
+fn invite_gone(ctx: &Ctx) -> Response {
+    let page = ctx
+        .page("invite.html", "auth.invite_title")
+        .var("gone", true)
+        .body_class("narrow");
+    (StatusCode::NOT_FOUND, page).into_response()
+}
+
+async fn invite_form(
+    ctx: Ctx,
+    code: &str,
+    inv: crema_store::invitations::InvitationRecord,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    // The page speaks the language of the café that invites.
+    let ctx = match ctx.state.store.cafe_by_id(inv.cafe_id).await {
+        Ok(c) => ctx.with_cafe(c),
+        Err(e) => return WebError::api(e.into(), ctx.lang).into_response(),
+    };
+    let role = ctx
+        .t(&format!("people.role_{}", inv.role.as_str()))
+        .to_lowercase();
+    let intro = ctx
+        .t("auth.invite_intro")
+        .replace("{cafe}", &ctx.cafe.cafe.name.to_string())
+        .replace("{role}", &role);
+    let page = ctx
+        .page("invite.html", "auth.invite_title")
+        .sections(&["people"])
+        .var("gone", false)
+        .var(
+            "action",
+            format!("/invite/{}", super::page::url_encode(code)),
+        )
+        .var("intro", intro)
+        .var("email", &inv.email)
+        .var("name", inv.name.as_deref().unwrap_or(""))
+        .var("error", error)
+        .body_class("narrow");
+    (status, page).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Accepts through the page, by the same rules as `POST /api/v1/invitations/accept`, and
+/// signs the browser in as the member.
+async fn accept_invite(
+    ctx: Ctx,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Form(f): Form<AcceptForm>,
+) -> Response {
+    use crate::api::invitations::{accept, Refusal};
+    let code_hash = crate::auth::secret_hash(code.trim());
+    let inv = match ctx.state.store.live_invitation(&code_hash).await {
+        Ok(Some(inv)) => inv,
+        Ok(None) => return invite_gone(&ctx),
+        Err(e) => return WebError::api(e.into(), ctx.lang).into_response(),
+    };
+    if f.password.is_empty() {
+        let msg = ctx.t("auth.invite_error_missing");
+        return invite_form(ctx, &code, inv, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match accept(&ctx.state, &ctx.actor, &code, &f.password, Some(&f.name)).await {
+        Ok(joined) => match start_session(&ctx.state, &ctx.actor, &ctx.headers, &joined.user).await
+        {
+            Ok(cookie) => {
+                let mut res = Redirect::to(&format!("/staff?cafe={}", joined.cafe)).into_response();
+                res.headers_mut().insert(header::SET_COOKIE, cookie);
+                res
+            }
+            Err(e) => WebError::api(e, ctx.lang).into_response(),
+        },
+        Err(Refusal::Gone) => invite_gone(&ctx),
+        Err(Refusal::Api(ApiError::TooMany(secs))) => {
+            let msg = ctx
+                .t("auth.error_too_many")
+                .replace("{s}", &secs.to_string());
+            let mut res =
+                invite_form(ctx, &code, inv, Some(msg), StatusCode::TOO_MANY_REQUESTS).await;
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
+        }
+        Err(Refusal::Api(ApiError::Invalid(errs))) => {
+            let msg = errs
+                .first()
+                .map(|e| match (e.field.as_str(), e.code) {
+                    ("password", "wrong") => ctx.t("auth.invite_error_password"),
+                    ("password", _) => format!("{}: {}", ctx.t("auth.password"), e.message),
+                    (_, _) => format!("{}: {}", ctx.t("auth.invite_name"), e.message),
+                })
+                .unwrap_or_else(|| ctx.t("auth.invite_error_missing"));
+            invite_form(ctx, &code, inv, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(Refusal::Api(e)) => WebError::api(e, ctx.lang).into_response(),
+    }
 }

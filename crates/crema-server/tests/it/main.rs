@@ -19,6 +19,7 @@ mod api_reports;
 mod concurrency;
 mod hardening_http;
 mod hardening_realtime;
+mod invitations;
 mod kaffebase_catalog;
 mod kaffebase_content;
 mod kaffebase_http;

@@ -665,8 +665,8 @@ async fn an_invite_with_a_bad_email_or_name_is_refused_and_creates_nobody() {
     )
     .await;
     assert_eq!(st, 201, "{body}");
-    assert_eq!(body["member"]["email"], "kari@test.example");
-    assert_eq!(body["member"]["name"], Value::Null);
+    assert_eq!(body["invitation"]["email"], "kari@test.example");
+    assert_eq!(body["invitation"]["name"], Value::Null);
 }
 
 #[tokio::test]
@@ -681,15 +681,24 @@ async fn managers_invite_baristas_but_only_owners_make_managers() {
     )
     .await;
     assert_eq!(st, 201, "{body}");
-    let pw = body["password"]
+    let code = body["link"]
         .as_str()
-        .expect("a new account gets a generated password")
+        .and_then(|l| l.strip_prefix("/invite/"))
+        .expect("an invitation link")
         .to_owned();
+    let (st, body, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/invitations/accept"),
+        Some(json!({"code": code, "password": "a new barista's password"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
     let (st, _, _) = send(
         &s.anon,
         Method::POST,
         s.api("/auth/token"),
-        Some(json!({"email": "new.barista@test.example", "password": pw})),
+        Some(json!({"email": "new.barista@test.example", "password": "a new barista's password"})),
     )
     .await;
     assert_eq!(st, 200);
@@ -701,7 +710,7 @@ async fn managers_invite_baristas_but_only_owners_make_managers() {
     )
     .await;
     assert_eq!(st, 403);
-    let (st, _, _) = send(
+    let (st, body, _) = send(
         &s.client,
         Method::POST,
         s.cafe("/members"),
@@ -709,6 +718,19 @@ async fn managers_invite_baristas_but_only_owners_make_managers() {
     )
     .await;
     assert_eq!(st, 201);
+    let code = body["link"]
+        .as_str()
+        .and_then(|l| l.strip_prefix("/invite/"))
+        .expect("an invitation link")
+        .to_owned();
+    let (st, body, _) = send(
+        &s.anon,
+        Method::POST,
+        s.api("/invitations/accept"),
+        Some(json!({"code": code, "password": "the boss's password"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
     let (_, members, _) = send(&s.client, Method::GET, s.cafe("/members"), None).await;
     let roles: Vec<(String, String)> = members
         .as_array()

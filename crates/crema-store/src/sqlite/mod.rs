@@ -19,6 +19,7 @@ mod cache;
 mod cafes;
 mod content;
 mod events;
+mod invitations;
 mod menu;
 mod orders;
 mod pairing;

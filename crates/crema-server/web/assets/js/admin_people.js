@@ -1,5 +1,6 @@
-// People and devices: the café's staff and their roles, inviting someone (their temporary
-// password is shown once), and device tokens for wall displays and kiosks (shown once).
+// People and devices: the café's staff and their roles, inviting someone (the invitation's
+// link is shown once, the same whether the email has an account or not), the invitations
+// still pending, and device tokens for wall displays and kiosks (shown once).
 // The API decides who may grant which role; its refusals are shown as it words them.
 import { boot, t, api, cafePath, el, toast, cafe, lang } from "./crema.js";
 
@@ -10,6 +11,7 @@ const membersBox = document.getElementById("members");
 const devicesBox = document.getElementById("devices");
 const inviteForm = document.getElementById("invite-form");
 const inviteResult = document.getElementById("invite-result");
+const invitationsBox = document.getElementById("invitations");
 const deviceForm = document.getElementById("device-form");
 const deviceResult = document.getElementById("device-result");
 const dialog = document.getElementById("confirm");
@@ -213,26 +215,97 @@ inviteForm.addEventListener("submit", async (ev) => {
     const r = await api("POST", cafePath("members"), { email, role, name: name || null });
     inviteForm.reset();
     roleSelect.value = grantable.includes("barista") ? "barista" : grantable[0];
-    const who = r.member.name || r.member.email;
-    if (r.password) {
-      showSecret(
-        inviteResult,
-        [t("people.invited_new", { who, role: roleWord(r.member.role) }), t("people.give_password", { email: r.member.email })],
-        r.password,
-        t("people.temp_password"),
-      );
-    } else {
-      inviteResult.replaceChildren(el("p", {}, t("people.invited_existing", { who, role: roleWord(r.member.role) })));
+    if (r.member) {
+      // Already a member here: the role changed at once.
+      const who = r.member.name || r.member.email;
+      inviteResult.replaceChildren(el("p", {}, t("people.role_changed", { who, role: roleWord(r.member.role) })));
       inviteResult.hidden = false;
       inviteResult.focus();
+      await loadMembers();
+    } else {
+      const inv = r.invitation;
+      showSecret(
+        inviteResult,
+        [
+          t("people.invited", { email: inv.email, role: roleWord(inv.role) }),
+          t("people.give_link", { when: when(inv.expires_at) }),
+        ],
+        new URL(r.link, location.origin).href,
+        t("people.invite_link"),
+      );
+      await loadInvitations();
     }
-    await loadMembers();
   } catch (e) {
     showProblem(inviteForm, "invite", e);
   } finally {
     button.disabled = false;
   }
 });
+
+// ---- invitations ------------------------------------------------------------------------
+
+async function withdrawInvitation(inv) {
+  const yes = await confirmAction(t("people.withdraw_title"), t("people.withdraw_text", { email: inv.email }), t("people.withdraw"));
+  if (!yes) return;
+  try {
+    await api("DELETE", cafePath(`invitations/${inv.id}`));
+    toast(t("people.withdrawn", { email: inv.email }));
+    await loadInvitations();
+  } catch (e) {
+    toast(e.status === 403 ? `${t("people.refused")} ${e.message}` : e.message, { error: true, ms: 8000 });
+    await loadInvitations();
+  }
+}
+
+function invitationRow(inv) {
+  const mayWithdraw = grantable.includes(inv.role);
+  return el(
+    "tr",
+    { dataset: { invitation: inv.id, email: inv.email } },
+    el("td", {}, el("div", { class: "who-name" }, inv.name || inv.email), inv.name ? el("div", { class: "muted small" }, inv.email) : null),
+    el("td", {}, el("span", { class: `role role-${inv.role}` }, roleName(inv.role))),
+    el("td", { class: "muted small" }, t("people.expires", { when: when(inv.expires_at) })),
+    el(
+      "td",
+      { class: "actions" },
+      mayWithdraw
+        ? el("button", { type: "button", class: "danger", onclick: () => withdrawInvitation(inv), "aria-label": t("people.withdraw_who", { email: inv.email }) }, t("people.withdraw"))
+        : null,
+    ),
+  );
+}
+
+async function loadInvitations() {
+  try {
+    const list = await api("GET", cafePath("invitations"));
+    if (!list.length) {
+      invitationsBox.replaceChildren(el("p", { class: "muted" }, t("people.no_invitations")));
+      return;
+    }
+    invitationsBox.replaceChildren(
+      el(
+        "table",
+        { class: "invitations" },
+        el("caption", { class: "visually-hidden" }, t("people.invitations")),
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            el("th", { scope: "col" }, t("people.person")),
+            el("th", { scope: "col" }, t("people.role")),
+            el("th", { scope: "col" }, t("people.valid_until")),
+            el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, t("people.actions"))),
+          ),
+        ),
+        el("tbody", {}, list.map(invitationRow)),
+      ),
+    );
+  } catch (e) {
+    invitationsBox.replaceChildren(el("p", { class: "alert", role: "alert" }, e.message));
+  }
+}
 
 // ---- devices ----------------------------------------------------------------------------
 
@@ -356,4 +429,5 @@ pairForm.addEventListener("submit", async (ev) => {
 });
 
 loadMembers();
+loadInvitations();
 loadDevices();
