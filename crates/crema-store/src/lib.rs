@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod import;
+pub mod line_marks;
 pub mod model;
 pub mod pairing;
 pub mod repo;

@@ -241,6 +241,7 @@ pub trait Store:
     + EventRepo
     + AdminRepo
     + crate::pairing::PairingRepo
+    + crate::line_marks::LineMarkRepo
 {
 }
 
@@ -254,5 +255,6 @@ impl<T> Store for T where
         + EventRepo
         + AdminRepo
         + crate::pairing::PairingRepo
+        + crate::line_marks::LineMarkRepo
 {
 }

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod extract;
 pub mod images;
 pub mod menu;
+pub mod order_lines;
 pub mod orders;
 pub mod pairing;
 pub mod reports;
@@ -44,6 +45,7 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
                 .merge(cafes::router())
                 .merge(menu::router())
                 .merge(orders::router())
+                .merge(order_lines::router())
                 .merge(content::router())
                 .merge(accounts::router())
                 .merge(pairing::router())

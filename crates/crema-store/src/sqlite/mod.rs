@@ -19,6 +19,7 @@ mod cache;
 mod cafes;
 mod content;
 mod events;
+mod line_marks;
 mod menu;
 mod orders;
 mod pairing;
