@@ -11,6 +11,7 @@ pub mod menu;
 pub mod order_lines;
 pub mod orders;
 pub mod pairing;
+pub mod pairing_qr;
 pub mod reports;
 
 use crate::state::State;
