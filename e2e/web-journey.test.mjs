@@ -86,10 +86,10 @@ test("an order from a phone, through the kitchen and the front desk, with the di
   await eventually("the display shows the new order", async () => (await lane(display, "making")).includes(number));
 
   // The kitchen starts it, then finishes it: one tap each.
-  await card("received").click();
+  await card("received").locator(".kitchen-bump").click();
   await card("production").waitFor();
   await phone.locator("#order-step", { hasText: /Lages|Being made/ }).waitFor();
-  await card("production").click();
+  await card("production").locator(".kitchen-bump").click();
   await card("completed").waitFor();
   await shot(kitchen, "journey-2-kitchen");
 

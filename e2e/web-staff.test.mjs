@@ -269,7 +269,7 @@ test("the kitchen shows new orders live, moves and undoes with a tap, and the fr
   await checkA11y(kitchen, "kitchen with an order (wall)");
   await shot(kitchen, "kitchen-wall");
 
-  await card.click();
+  await card.locator(".kitchen-bump").click();
   await kitchenCard(kitchen, "production", n).waitFor();
   assert.equal(await kitchenCard(kitchen, "received", n).count(), 0);
   assert.equal((await crema.json("GET", `${CAFE}/orders/${r.body.id}`)).body.step, "production");
@@ -278,8 +278,8 @@ test("the kitchen shows new orders live, moves and undoes with a tap, and the fr
   assert.equal((await crema.json("GET", `${CAFE}/orders/${r.body.id}`)).body.step, "received");
 
   // On to ready: the front desk lists it to hand out.
-  await kitchenCard(kitchen, "received", n).click();
-  await kitchenCard(kitchen, "production", n).click();
+  await kitchenCard(kitchen, "received", n).locator(".kitchen-bump").click();
+  await kitchenCard(kitchen, "production", n).locator(".kitchen-bump").click();
   await kitchenCard(kitchen, "completed", n).waitFor();
   const ready = counter.locator(".ready-btn", { hasText: String(n) });
   await ready.waitFor();
@@ -330,7 +330,7 @@ test("a barista can use the kitchen and the front desk; a customer is refused", 
   const barista = await invite("barista@example.com", "barista");
   const page = await staffPage("/staff/kitchen", { who: barista, viewport: TABLET });
   const o = await crema.placeOrder();
-  await kitchenCard(page, "received", o.day_number).click();
+  await kitchenCard(page, "received", o.day_number).locator(".kitchen-bump").click();
   await kitchenCard(page, "production", o.day_number).waitFor();
   await page.goto(crema.url + "/staff/counter");
   await live(page);
@@ -423,10 +423,10 @@ test("both screens work from the keyboard, and a move keeps the focus on its car
   const kitchen = await staffPage("/staff/kitchen", { viewport: TABLET });
   const o = await crema.placeOrder();
   const card = kitchenCard(kitchen, "received", o.day_number);
-  await card.focus();
+  await card.locator(".kitchen-bump").focus();
   await kitchen.keyboard.press("Enter");
   await kitchenCard(kitchen, "production", o.day_number).waitFor();
-  await kitchen.waitForFunction(() => document.activeElement?.classList.contains("kitchen-card"));
+  await kitchen.waitForFunction(() => document.activeElement?.classList.contains("kitchen-bump"));
   assert.equal(await kitchen.evaluate(() => document.activeElement.closest(".kitchen-col").dataset.step), "production");
   await kitchen.keyboard.press("Space");
   await kitchenCard(kitchen, "completed", o.day_number).waitFor();

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod import;
 pub mod invitations;
+pub mod line_marks;
 pub mod model;
 pub mod pairing;
 pub mod repo;

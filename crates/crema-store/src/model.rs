@@ -106,15 +106,11 @@ pub struct NewOrder {
     pub idempotency: Option<(IdempotencyKey, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-/// Serialized (for events) in the same shape as the API's order: `id` is the UUID; the row id
-/// and café id stay inside.
+/// Serialized (for events) in the same shape as the API's order (`crate::line_marks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRecord {
-    #[serde(skip)]
     pub id: i64,
-    #[serde(rename = "id")]
     pub uuid: Uuid,
-    #[serde(skip)]
     pub cafe_id: CafeId,
     pub local_date: NaiveDate,
     pub day_number: u32,
@@ -132,6 +128,8 @@ pub struct OrderRecord {
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The lines marked made in the kitchen, by index.
+    pub line_marks: Vec<crate::line_marks::LineMark>,
 }
 
 /// The result of placing an order: `replayed` when an idempotency key had been seen and the

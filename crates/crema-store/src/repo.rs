@@ -242,6 +242,7 @@ pub trait Store:
     + AdminRepo
     + crate::pairing::PairingRepo
     + crate::invitations::InvitationRepo
+    + crate::line_marks::LineMarkRepo
 {
 }
 
@@ -256,5 +257,6 @@ impl<T> Store for T where
         + AdminRepo
         + crate::pairing::PairingRepo
         + crate::invitations::InvitationRepo
+        + crate::line_marks::LineMarkRepo
 {
 }

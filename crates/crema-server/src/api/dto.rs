@@ -316,10 +316,12 @@ pub struct LineOut {
     pub notes: Option<String>,
     pub unit_price: i64,
     pub line_total: i64,
+    /// When the kitchen marked the line made; `null` while it is not.
+    pub done_at: Option<DateTime<Utc>>,
 }
 
-impl From<&LineSnapshot> for LineOut {
-    fn from(l: &LineSnapshot) -> Self {
+impl LineOut {
+    fn new(l: &LineSnapshot, done_at: Option<DateTime<Utc>>) -> Self {
         Self {
             item_id: l.item_id,
             item_name: l.item_name.clone(),
@@ -331,7 +333,17 @@ impl From<&LineSnapshot> for LineOut {
             notes: l.notes.clone(),
             unit_price: l.unit_price.minor(),
             line_total: l.line_total.minor(),
+            done_at,
         }
+    }
+
+    /// An order's lines, each with its mark.
+    pub fn of(o: &OrderRecord) -> Vec<Self> {
+        o.lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Self::new(l, o.line_done_at(i)))
+            .collect()
     }
 }
 
@@ -369,7 +381,7 @@ impl From<&OrderRecord> for OrderOut {
             customer: (&o.customer).into(),
             placed_by: o.placed_by,
             station_id: o.station_id,
-            lines: o.lines.iter().map(Into::into).collect(),
+            lines: LineOut::of(o),
             currency: o.currency.code().to_owned(),
             subtotal: o.subtotal.minor(),
             tip: o.tip.minor(),

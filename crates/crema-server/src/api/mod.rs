@@ -9,8 +9,10 @@ pub mod extract;
 pub mod images;
 pub mod invitations;
 pub mod menu;
+pub mod order_lines;
 pub mod orders;
 pub mod pairing;
+pub mod pairing_qr;
 pub mod reports;
 
 use crate::state::State;
@@ -45,6 +47,7 @@ pub fn router(state: State) -> (Router, utoipa::openapi::OpenApi) {
                 .merge(cafes::router())
                 .merge(menu::router())
                 .merge(orders::router())
+                .merge(order_lines::router())
                 .merge(content::router())
                 .merge(accounts::router())
                 .merge(invitations::router())

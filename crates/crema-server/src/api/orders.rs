@@ -362,7 +362,7 @@ pub async fn list(
     }))
 }
 
-fn parse_uuid(s: &str) -> ApiResult<Uuid> {
+pub(super) fn parse_uuid(s: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(s)
         .map_err(|_| ApiError::bad_request("id", format!("{s:?} is not an order id (a UUID)")))
 }

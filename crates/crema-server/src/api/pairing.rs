@@ -17,7 +17,7 @@ use crate::auth::{authorize, new_secret, secret_hash, Actor, Permission, DEVICE_
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::State;
 use axum::extract::State as S;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use crema_core::text::Name;
@@ -70,6 +70,11 @@ pub struct PairingStarted {
     /// The device's token from now on, once paired. Keep it; it is shown only here.
     pub token: String,
     pub expires_at: DateTime<Utc>,
+    /// The admin page that pairs this device, with the code filled in (`/admin/people?pair=`),
+    /// on the address the device reached crema by.
+    pub pair_url: String,
+    /// `pair_url` as a QR code in SVG, for the device to show beside the code.
+    pub qr_svg: Option<String>,
 }
 
 /// Starts pairing this device: a short code to show, and the device token to keep.
@@ -79,6 +84,7 @@ pub struct PairingStarted {
 pub async fn start(
     S(state): S<State>,
     actor: Actor,
+    headers: HeaderMap,
 ) -> ApiResult<(StatusCode, Json<PairingStarted>)> {
     let token = new_secret(DEVICE_PREFIX);
     let ip = actor.ip.map(|ip| ip.to_string());
@@ -96,14 +102,19 @@ pub async fn start(
             .await?
         {
             PairingStart::Started { expires_at } => {
+                let origin = crate::compat::kaffebase::uploads::origin(&headers);
+                let pair_url = super::pairing_qr::pair_url(origin.as_deref(), &code);
+                let qr_svg = super::pairing_qr::svg(&pair_url);
                 return Ok((
                     StatusCode::CREATED,
                     Json(PairingStarted {
                         code,
                         token,
                         expires_at,
+                        pair_url,
+                        qr_svg,
                     }),
-                ))
+                ));
             }
             PairingStart::TooMany => return Err(ApiError::TooMany(60)),
             PairingStart::CodeTaken => continue,

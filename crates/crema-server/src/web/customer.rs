@@ -377,7 +377,7 @@ async fn order_page(ctx: Ctx, Path(id): Path<String>) -> Result<Response, WebErr
         Customer::Name { name } => Some(name.to_string()),
         _ => None,
     };
-    let lines: Vec<LineOut> = order.lines.iter().map(LineOut::from).collect();
+    let lines = LineOut::of(&order);
     let cancelled = order.step == CANCELLED;
     let boot = OrderBoot {
         id: order.uuid,

@@ -27,6 +27,7 @@ mod kaffebase_import;
 mod kaffebase_orders;
 mod kaffebase_realtime;
 mod kaffebase_session;
+mod order_lines;
 mod pairing;
 mod realtime_protocol;
 mod realtime_replay;

@@ -218,3 +218,26 @@ async fn a_browser_gets_an_html_404_in_the_cafes_language_and_the_api_json() {
     assert_eq!(r.status, 404);
     assert!(r.content_type().contains("json"), "{}", r.content_type());
 }
+
+#[tokio::test]
+async fn a_pairing_comes_with_the_admin_link_and_its_qr_code() {
+    let s = Server::start().await;
+    let b = s
+        .send(s.anon.post(s.api("/pairing")))
+        .await
+        .expect(201)
+        .clone();
+    let code = b["code"].as_str().expect("a code");
+    // The address the device reached crema by, so a phone on the same network gets there.
+    assert_eq!(
+        b["pair_url"],
+        json!(format!("{}/admin/people?pair={code}", s.base)),
+        "{b}"
+    );
+    let svg = b["qr_svg"].as_str().expect("an SVG");
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(svg.contains("<path fill=\"#000\" d=\"M"), "{svg}");
+}

@@ -20,6 +20,7 @@ mod cafes;
 mod content;
 mod events;
 mod invitations;
+mod line_marks;
 mod menu;
 mod orders;
 mod pairing;

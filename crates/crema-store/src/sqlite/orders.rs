@@ -1,6 +1,7 @@
 //! Orders: placement (rules, day number, snapshot, first move, events: one commit), moves
 //! through the workflow, reads.
 
+use super::line_marks::{marks_of, order_columns};
 use super::{
     all, exec, opt, params, params_from_iter, parse_ts, ts, ts_col, Conn, Row, SqliteStore,
     WriteCtx,
@@ -52,23 +53,32 @@ fn order_of(r: &Row<'_>) -> Result<OrderRecord> {
         cancel_reason: r.get("cancel_reason")?,
         created_at: ts_col(r, "created_at")?,
         updated_at: ts_col(r, "updated_at")?,
+        line_marks: marks_of(r.get_ref("line_marks")?.as_str()?)?,
     })
 }
 
 fn by_id(c: &Conn, cafe: CafeId, id: i64) -> Result<OrderRecord> {
     opt(
         c,
-        "SELECT * FROM orders WHERE cafe_id = ? AND id = ?",
+        concat!(
+            "SELECT ",
+            order_columns!(),
+            " FROM orders WHERE cafe_id = ? AND id = ?"
+        ),
         params![cafe, id],
         order_of,
     )?
     .ok_or(StoreError::NotFound("order"))
 }
 
-fn by_uuid(c: &Conn, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
+pub(super) fn by_uuid(c: &Conn, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
     opt(
         c,
-        "SELECT * FROM orders WHERE cafe_id = ? AND uuid = ?",
+        concat!(
+            "SELECT ",
+            order_columns!(),
+            " FROM orders WHERE cafe_id = ? AND uuid = ?"
+        ),
         params![cafe, uuid.to_string()],
         order_of,
     )?
@@ -366,6 +376,7 @@ fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
         cancel_reason: None,
         created_at: t,
         updated_at: t,
+        line_marks: Vec::new(),
     };
     let mv = MoveRecord {
         kind: MoveKind::Place,
@@ -564,7 +575,7 @@ impl OrderRepo for SqliteStore {
         self.read(move |c| {
             opt(
                 c,
-                "SELECT * FROM orders WHERE uuid = ?",
+                concat!("SELECT ", order_columns!(), " FROM orders WHERE uuid = ?"),
                 params![uuid.to_string()],
                 order_of,
             )?
@@ -638,7 +649,11 @@ impl SqliteStore {
         f: &OrderFilter,
         order_by: &'static str,
     ) -> Result<Vec<OrderRecord>> {
-        let mut sql = String::from("SELECT * FROM orders WHERE cafe_id = ?");
+        let mut sql = String::from(concat!(
+            "SELECT ",
+            order_columns!(),
+            " FROM orders WHERE cafe_id = ?"
+        ));
         push_filters(&mut sql, f);
         sql.push_str(" ORDER BY ");
         sql.push_str(if f.newest_first { "id DESC" } else { order_by });

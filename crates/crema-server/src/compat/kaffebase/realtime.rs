@@ -208,6 +208,8 @@ impl EventOrder {
             cancel_reason: self.cancel_reason,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            // Kaffebase's records have no marks.
+            line_marks: Vec::new(),
         }
     }
 }

@@ -31,10 +31,19 @@ pub async fn save(state: &State, up: &Upload) -> KbResult<String> {
         })
 }
 
-/// The absolute URL of upload `name`, as seen by the client that sent it: `Host` (or
-/// `X-Forwarded-Host` behind a proxy) and `X-Forwarded-Proto`. Without a usable host, the
-/// path alone.
+/// The absolute URL of upload `name`, as seen by the client that sent it ([`origin`]).
+/// Without a usable host, the path alone.
 pub fn url(headers: &HeaderMap, name: &str) -> String {
+    match origin(headers) {
+        Some(o) => format!("{o}/{DIR}/{name}"),
+        None => format!("/{DIR}/{name}"),
+    }
+}
+
+/// `scheme://host` as the client that sent `headers` reached crema: `Host` (or
+/// `X-Forwarded-Host` behind a proxy) and `X-Forwarded-Proto` (both believed only from a
+/// trusted proxy, `auth::guard::forwarded`). `None` without a usable host.
+pub fn origin(headers: &HeaderMap) -> Option<String> {
     let first = |h: &str| {
         headers
             .get(h)
@@ -48,15 +57,12 @@ pub fn url(headers: &HeaderMap, name: &str) -> String {
         .filter(|h| {
             h.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-        });
+        })?;
     let scheme = match first("x-forwarded-proto") {
         Some("https") => "https",
         _ => "http",
     };
-    match host {
-        Some(h) => format!("{scheme}://{h}/{DIR}/{name}"),
-        None => format!("/{DIR}/{name}"),
-    }
+    Some(format!("{scheme}://{host}"))
 }
 
 /// `GET /uploads/<name>`: public, as the menu pages that show the images are.

@@ -27,6 +27,9 @@ async function start() {
   try {
     pairing = await api("POST", "pairing");
     $("device-code").textContent = `${pairing.code.slice(0, 3)} ${pairing.code.slice(3)}`;
+    // The server draws the QR code (SVG); shown as an image, it is never parsed into the page.
+    if (pairing.qr_svg) $("device-qr").src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(pairing.qr_svg)}`;
+    $("device-qr-box").hidden = !pairing.qr_svg;
     $("device-state").textContent = t("device.waiting");
     timer = setTimeout(poll, POLL_MS);
   } catch (e) {

@@ -36,6 +36,8 @@ const cards = new Map();
 /** The card the arrow keys point at (by order id); bumped with Enter or B. */
 let selectedId = null;
 const pending = new Set();
+/** Lines whose mark is on its way, as `${orderId}:${index}`. */
+const linePending = new Set();
 
 /** Where an order came from, as the card says it: the desk, the web, the kiosk, SMS, the API. */
 function channelName(c) {
@@ -55,23 +57,44 @@ function ageClass(seconds) {
   return seconds >= lateAt ? "age-late" : seconds >= warnAt ? "age-warn" : "age-ok";
 }
 
+/** A line as it is said: "2× Caffè latte, Havre, Stor". */
+function lineText(l) {
+  return [`${l.quantity}× ${l.item_name}`, ...l.modifiers.map((m) => m.option_name)].join(", ");
+}
+
+// A card is the coloured box (`li.kitchen-card`, its age and selection) holding two kinds of
+// button side by side, never one inside the other: the card's main area moves the order on,
+// and each line toggles "made" on every kitchen screen.
 function drawCard(o) {
   const col = cols.get(o.step);
   const name = customerLabel(o);
   const a = age(o.created_at, serverNow());
   const timer = el("span", { class: "kitchen-age num" }, a.text);
-  const lines = el("span", { class: "kitchen-lines" },
-    o.lines.map((l) =>
-      el("span", { class: "kitchen-line" },
-        el("span", { class: "kitchen-item" }, el("span", { class: "kitchen-qty num" }, `${l.quantity}×`), " ", l.item_name),
-        l.modifiers.length ? el("span", { class: "mods" }, l.modifiers.map(modifierChip)) : null,
-        l.notes ? el("span", { class: "kitchen-note" }, el("span", { class: "visually-hidden" }, t("kitchen.note") + ": "), l.notes) : null,
-      ),
-    ),
+  const lines = el("ul", { class: "kitchen-lines" },
+    o.lines.map((l, i) => {
+      const done = Boolean(l.done_at);
+      return el("li", {},
+        el("button", {
+          type: "button",
+          class: `kitchen-line${done ? " done" : ""}`,
+          disabled: !canMove,
+          "aria-pressed": done ? "true" : "false",
+          "aria-disabled": linePending.has(`${o.id}:${i}`) ? "true" : null,
+          dataset: { id: o.id, line: String(i) },
+          onclick: () => toggleLine(o.id, i),
+        },
+          el("span", { class: "visually-hidden" }, t("kitchen.line_mark", { line: lineText(l) })),
+          el("span", { class: "kitchen-item", "aria-hidden": "true" },
+            el("span", { class: "kitchen-check" }, done ? "✓" : ""),
+            el("span", { class: "kitchen-qty num" }, `${l.quantity}×`), " ", l.item_name),
+          l.modifiers.length ? el("span", { class: "mods", "aria-hidden": "true" }, l.modifiers.map(modifierChip)) : null,
+          l.notes ? el("span", { class: "kitchen-note" }, el("span", { class: "visually-hidden" }, t("kitchen.note") + ": "), l.notes) : null,
+        ));
+    }),
   );
   const btn = el("button", {
     type: "button",
-    class: `kitchen-card ${ageClass(a.seconds)}${selectedId === o.id ? " selected" : ""}`,
+    class: "kitchen-bump",
     // A move on its way is shown, not `disabled`: a disabled button would drop keyboard focus.
     disabled: !canMove,
     "aria-disabled": pending.has(o.id) ? "true" : null,
@@ -87,17 +110,22 @@ function drawCard(o) {
       timer),
     el("span", { class: "kitchen-meta" }, channelName(o.channel), " · ", el("time", { datetime: o.created_at }, placedAt.format(new Date(o.created_at)))),
     o.missing_information ? el("span", { class: "kitchen-flag" }, t("kitchen.missing_information")) : null,
-    lines,
     el("span", { class: "visually-hidden" }, t("kitchen.move_to", { step: stepName(col.next) })),
   );
-  const li = el("li", {}, btn);
+  const li = el("li", {
+    class: `kitchen-card ${ageClass(a.seconds)}${selectedId === o.id ? " selected" : ""}`,
+    "aria-busy": pending.has(o.id) ? "true" : null,
+    dataset: { id: o.id },
+  }, btn, lines);
   return { li, btn, timer, order: o, seconds: a.seconds };
 }
 
 function render() {
   const seen = new Set();
-  // A card that is redrawn or moves to another column keeps the keyboard focus.
+  // A card that is redrawn or moves to another column keeps the keyboard focus, on its main
+  // area or on the same line.
   const focused = document.activeElement?.dataset?.id;
+  const focusedLine = document.activeElement?.dataset?.line;
   for (const [step, col] of cols) {
     const orders = set.at(step);
     col.count.textContent = String(orders.length);
@@ -105,9 +133,10 @@ function render() {
     orders.forEach((o, i) => {
       seen.add(o.id);
       let c = cards.get(o.id);
-      if (!c || c.order !== o || c.pendingDrawn !== pending.has(o.id)) {
+      const drawnPending = pendingKey(o);
+      if (!c || c.order !== o || c.pendingDrawn !== drawnPending) {
         const fresh = drawCard(o);
-        fresh.pendingDrawn = pending.has(o.id);
+        fresh.pendingDrawn = drawnPending;
         if (c) c.li.replaceWith(fresh.li);
         cards.set(o.id, fresh);
         c = fresh;
@@ -126,13 +155,41 @@ function render() {
   }
   // A selected card that left the screen hands the selection to its column's next card.
   if (selectedId && !cards.has(selectedId)) {
-    const next = focused === selectedId && leftFrom ? cols.get(leftFrom)?.list.querySelector("button.kitchen-card") : null;
+    const next = focused === selectedId && leftFrom ? cols.get(leftFrom)?.list.querySelector(".kitchen-card") : null;
     selectedId = next?.dataset.id || null;
   }
-  for (const c of cards.values()) c.btn.classList.toggle("selected", c.order.id === selectedId);
+  for (const c of cards.values()) c.li.classList.toggle("selected", c.order.id === selectedId);
   const target = focused && cards.get(focused);
-  if (target && document.activeElement !== target.btn) target.btn.focus();
+  const want = target && (focusedLine !== undefined ? target.li.querySelector(`[data-line="${focusedLine}"]`) : target.btn);
+  if (want && document.activeElement !== want) want.focus();
   else if (leftFrom) (cols.get(leftFrom)?.list.querySelector("button") || document.getElementById("undo")).focus();
+}
+
+/** What of a card's pending state is drawn: its move and its lines' marks. */
+function pendingKey(o) {
+  let k = pending.has(o.id) ? "m" : "";
+  o.lines.forEach((_, i) => {
+    if (linePending.has(`${o.id}:${i}`)) k += `,${i}`;
+  });
+  return k;
+}
+
+/** A tap on a line: marks it made, or takes the mark back, on every kitchen screen. */
+async function toggleLine(id, index) {
+  const o = set.orders.get(id);
+  const key = `${id}:${index}`;
+  if (!o || !o.lines[index] || linePending.has(key)) return;
+  const method = o.lines[index].done_at ? "DELETE" : "POST";
+  linePending.add(key);
+  render();
+  try {
+    set.apply(await api(method, cafePath(`orders/${id}/lines/${index}/done`)));
+  } catch (e) {
+    showError(e);
+  } finally {
+    linePending.delete(key);
+    render();
+  }
 }
 
 async function forward(id) {
@@ -233,7 +290,7 @@ const set = new OrderSet(render, { onPlaced: beep });
 // bar is a small keyboard that sends these keys.
 function selectCard(id) {
   selectedId = id;
-  for (const c of cards.values()) c.btn.classList.toggle("selected", c.order.id === id);
+  for (const c of cards.values()) c.li.classList.toggle("selected", c.order.id === id);
   const c = id && cards.get(id);
   if (c) {
     c.btn.focus({ preventScroll: true });
@@ -243,7 +300,7 @@ function selectCard(id) {
 
 /** The cards of each column, in screen order: [[id, …], …]. */
 function grid() {
-  return [...cols.values()].map((col) => [...col.list.querySelectorAll("button.kitchen-card")].map((b) => b.dataset.id));
+  return [...cols.values()].map((col) => [...col.list.querySelectorAll(".kitchen-card")].map((b) => b.dataset.id));
 }
 
 function moveSelection(key) {
@@ -343,9 +400,9 @@ setInterval(() => {
     const a = age(c.order.created_at, now);
     if (c.timer.textContent !== a.text) c.timer.textContent = a.text;
     const cls = ageClass(a.seconds);
-    if (!c.btn.classList.contains(cls)) {
-      c.btn.classList.remove("age-ok", "age-warn", "age-late");
-      c.btn.classList.add(cls);
+    if (!c.li.classList.contains(cls)) {
+      c.li.classList.remove("age-ok", "age-warn", "age-late");
+      c.li.classList.add(cls);
       // An order that has waited too long calls once more, so it is not forgotten.
       if (cls === "age-late") beep();
     }
