@@ -143,7 +143,9 @@ impl PlaceOrderBody {
 }
 
 /// Who may place an order for whom, on every surface: only the café's staff name another
-/// customer (`customer_user_id`) or take an order at the counter (a staff channel). A signed-in
+/// customer (`customer_user_id`), take an order at the counter or by SMS (channels the
+/// public does not use: an SMS order comes from the SMS surface, which acts as the café), or
+/// pin it to a station (`station_id`; the public's orders are routed, not pinned). A signed-in
 /// customer may name themselves. The refusal is the same whether the named user exists or not,
 /// so it tells nothing about which ids are accounts.
 pub fn on_behalf_of(
@@ -151,6 +153,7 @@ pub fn on_behalf_of(
     cafe: crema_core::cafe::CafeId,
     customer_user_id: Option<i64>,
     channel: Channel,
+    station_id: Option<i64>,
 ) -> Result<(), crema_core::Rejection> {
     let staff = actor.principal(cafe).is_staff();
     let mut errors = Vec::new();
@@ -163,11 +166,18 @@ pub fn on_behalf_of(
             ));
         }
     }
-    if channel == Channel::Counter && !staff {
+    if matches!(channel, Channel::Counter | Channel::Sms) && !staff {
         errors.push(crema_core::FieldError::new(
             "channel",
             "forbidden",
-            "only the café's staff take orders at the counter",
+            "only the café's staff take orders at the counter or by SMS",
+        ));
+    }
+    if station_id.is_some() && !staff {
+        errors.push(crema_core::FieldError::new(
+            "station_id",
+            "forbidden",
+            "only the café's staff pin an order to a station",
         ));
     }
     if errors.is_empty() {
@@ -240,7 +250,13 @@ pub async fn place(
     };
     let customer = body.customer()?;
     let channel: Channel = body.channel.map(Into::into).unwrap_or(Channel::Api);
-    on_behalf_of(&actor, cafe.cafe.id, body.customer_user_id, channel)?;
+    on_behalf_of(
+        &actor,
+        cafe.cafe.id,
+        body.customer_user_id,
+        channel,
+        body.station_id,
+    )?;
     let lines = PlaceOrderBody::line_requests(body.lines);
     let placed = state
         .store

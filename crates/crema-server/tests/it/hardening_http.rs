@@ -349,6 +349,18 @@ async fn only_staff_name_another_customer_or_take_counter_orders() {
     s.refused(place(&s.anon, json!({"channel": "counter"})))
         .await
         .rejects(422, "channel", "forbidden");
+    // Nor an SMS order (those come from the SMS surface), nor one pinned to a station.
+    s.refused(place(&s.anon, json!({"channel": "sms"})))
+        .await
+        .rejects(422, "channel", "forbidden");
+    let station = s
+        .post(s.cafe("/stations"), json!({"name": "Bar"}))
+        .await
+        .expect(201)["id"]
+        .clone();
+    s.refused(place(&s.anon, json!({"station_id": station})))
+        .await
+        .rejects(422, "station_id", "forbidden");
 
     // A signed-in customer may name only themselves.
     let customer = s.client_as("guest@test.example", None).await;
@@ -364,13 +376,18 @@ async fn only_staff_name_another_customer_or_take_counter_orders() {
     let o = place(&customer, json!({"customer_user_id": me})).await;
     assert_eq!(o.expect(201)["customer"]["user_id"], json!(me));
 
-    // Staff may do both.
+    // Staff may do all of it.
     let o = place(
         &s.client,
-        json!({"customer_user_id": me, "channel": "counter"}),
+        json!({"customer_user_id": me, "channel": "counter", "station_id": station}),
     )
     .await;
-    assert_eq!(o.expect(201)["channel"], "counter");
+    let o = o.expect(201);
+    assert_eq!(o["channel"], "counter");
+    assert_eq!(o["station_id"], station);
+    place(&s.client, json!({"channel": "sms"}))
+        .await
+        .expect(201);
 
     // The Kaffebase surface: the same rule, and an order by the public is not a counter order.
     let r = s

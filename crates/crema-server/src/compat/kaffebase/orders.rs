@@ -324,7 +324,7 @@ pub async fn create(
         crate::auth::Principal::Kiosk => Channel::Kiosk,
         _ => Channel::Web,
     };
-    crate::api::orders::on_behalf_of(&actor, cafe.cafe.id, cmd.customer_id, channel)
+    crate::api::orders::on_behalf_of(&actor, cafe.cafe.id, cmd.customer_id, channel, None)
         .map_err(|r| KaffebaseError::rejected(r, order_field))?;
     let placed = state
         .store
