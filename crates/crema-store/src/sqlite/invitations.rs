@@ -28,6 +28,31 @@ fn invitation_of(r: &Row<'_>) -> Result<InvitationRecord> {
 }
 
 /// The condition of an invitation that can still be accepted (`?` is the time now).
+/// Withdraws invitation `id` at `t`, audited with what the audit entry shows before and after
+/// (by a manager: who it was for; by a new invitation of the same email: that it was replaced).
+fn withdraw(
+    ctx: &mut super::WriteCtx,
+    cafe: CafeId,
+    id: i64,
+    t: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    exec(
+        ctx.conn(),
+        "UPDATE invitations SET withdrawn_at = ? WHERE id = ?",
+        params![t, id],
+    )?;
+    ctx.record(
+        cafe,
+        "invitation.withdraw",
+        format!("invitation:{id}"),
+        before.as_ref(),
+        after.as_ref(),
+    )?;
+    Ok(())
+}
+
 const LIVE: &str = "accepted_at IS NULL AND withdrawn_at IS NULL AND expires_at > ?";
 
 #[async_trait]
@@ -58,17 +83,13 @@ impl InvitationRepo for SqliteStore {
                 |r| Ok(r.get(0)?),
             )?;
             for id in replaced {
-                exec(
-                    ctx.conn(),
-                    "UPDATE invitations SET withdrawn_at = ? WHERE id = ?",
-                    params![t, id],
-                )?;
-                ctx.record(
+                withdraw(
+                    ctx,
                     cafe,
-                    "invitation.withdraw",
-                    format!("invitation:{id}"),
-                    None::<&()>,
-                    Some(&serde_json::json!({ "replaced": true })),
+                    id,
+                    &t,
+                    None,
+                    Some(serde_json::json!({ "replaced": true })),
                 )?;
             }
             let inv = one(
@@ -129,19 +150,14 @@ impl InvitationRepo for SqliteStore {
                 invitation_of,
             )?
             .ok_or(StoreError::NotFound("invitation"))?;
-            exec(
-                ctx.conn(),
-                "UPDATE invitations SET withdrawn_at = ? WHERE id = ?",
-                params![t, id],
-            )?;
-            ctx.record(
+            withdraw(
+                ctx,
                 cafe,
-                "invitation.withdraw",
-                format!("invitation:{id}"),
-                Some(&serde_json::json!({ "email": inv.email, "role": inv.role.as_str() })),
-                None::<&()>,
-            )?;
-            Ok(())
+                id,
+                &t,
+                Some(serde_json::json!({ "email": inv.email, "role": inv.role.as_str() })),
+                None,
+            )
         })
         .await
     }
