@@ -87,7 +87,11 @@ pub async fn start(
     headers: HeaderMap,
 ) -> ApiResult<(StatusCode, Json<PairingStarted>)> {
     let token = new_secret(DEVICE_PREFIX);
-    let ip = actor.ip.map(|ip| ip.to_string());
+    // Counted per client the way every other per-address limit is (an IPv6 client by its
+    // /64), so rotating addresses inside one's own network does not buy more live codes.
+    let ip = actor
+        .ip
+        .map(|ip| crate::auth::proxy::limit_key(ip).to_string());
     // A clash with a live code is rare (a few live codes among 887 million): try again.
     for _ in 0..5 {
         let code = new_code();
