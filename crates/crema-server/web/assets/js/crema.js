@@ -137,6 +137,28 @@ export function svg(tag, attrs, ...children) {
 
 let toastBox = null;
 /** A short message at the bottom of the screen; `action` adds a button (for undo). */
+/**
+ * Plays `notes` (in Hz) one after another on the AudioContext `ctx`, `gap` seconds apart: each a
+ * sine that swells to `peak` in `attack` seconds and fades out by `length`. Sound made in code,
+ * no sound file. The kitchen's beep and the display's chime differ only in these numbers.
+ */
+export function playNotes(ctx, notes, { gap, peak, attack, length }) {
+  const t0 = ctx.currentTime + 0.01;
+  for (const [i, f] of notes.entries()) {
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.type = "sine";
+    osc.frequency.value = f;
+    const start = t0 + i * gap;
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(peak, start + attack);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + length);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start(start);
+    osc.stop(start + length + 0.01);
+  }
+}
+
 export function toast(message, { error = false, action = null, ms = 5000 } = {}) {
   if (!toastBox) {
     toastBox = el("div", { class: "toasts", role: "status", "aria-live": "polite" });

@@ -7,7 +7,7 @@
 // `boot.data.seq`; both topics resume from there, so the first join replays only what happened
 // since (no second snapshot, no flash).
 
-import { boot, cafe, lang, t, el } from "./crema.js";
+import { boot, cafe, lang, t, el, playNotes } from "./crema.js";
 import { Live } from "./live.js";
 
 const data = boot.data;
@@ -252,20 +252,7 @@ function chime() {
   try {
     audio ||= new Ctx();
     if (audio.state === "suspended") audio.resume().catch(() => {});
-    const t0 = audio.currentTime + 0.01;
-    for (const [i, f] of [659.25, 523.25].entries()) {
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.type = "sine";
-      osc.frequency.value = f;
-      const start = t0 + i * 0.32;
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.15, start + 0.04);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.6);
-      osc.connect(gain).connect(audio.destination);
-      osc.start(start);
-      osc.stop(start + 0.62);
-    }
+    playNotes(audio, [659.25, 523.25], { gap: 0.32, peak: 0.15, attack: 0.04, length: 0.6 });
     document.documentElement.dataset.chimes = String(Number(document.documentElement.dataset.chimes || 0) + 1);
   } catch {
     // No audio device: the number still shows.

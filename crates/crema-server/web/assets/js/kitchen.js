@@ -3,7 +3,7 @@
 // timer drives every age, the connection resumes by itself, and at the café's midnight the
 // screen starts again from the new day.
 
-import { boot, cafe, el, t, stepName, api, cafePath, showError, age } from "./crema.js";
+import { boot, cafe, el, t, stepName, api, cafePath, showError, age, playNotes } from "./crema.js";
 import { OrderSet, DailyLive, UndoStack, workflow, serverNow, customerLabel, modifierChip } from "./orders.js";
 
 const data = boot.data || {};
@@ -262,20 +262,7 @@ function beep() {
   if (!ctx) return;
   try {
     if (ctx.state === "suspended") ctx.resume().catch(() => {});
-    const t0 = ctx.currentTime + 0.01;
-    for (const [i, f] of [880, 1320].entries()) {
-      const osc = ctx.createOscillator();
-      const gain = ctx.createGain();
-      osc.type = "sine";
-      osc.frequency.value = f;
-      const start = t0 + i * 0.18;
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.16);
-      osc.connect(gain).connect(ctx.destination);
-      osc.start(start);
-      osc.stop(start + 0.17);
-    }
+    playNotes(ctx, [880, 1320], { gap: 0.18, peak: 0.3, attack: 0.02, length: 0.16 });
     document.documentElement.dataset.beeps = String(Number(document.documentElement.dataset.beeps || 0) + 1);
   } catch {
     // No audio device: the card still appears.
