@@ -8,10 +8,12 @@
 pub mod cafe;
 pub mod day;
 pub mod error;
+pub mod event;
 pub mod menu;
 pub mod money;
 pub mod order;
 pub mod pricing;
+pub mod record;
 pub mod text;
 pub mod workflow;
 

@@ -7,7 +7,10 @@
 mod common;
 
 use common::Server;
+use crema_core::event::Stream;
 use crema_server::metrics::Access;
+use crema_server::realtime::project::{self, View};
+use crema_store::Feed;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -341,80 +344,85 @@ async fn placing_and_moving_append_events_and_the_board_sees_no_names() {
         .expect(201)
         .clone();
     let id = o["id"].as_str().unwrap();
-    let topics = [
-        "cafe:kaffediem:orders".into(),
-        "cafe:kaffediem:board".into(),
-    ];
-    let events = s.store.events_after(&topics, start, 100).await.unwrap();
-    assert_eq!(events.len(), 2, "{events:?}");
-    assert!(events.iter().all(|e| e.kind == "order.placed"));
-    assert!(events[0].seq < events[1].seq);
-    let orders = events
-        .iter()
-        .find(|e| e.topic == "cafe:kaffediem:orders")
+    let uuid: uuid::Uuid = id.parse().unwrap();
+    let cafe = s.store.cafe_by_slug("kaffediem").await.unwrap().cafe.id;
+    let orders_feed = [Feed::Cafe {
+        cafe,
+        stream: Stream::Orders,
+    }];
+    // One event per change, whatever the number of topics it goes to.
+    let events = s
+        .store
+        .events_after(&orders_feed, start, 100)
+        .await
         .unwrap();
-    let board = events
-        .iter()
-        .find(|e| e.topic == "cafe:kaffediem:board")
-        .unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let placed = &events[0];
+    assert_eq!(placed.event.kind(), "order.placed");
+    let topics: Vec<(String, View)> = project::audience(&placed.event, "kaffediem");
+    assert_eq!(
+        topics,
+        [
+            ("cafe:kaffediem:orders".to_owned(), View::Order),
+            ("cafe:kaffediem:board".to_owned(), View::Board),
+            (format!("order:{id}"), View::Order),
+        ]
+    );
 
     // Staff see the whole order.
-    assert!(orders.payload.contains("Kari Nordmann"));
-    let full: Value = serde_json::from_str(&orders.payload).unwrap();
-    assert!(full.to_string().contains(id), "{full}");
+    let full = project::payload(&placed.event, View::Order).unwrap();
+    assert!(full.contains("Kari Nordmann"));
+    assert!(full.contains(id), "{full}");
 
     // The public board: number and step, nothing personal.
-    let b: Value = serde_json::from_str(&board.payload).unwrap();
+    let board = project::payload(&placed.event, View::Board).unwrap();
+    let b: Value = serde_json::from_str(&board).unwrap();
     assert_eq!(b["day_number"], 101);
     assert_eq!(b["step"], "received");
-    for secret in ["Kari", "Nordmann", "hemmelig", "customer", "notes", "lines"] {
-        assert!(
-            !board.payload.contains(secret),
-            "{secret} on the board: {}",
-            board.payload
-        );
+    for secret in [
+        "Kari", "Nordmann", "hemmelig", "customer", "notes", "lines", id,
+    ] {
+        assert!(!board.contains(secret), "{secret} on the board: {board}");
     }
 
-    // The customer's own topic has the order too.
+    // The customer's own feed has the order too.
     let own = s
         .store
-        .events_after(&[format!("order:{id}")], start, 100)
+        .events_after(&[Feed::Order(uuid)], start, 100)
         .await
         .unwrap();
     assert_eq!(own.len(), 1);
-    assert_eq!(own[0].kind, "order.placed");
+    assert_eq!(own[0].event.kind(), "order.placed");
 
-    // A move appends to every topic, the board with the new step.
+    // A move goes to every topic, the board with the new step.
     let after_place = s.store.latest_seq().await.unwrap();
     s.move_order(id, "forward").await.expect(200);
     let events = s
         .store
-        .events_after(&topics, after_place, 100)
+        .events_after(&orders_feed, after_place, 100)
         .await
         .unwrap();
-    assert_eq!(events.len(), 2, "{events:?}");
-    assert!(events.iter().all(|e| e.kind == "order.moved"));
-    let board = events
-        .iter()
-        .find(|e| e.topic == "cafe:kaffediem:board")
-        .unwrap();
-    let b: Value = serde_json::from_str(&board.payload).unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event.kind(), "order.moved");
+    let board = project::payload(&events[0].event, View::Board).unwrap();
+    let b: Value = serde_json::from_str(&board).unwrap();
     assert_eq!(b["day_number"], 101);
     assert_eq!(b["step"], "production");
-    assert!(!board.payload.contains("Kari"));
+    assert!(!board.contains("Kari"));
 
     // A cancel tells the board the order is cancelled, not why.
     let after_move = s.store.latest_seq().await.unwrap();
     s.cancel(id, "Kari ombestemte seg").await.expect(200);
     let events = s
         .store
-        .events_after(&["cafe:kaffediem:board".into()], after_move, 100)
+        .events_after(&orders_feed, after_move, 100)
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    let b: Value = serde_json::from_str(&events[0].payload).unwrap();
+    let board = project::payload(&events[0].event, View::Board).unwrap();
+    let b: Value = serde_json::from_str(&board).unwrap();
     assert_eq!(b["step"], "cancelled");
-    assert!(!events[0].payload.contains("Kari"));
+    assert!(!board.contains("Kari"));
 }
 
 #[tokio::test]
@@ -431,9 +439,7 @@ async fn an_order_at_a_station_is_announced_on_the_station_topic() {
     s.place(json!({"station_id": st, "lines": [{"item_id": m.item("Te")}]}))
         .await
         .expect(201);
-    let events = s
-        .store
-        .events_after(&[format!("station:{st}")], start, 100)
+    let events = project::replay(s.store.as_ref(), &format!("station:{st}"), start, 100)
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
@@ -451,18 +457,14 @@ async fn refusals_append_no_events() {
         .await
         .problem(409);
     assert_eq!(s.store.latest_seq().await.unwrap(), start);
-    let all = s
-        .store
-        .events_after(
-            &[
-                "cafe:kaffediem:orders".into(),
-                "cafe:kaffediem:board".into(),
-                "cafe:kaffediem:menu".into(),
-            ],
-            start,
-            100,
-        )
-        .await
-        .unwrap();
-    assert!(all.is_empty(), "{all:?}");
+    for name in [
+        "cafe:kaffediem:orders",
+        "cafe:kaffediem:board",
+        "cafe:kaffediem:menu",
+    ] {
+        let all = project::replay(s.store.as_ref(), name, start, 100)
+            .await
+            .unwrap();
+        assert!(all.is_empty(), "{all:?}");
+    }
 }

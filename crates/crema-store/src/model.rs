@@ -4,9 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
 use crema_core::menu::{Category, Item, Menu, ModifierGroup, ModifierOption};
 use crema_core::money::{Amount, Currency};
-use crema_core::order::{Channel, Customer, LineRequest, LineSnapshot};
+use crema_core::order::{Channel, Customer, LineRequest};
 use crema_core::text::IdempotencyKey;
-use crema_core::workflow::MoveKind;
 use crema_core::Rejection;
 use serde::Serialize;
 use uuid::Uuid;
@@ -106,31 +105,7 @@ pub struct NewOrder {
     pub idempotency: Option<(IdempotencyKey, String)>,
 }
 
-/// Serialized (for events) in the same shape as the API's order (`crate::line_marks`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRecord {
-    pub id: i64,
-    pub uuid: Uuid,
-    pub cafe_id: CafeId,
-    pub local_date: NaiveDate,
-    pub day_number: u32,
-    pub channel: Channel,
-    pub customer: Customer,
-    pub placed_by: Option<i64>,
-    pub station_id: Option<i64>,
-    pub step: String,
-    pub lines: Vec<LineSnapshot>,
-    pub currency: Currency,
-    pub subtotal: Amount,
-    pub tip: Amount,
-    pub total: Amount,
-    pub missing_information: bool,
-    pub cancel_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// The lines marked made in the kitchen, by index.
-    pub line_marks: Vec<crate::line_marks::LineMark>,
-}
+pub use crema_core::record::{MoveRecord, OrderRecord};
 
 /// The result of placing an order: `replayed` when an idempotency key had been seen and the
 /// first order is returned instead of a new one.
@@ -138,16 +113,6 @@ pub struct OrderRecord {
 pub struct Placed {
     pub order: OrderRecord,
     pub replayed: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MoveRecord {
-    pub kind: MoveKind,
-    pub from: Option<String>,
-    pub to: String,
-    pub actor_id: Option<i64>,
-    pub reason: Option<String>,
-    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,20 +198,20 @@ pub struct Membership {
     pub role: Role,
 }
 
-/// One entry of the event log. `payload` is JSON text, encoded once when the change was made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventRecord {
-    pub seq: i64,
-    pub cafe_id: CafeId,
-    pub topic: String,
-    pub kind: String,
-    pub payload: String,
-    pub created_at: DateTime<Utc>,
-    /// The row id of the order the event is about, as the writer knew it. Only in memory,
-    /// for this process's own listeners (the Kaffebase surface names orders by row id and
-    /// would otherwise read each order back): it is not stored, so an event read back from
-    /// the log has none, and it is never sent to clients.
-    pub row_id: Option<i64>,
+/// One entry of the event log: a typed event with its seq, café and time
+/// (`crema_core::event`).
+pub type EventRecord = crema_core::event::Logged;
+
+/// What one reader of the log follows: a café's stream, or the events of one order (the
+/// customer's page: placements, moves and deletes) or of one station.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Feed {
+    Cafe {
+        cafe: CafeId,
+        stream: crema_core::event::Stream,
+    },
+    Order(Uuid),
+    Station(i64),
 }
 
 /// Topic names, built in one place.

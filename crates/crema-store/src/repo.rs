@@ -200,13 +200,8 @@ pub trait AuthRepo: Send + Sync {
 
 #[async_trait]
 pub trait EventRepo: Send + Sync {
-    /// Events of the given topics after `seq`, oldest first, at most `limit`.
-    async fn events_after(
-        &self,
-        topics: &[String],
-        seq: i64,
-        limit: u32,
-    ) -> Result<Vec<EventRecord>>;
+    /// Events of the given feeds after `seq`, oldest first, at most `limit`.
+    async fn events_after(&self, feeds: &[Feed], seq: i64, limit: u32) -> Result<Vec<EventRecord>>;
     /// Events of every topic after `seq`, oldest first, at most `limit`: for catching up after
     /// falling behind the live feed.
     async fn events_since(&self, seq: i64, limit: u32) -> Result<Vec<EventRecord>>;

@@ -12,7 +12,7 @@
 
 mod support;
 
-use crema_store::repo::{AdminRepo, EventRepo};
+use crema_store::repo::{AdminRepo, CafeRepo, EventRepo};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -479,10 +479,19 @@ async fn kill_9_during_a_burst_loses_and_doubles_nothing() {
     )
     .await
     .unwrap();
-    let logged = store
-        .events_after(&[BOARD.to_owned()], 0, 100_000)
+    let cafe = store.cafe_by_slug("kaffediem").await.unwrap().cafe.id;
+    let feed = crema_store::Feed::Cafe {
+        cafe,
+        stream: crema_core::event::Stream::Orders,
+    };
+    // What the board topic carries of the café's order feed.
+    let logged: Vec<_> = store
+        .events_after(&[feed], 0, 100_000)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.on_board())
+        .collect();
     store.close().await;
     let logged_seqs: Vec<i64> = logged.iter().map(|e| e.seq).collect();
     assert_eq!(replay, logged_seqs, "the socket replays the log");
@@ -504,10 +513,11 @@ async fn kill_9_during_a_burst_loses_and_doubles_nothing() {
     // One board event per order, with the order's number.
     let placed: Vec<i64> = logged
         .iter()
-        .filter(|e| e.kind == "order.placed")
-        .map(|e| {
-            let p: Value = serde_json::from_str(&e.payload).unwrap();
-            p["day_number"].as_i64().unwrap_or_else(|| panic!("{p}"))
+        .filter_map(|e| match &e.event {
+            crema_core::event::Event::OrderPlaced { order, .. } => {
+                Some(i64::from(order.day_number))
+            }
+            _ => None,
         })
         .collect();
     let mut numbers: Vec<i64> = by_date.into_values().flatten().collect();

@@ -5,6 +5,7 @@
 //! and told to go (its connection closes with a reason); it comes back with `since` and
 //! replays what it missed from the event log, so being dropped never loses anything.
 
+use super::project::{self, View};
 use super::protocol;
 use axum::extract::ws::Utf8Bytes;
 use crema_store::{EventRecord, Store};
@@ -46,17 +47,29 @@ impl Encoded {
         }
     }
 
-    pub fn new(ev: &EventRecord) -> Self {
-        let body = format!("{{\"seq\":{},\"data\":{}}}", ev.seq, ev.payload);
-        let frame = protocol::broadcast(&ev.topic, &ev.kind, &body);
+    /// A frame with crema's envelope `{"seq":N,"data":<payload>}`.
+    pub fn new(seq: i64, topic: &str, kind: &str, payload: &str) -> Self {
+        let body = format!("{{\"seq\":{seq},\"data\":{payload}}}");
+        let frame = protocol::broadcast(topic, kind, &body);
         // Checked once here, not once per socket.
         let frame = Utf8Bytes::try_from(frame).unwrap_or_else(|_| Utf8Bytes::from_static("[]"));
         Self {
-            seq: ev.seq,
-            topic: ev.topic.clone(),
-            kind: ev.kind.clone(),
+            seq,
+            topic: topic.to_owned(),
+            kind: kind.to_owned(),
             body,
             frame,
+        }
+    }
+}
+
+impl Encoded {
+    /// The payload, parsed: `data` of crema's envelope, or the whole body of a raw frame.
+    pub fn data(&self) -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(&self.body).unwrap_or_default();
+        match v.get("data") {
+            Some(d) if v.get("seq").is_some() => d.clone(),
+            _ => v,
         }
     }
 }
@@ -161,9 +174,32 @@ impl Hub {
         self.last_seq.load(Ordering::Acquire) as i64
     }
 
-    /// Hands one event to the subscribers of its topic.
-    pub fn dispatch(&self, ev: &EventRecord) {
-        self.fan_out(Arc::new(Encoded::new(ev)));
+    /// Hands one event to the subscribers of each topic it goes to (`project::audience`), in
+    /// the café whose slug is `slug`. Each view of it is rendered once, and only for topics
+    /// someone follows: most orders' own topic (`order:<id>`) has no one on it.
+    pub fn dispatch(&self, ev: &EventRecord, slug: &str) {
+        let mut rendered: Vec<(View, Option<String>)> = Vec::with_capacity(3);
+        for (name, view) in project::audience(&ev.event, slug) {
+            if !self.lock().topics.contains_key(&name) {
+                continue;
+            }
+            let payload = match rendered.iter().find(|(v, _)| *v == view) {
+                Some((_, p)) => p.clone(),
+                None => {
+                    let p = project::payload(&ev.event, view)
+                        .map_err(
+                            |e| tracing::error!(error = %e, seq = ev.seq, "rendering an event"),
+                        )
+                        .ok();
+                    rendered.push((view, p.clone()));
+                    p
+                }
+            };
+            if let Some(p) = payload {
+                let kind = ev.event.kind();
+                self.fan_out(Arc::new(Encoded::new(ev.seq, &name, kind, &p)));
+            }
+        }
         self.last_seq
             .fetch_max(ev.seq.max(0) as u64, Ordering::AcqRel);
     }
@@ -221,7 +257,7 @@ impl Hub {
             match rx.recv().await {
                 Ok(ev) => {
                     if ev.seq > self.last_seq() {
-                        self.dispatch(&ev);
+                        self.deliver(store.as_ref(), &ev).await;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
@@ -236,13 +272,27 @@ impl Hub {
         }
     }
 
+    /// Dispatches an event in its café (the café lookup is cached by the store).
+    async fn deliver(&self, store: &dyn Store, ev: &EventRecord) {
+        match store.cafe_by_id(ev.cafe_id).await {
+            Ok(c) => self.dispatch(ev, c.cafe.slug.as_str()),
+            Err(e) => {
+                // A café is never deleted; this is the database failing. Nothing can be sent,
+                // but the seq moves on: replay from the log serves whoever missed it.
+                tracing::error!(error = %e, seq = ev.seq, "no café for an event");
+                self.last_seq
+                    .fetch_max(ev.seq.max(0) as u64, Ordering::AcqRel);
+            }
+        }
+    }
+
     async fn catch_up(&self, store: &dyn Store) {
         loop {
             match store.events_since(self.last_seq(), 1000).await {
                 Ok(evs) if evs.is_empty() => return,
                 Ok(evs) => {
                     for ev in &evs {
-                        self.dispatch(ev);
+                        self.deliver(store, ev).await;
                     }
                 }
                 Err(e) => {

@@ -4,6 +4,7 @@
 
 pub mod credential;
 pub mod hub;
+pub mod project;
 /// The Phoenix Channels V2 wire format, in a crate of its own so that its fuzz target builds
 /// without the whole server (`fuzz/`, run in CI).
 pub use crema_phoenix as protocol;

@@ -440,16 +440,17 @@ impl Connection {
             // since + 1. A `since` beyond the newest seq comes from another history (a database
             // restored from an older backup): that client's state cannot be trusted either.
             if since + 1 >= oldest && since <= store.latest_seq().await? {
-                let names = [name.to_owned()];
-                let events = store.events_after(&names, since, REPLAY_MAX + 1).await?;
+                let feeds = super::project::feeds(topic);
+                let events = store.events_after(&feeds, since, REPLAY_MAX + 1).await?;
                 if events.len() <= REPLAY_MAX as usize {
                     let last = events.last().map(|e| e.seq).unwrap_or(since);
-                    let frames = events
+                    let frames: Vec<Utf8Bytes> = events
                         .iter()
-                        .map(|e| super::hub::Encoded::new(e).frame)
+                        .filter_map(|e| super::project::frame_for(e, topic, name))
+                        .map(|e| e.frame)
                         .collect();
                     return Ok((
-                        json!({ "since": since, "replayed": events.len() }),
+                        json!({ "since": since, "replayed": frames.len() }),
                         frames,
                         last,
                     ));

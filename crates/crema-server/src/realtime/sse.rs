@@ -92,7 +92,8 @@ pub async fn events(
     let replay = match since {
         // As on the socket: a gap the log still covers, from this history (not ahead of it).
         Some(s) if s + 1 >= store.oldest_seq().await? && s <= store.latest_seq().await? => {
-            let evs = store.events_after(&names, s, REPLAY_MAX + 1).await?;
+            let feeds: Vec<_> = resolved.iter().flat_map(super::project::feeds).collect();
+            let evs = store.events_after(&feeds, s, REPLAY_MAX + 1).await?;
             (evs.len() <= REPLAY_MAX as usize).then_some(evs)
         }
         _ => None,
@@ -100,7 +101,12 @@ pub async fn events(
     match replay {
         Some(evs) => {
             for e in &evs {
-                first.push(sse_event(&Encoded::new(e)));
+                // An event goes to each followed topic that carries it, as it does live.
+                for (n, t) in names.iter().zip(&resolved) {
+                    if let Some(f) = super::project::frame_for(e, t, n) {
+                        first.push(sse_event(&f));
+                    }
+                }
                 last = e.seq;
             }
         }

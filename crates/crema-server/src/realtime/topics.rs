@@ -91,10 +91,15 @@ impl From<JoinError> for ApiError {
 
 /// Parses a topic name and checks that what it names exists.
 pub async fn resolve(state: &State, name: &str) -> Result<Topic, JoinError> {
+    resolve_in(state.store.as_ref(), name).await
+}
+
+/// [`resolve`], with only a store.
+pub async fn resolve_in(store: &dyn crema_store::Store, name: &str) -> Result<Topic, JoinError> {
     let parts: Vec<&str> = name.split(':').collect();
     match parts.as_slice() {
         ["cafe", slug, kind] => {
-            let cafe = state.store.cafe_by_slug(slug).await?.cafe.id;
+            let cafe = store.cafe_by_slug(slug).await?.cafe.id;
             match *kind {
                 "orders" => Ok(Topic::Orders { cafe }),
                 "board" => Ok(Topic::Board { cafe }),
@@ -105,7 +110,7 @@ pub async fn resolve(state: &State, name: &str) -> Result<Topic, JoinError> {
         }
         ["order", id] => {
             let uuid = Uuid::parse_str(id).map_err(|_| JoinError::Unmatched)?;
-            let order = state.store.order_by_uuid(uuid).await?;
+            let order = store.order_by_uuid(uuid).await?;
             Ok(Topic::Order {
                 cafe: order.cafe_id,
                 uuid,
@@ -114,7 +119,7 @@ pub async fn resolve(state: &State, name: &str) -> Result<Topic, JoinError> {
         // Kaffebase answered a join of any name; crema keeps only the four that carry data,
         // so a socket cannot make up topics (each joined name is held in memory).
         ["collection", name] if crate::compat::kaffebase::realtime::COLLECTIONS.contains(name) => {
-            let cafe = state.store.default_cafe().await?.cafe.id;
+            let cafe = store.default_cafe().await?.cafe.id;
             Ok(Topic::Collection {
                 cafe,
                 name: (*name).to_owned(),
@@ -122,7 +127,7 @@ pub async fn resolve(state: &State, name: &str) -> Result<Topic, JoinError> {
         }
         ["station", id] => {
             let id: i64 = id.parse().map_err(|_| JoinError::Unmatched)?;
-            let station = state.store.station(id).await?;
+            let station = store.station(id).await?;
             Ok(Topic::Station {
                 cafe: station.cafe_id,
                 id,

@@ -274,16 +274,19 @@ async fn content_changes_are_logged_on_the_status_topic() {
         .await
         .expect(201)
         .clone();
-    let events = s
-        .store
-        .events_after(&["cafe:kaffediem:status".into()], before, 100)
-        .await
-        .unwrap();
+    let events = crema_server::realtime::project::replay(
+        s.store.as_ref(),
+        "cafe:kaffediem:status",
+        before,
+        100,
+    )
+    .await
+    .unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["status.update", "message.create"]);
-    let status: Value = serde_json::from_str(&events[0].payload).unwrap();
+    let status: Value = events[0].data();
     assert_eq!(status["record"]["open"], false);
-    let msg: Value = serde_json::from_str(&events[1].payload).unwrap();
+    let msg: Value = events[1].data();
     assert_eq!(msg["record"]["id"], m["id"]);
     assert_eq!(msg["record"]["title"], "Pause");
     assert!(events[0].seq < events[1].seq);

@@ -586,14 +586,17 @@ async fn menu_changes_are_logged_as_events() {
     )
     .await
     .expect(200);
-    let events = s
-        .store
-        .events_after(&["cafe:kaffediem:menu".into()], before, 100)
-        .await
-        .unwrap();
+    let events = crema_server::realtime::project::replay(
+        s.store.as_ref(),
+        "cafe:kaffediem:menu",
+        before,
+        100,
+    )
+    .await
+    .unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].kind, "menu.changed");
-    let payload: Value = serde_json::from_str(&events[0].payload).unwrap();
+    let payload: Value = events[0].data();
     assert_eq!(payload["entity"], "item");
     assert_eq!(payload["action"], "update");
 }
@@ -698,11 +701,10 @@ async fn a_list_is_reordered_in_one_change_and_bad_ids_change_nothing() {
         .collect();
     assert_eq!(after, want, "the menu lists them in the new order");
     // Each moved category is announced like an update, all in one commit.
-    let events = s
-        .store
-        .events_after(&["cafe:kaffediem:menu".into()], seq, 100)
-        .await
-        .unwrap();
+    let events =
+        crema_server::realtime::project::replay(s.store.as_ref(), "cafe:kaffediem:menu", seq, 100)
+            .await
+            .unwrap();
     let moved = before
         .iter()
         .filter(|(id, n)| want.iter().any(|(w, m)| w == id && m != n))
@@ -710,7 +712,7 @@ async fn a_list_is_reordered_in_one_change_and_bad_ids_change_nothing() {
     assert_eq!(events.len(), moved, "{events:?}");
     assert!(events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
     for e in &events {
-        let p: Value = serde_json::from_str(&e.payload).unwrap();
+        let p: Value = e.data();
         assert_eq!(
             (p["entity"].as_str(), p["action"].as_str()),
             (Some("category"), Some("update"))

@@ -6,6 +6,7 @@
 use crate::rt;
 
 use chrono::Utc;
+use crema_core::event::{Change, Event};
 use crema_server::realtime::hub::{self, Hub};
 use crema_store::EventRecord;
 use rand::rngs::StdRng;
@@ -335,30 +336,34 @@ async fn a_since_from_another_history_gets_a_snapshot() {
 
 // --- the hub -----------------------------------------------------------------------------
 
-fn event(seq: i64, topic: &str) -> EventRecord {
+/// A menu change in the café whose slug is `x`: it goes to `cafe:x:menu`.
+fn event(seq: i64) -> EventRecord {
     EventRecord {
         seq,
         cafe_id: 1,
-        topic: topic.to_owned(),
-        kind: "test.event".to_owned(),
-        payload: format!("{{\"n\":{seq}}}"),
-        created_at: Utc::now(),
-        row_id: None,
+        at: Utc::now(),
+        event: Event::MenuChanged(Change {
+            entity: "test".to_owned(),
+            action: "update".to_owned(),
+            record: json!({ "n": seq }),
+        }),
     }
 }
+
+const MENU_X: &str = "cafe:x:menu";
 
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_is_dropped_and_a_reader_is_not() {
     let hub = Hub::new();
     let slow = hub.connect();
-    hub.join(slow.id, "t");
+    hub.join(slow.id, MENU_X);
     let mut reader = hub.connect();
-    hub.join(reader.id, "t");
+    hub.join(reader.id, MENU_X);
     assert_eq!(hub.subscribers(), 2);
 
     let n = hub::QUEUE as i64 + 1;
     for seq in 1..=n {
-        hub.dispatch(&event(seq, "t"));
+        hub.dispatch(&event(seq), "x");
         let got = reader.rx.recv().await.expect("the reader stays subscribed");
         assert_eq!(got.seq, seq);
     }
@@ -368,7 +373,7 @@ async fn a_subscriber_that_falls_behind_is_dropped_and_a_reader_is_not() {
     assert_eq!(hub.subscribers(), 1);
 
     // The reader keeps receiving.
-    hub.dispatch(&event(n + 1, "t"));
+    hub.dispatch(&event(n + 1), "x");
     assert_eq!(reader.rx.recv().await.unwrap().seq, n + 1);
     // The dropped one has what fitted in its queue and then nothing: it resumes with since.
     let mut slow_rx = slow.rx;
@@ -385,28 +390,31 @@ async fn an_event_is_encoded_once_for_every_subscriber() {
     let mut a = hub.connect();
     let mut b = hub.connect();
     let mut other = hub.connect();
-    hub.join(a.id, "cafe:x:board");
-    hub.join(b.id, "cafe:x:board");
-    hub.join(other.id, "cafe:x:menu");
+    hub.join(a.id, MENU_X);
+    hub.join(b.id, MENU_X);
+    hub.join(other.id, "cafe:x:board");
 
-    hub.dispatch(&event(5, "cafe:x:board"));
+    hub.dispatch(&event(5), "x");
     let ea = a.rx.recv().await.unwrap();
     let eb = b.rx.recv().await.unwrap();
     assert!(Arc::ptr_eq(&ea, &eb), "both got the very same encoding");
     assert_eq!(
         ea.frame.as_str(),
-        r#"[null,null,"cafe:x:board","test.event",{"seq":5,"data":{"n":5}}]"#
+        r#"[null,null,"cafe:x:menu","menu.changed",{"seq":5,"data":{"entity":"test","action":"update","record":{"n":5}}}]"#
     );
-    assert_eq!(ea.body, r#"{"seq":5,"data":{"n":5}}"#);
+    assert_eq!(
+        ea.body,
+        r#"{"seq":5,"data":{"entity":"test","action":"update","record":{"n":5}}}"#
+    );
     let frame: Value = serde_json::from_str(ea.frame.as_str()).unwrap();
     assert_eq!(push_seq(&frame), 5);
     assert!(other.rx.try_recv().is_err(), "another topic gets nothing");
     assert_eq!(hub.last_seq(), 5);
 
     // Leaving and disconnecting stop delivery.
-    hub.leave(a.id, "cafe:x:board");
+    hub.leave(a.id, MENU_X);
     hub.disconnect(other.id);
-    hub.dispatch(&event(6, "cafe:x:board"));
+    hub.dispatch(&event(6), "x");
     assert_eq!(b.rx.recv().await.unwrap().seq, 6);
     assert!(a.rx.try_recv().is_err());
     assert_eq!(hub.subscribers(), 2);
@@ -422,7 +430,8 @@ async fn a_socket_that_falls_behind_is_closed_with_4000_and_resumes_with_since()
     // a single-threaded runtime, so the socket's task cannot drain any of them in between.
     // The seq is an old one, so the hub's own position and the client's are untouched.
     for _ in 0..=hub::QUEUE {
-        rt.state.hub.dispatch(&event(since, ORDERS));
+        let frame = hub::Encoded::new(since, ORDERS, "order.moved", "{}");
+        rt.state.hub.publish(Arc::new(frame));
     }
     let (code, reason) = ws.close_frame().await;
     assert_eq!(code, 4000, "{reason}");
@@ -435,4 +444,46 @@ async fn a_socket_that_falls_behind_is_closed_with_4000_and_resumes_with_since()
     assert_eq!(response, json!({"since": since, "replayed": 1}));
     let push = ws.frame().await;
     assert_eq!(push_seq(&push), rt.last_seq_of(ORDERS).await);
+}
+
+#[tokio::test]
+async fn a_pushed_order_a_replayed_one_a_snapshot_and_the_api_agree() {
+    // One encoder renders an order everywhere: the live push, the replay after a reconnect,
+    // a join's snapshot and the HTTP API must give the very same JSON for the same order.
+    let rt = Rt::start().await;
+    let mut ws = rt.ws().await;
+    let (_, joined) = ws.join_ok(ORDERS, json!({})).await;
+    let since = joined["seq"].as_i64().unwrap();
+    let placed = rt.place().await;
+    let id = placed["id"].as_str().unwrap().to_owned();
+    let push = ws.push_of(ORDERS).await;
+    let pushed = push[4]["data"]["order"].clone();
+    assert_eq!(pushed, placed, "the push is the API's order");
+
+    let mut again = rt.ws().await;
+    let (_, fresh) = again.join_ok(ORDERS, json!({})).await;
+    let in_snapshot = fresh["snapshot"]["orders"]
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["id"] == json!(id)))
+        .cloned()
+        .unwrap_or_else(|| panic!("the order in the snapshot: {fresh}"));
+    assert_eq!(in_snapshot, pushed, "snapshot and push agree");
+
+    let mut resumed = rt.ws().await;
+    let (_, replay) = resumed.join_ok(ORDERS, json!({ "since": since })).await;
+    assert_eq!(replay["replayed"], json!(1), "{replay}");
+    let replayed = resumed.frame().await;
+    assert_eq!(
+        replayed[4]["data"]["order"], pushed,
+        "replay and push agree"
+    );
+    assert_eq!(replayed[4]["data"]["move"], push[4]["data"]["move"]);
+
+    let own = format!("order:{id}");
+    let mut customer = rt.ws().await;
+    let (_, page) = customer.join_ok(&own, json!({})).await;
+    assert_eq!(
+        page["snapshot"]["order"], pushed,
+        "the customer's page agrees"
+    );
 }

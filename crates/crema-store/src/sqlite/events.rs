@@ -1,5 +1,5 @@
 use super::{all, exec, one, params, params_from_iter, ts, ts_col, Row, SqliteStore};
-use crate::model::EventRecord;
+use crate::model::{EventRecord, Feed};
 use crate::repo::{AdminRepo, EventRepo};
 use crate::{Result, StoreError};
 use async_trait::async_trait;
@@ -10,33 +10,46 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 fn event_of(r: &Row<'_>) -> Result<EventRecord> {
+    let payload = r.get_ref("payload")?.as_str()?;
     Ok(EventRecord {
         seq: r.get("seq")?,
         cafe_id: r.get("cafe_id")?,
-        topic: r.get("topic")?,
-        kind: r.get("kind")?,
-        payload: r.get("payload")?,
-        created_at: ts_col(r, "created_at")?,
-        row_id: None,
+        at: ts_col(r, "created_at")?,
+        event: serde_json::from_str(payload)?,
     })
+}
+
+/// The condition and arguments that select one feed's events.
+fn feed_filter(f: &Feed, args: &mut Vec<Value>) -> &'static str {
+    match f {
+        Feed::Cafe { cafe, stream } => {
+            args.push(Value::Integer(*cafe));
+            args.push(Value::Text(stream.as_str().to_owned()));
+            "(cafe_id = ? AND stream = ?)"
+        }
+        Feed::Order(uuid) => {
+            args.push(Value::Text(uuid.to_string()));
+            "order_uuid = ?"
+        }
+        Feed::Station(id) => {
+            args.push(Value::Integer(*id));
+            "station_id = ?"
+        }
+    }
 }
 
 #[async_trait]
 impl EventRepo for SqliteStore {
-    async fn events_after(
-        &self,
-        topics: &[String],
-        seq: i64,
-        limit: u32,
-    ) -> Result<Vec<EventRecord>> {
-        if topics.is_empty() {
+    async fn events_after(&self, feeds: &[Feed], seq: i64, limit: u32) -> Result<Vec<EventRecord>> {
+        if feeds.is_empty() {
             return Ok(Vec::new());
         }
-        let marks = vec!["?"; topics.len()].join(", ");
+        let mut args: Vec<Value> = Vec::new();
+        let wanted: Vec<&str> = feeds.iter().map(|f| feed_filter(f, &mut args)).collect();
         let sql = format!(
-            "SELECT seq, cafe_id, topic, kind, payload, created_at FROM events WHERE topic IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?"
+            "SELECT seq, cafe_id, payload, created_at FROM events WHERE ({}) AND seq > ? ORDER BY seq LIMIT ?",
+            wanted.join(" OR ")
         );
-        let mut args: Vec<Value> = topics.iter().map(|t| Value::Text(t.clone())).collect();
         args.push(Value::Integer(seq));
         args.push(Value::Integer(i64::from(limit)));
         self.read(move |c| all(c, &sql, params_from_iter(args), event_of))
@@ -47,7 +60,7 @@ impl EventRepo for SqliteStore {
         self.read(move |c| {
             all(
                 c,
-                "SELECT seq, cafe_id, topic, kind, payload, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, cafe_id, payload, created_at FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                 params![seq, i64::from(limit)],
                 event_of,
             )

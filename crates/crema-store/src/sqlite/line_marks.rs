@@ -4,12 +4,12 @@
 use super::orders::by_uuid;
 use super::{exec, params, ts, SqliteStore, WriteCtx};
 use crate::line_marks::{LineChange, LineMark, LineMarkRepo, LineMarked};
-use crate::{topics, Result, StoreError};
+use crate::{Result, StoreError};
 use async_trait::async_trait;
 use crema_core::cafe::CafeId;
+use crema_core::event::Event;
 use crema_core::workflow::CANCELLED;
 use crema_core::Rejection;
-use serde::Serialize;
 use uuid::Uuid;
 
 /// The columns every read of an order selects: the row, and its marks as one JSON array of
@@ -38,14 +38,6 @@ pub(super) fn marks_of(json: &str) -> Result<Vec<LineMark>> {
         .collect::<Result<Vec<_>>>()?;
     marks.sort_by_key(|m| m.index);
     Ok(marks)
-}
-
-/// The payload of `order.line`: the whole order (as other order events carry it) and what
-/// changed.
-#[derive(Serialize)]
-struct LineEvent<'a> {
-    order: &'a crate::model::OrderRecord,
-    line: &'a LineChange,
 }
 
 fn mark_job(
@@ -132,25 +124,6 @@ fn mark_job(
         actor_id: actor,
         at: t,
     };
-    // Staff topics only: the public board shows numbers, and the customer's page follows
-    // moves, not the kitchen's progress within a step.
-    let payload = serde_json::to_string(&LineEvent {
-        order: &order,
-        line: &change,
-    })?;
-    let slug = snap.cafe.slug.as_str().to_owned();
-    let kind = "order.line";
-    ctx.emit_about(
-        cafe,
-        topics::orders(&slug),
-        kind,
-        payload.clone(),
-        t,
-        Some(order.id),
-    )?;
-    if let Some(st) = order.station_id {
-        ctx.emit(cafe, topics::station(st), kind, payload, t)?;
-    }
     ctx.record(
         cafe,
         if done {
@@ -161,6 +134,16 @@ fn mark_job(
         format!("order:{}", order.uuid),
         Some(&serde_json::json!({ "line": index, "done_at": was })),
         Some(&serde_json::json!({ "line": index, "done_at": change.done_at })),
+    )?;
+    // Staff feeds only (the event's projection decides): the public board shows numbers, and
+    // the customer's page follows moves, not the kitchen's progress within a step.
+    ctx.append(
+        cafe,
+        Event::OrderLine {
+            order: order.clone(),
+            line: change,
+        },
+        t,
     )?;
     Ok(LineMarked {
         order,

@@ -32,6 +32,7 @@ use crate::{Result, StoreError};
 use cache::{CafeCache, Credentials};
 use chrono::{DateTime, SecondsFormat, Utc};
 use crema_core::cafe::{Cafe, CafeId};
+use crema_core::event::{Change, Event};
 use crema_core::menu::Menu;
 use rusqlite::{OpenFlags, Params};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
@@ -153,44 +154,46 @@ impl WriteCtx {
         self.clock.now()
     }
 
-    /// Appends an event to the log in the current transaction.
-    pub(crate) fn emit(
+    /// Appends an event to the log in the current transaction; after the commit it goes, as
+    /// the same value, to every subscriber of the store's feed.
+    pub(crate) fn append(
         &mut self,
         cafe_id: CafeId,
-        topic: String,
-        kind: &str,
-        payload: String,
-        now: DateTime<Utc>,
+        event: Event,
+        at: DateTime<Utc>,
     ) -> Result<()> {
-        self.emit_about(cafe_id, topic, kind, payload, now, None)
-    }
-
-    /// Appends an event about the order with row id `row_id` (see `EventRecord::row_id`).
-    pub(crate) fn emit_about(
-        &mut self,
-        cafe_id: CafeId,
-        topic: String,
-        kind: &str,
-        payload: String,
-        now: DateTime<Utc>,
-        row_id: Option<i64>,
-    ) -> Result<()> {
+        let payload = serde_json::to_string(&event)?;
+        let order_uuid = event.customer_order().map(|u| u.to_string());
+        let station = event.order().and_then(|o| o.station_id);
         let seq: i64 = one(
             &self.conn,
-            "INSERT INTO events (cafe_id, topic, kind, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
-            params![cafe_id, topic, kind, payload, ts(now)],
+            "INSERT INTO events (cafe_id, stream, order_uuid, station_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            params![cafe_id, event.stream().as_str(), order_uuid, station, event.kind(), payload, ts(at)],
             |r| Ok(r.get(0)?),
         )?;
         self.pending.push(EventRecord {
             seq,
             cafe_id,
-            topic,
-            kind: kind.to_owned(),
-            payload,
-            created_at: now,
-            row_id,
+            at,
+            event,
         });
         Ok(())
+    }
+
+    /// Appends a change of the café's menu, status or messages (`kind` `menu.changed`,
+    /// `status.update`, `message.<action>`; `payload` the change's `{entity, action, record}`).
+    pub(crate) fn emit(
+        &mut self,
+        cafe_id: CafeId,
+        _topic: String,
+        kind: &str,
+        payload: String,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let change: Change = serde_json::from_str(&payload)?;
+        let event = Event::content(kind, change)
+            .ok_or_else(|| StoreError::Internal(format!("no event of kind {kind:?}")))?;
+        self.append(cafe_id, event, now)
     }
 
     /// The café's menu, settings and open state, loaded once and kept until a write touches

@@ -8,17 +8,17 @@ use super::{
 };
 use crate::model::{MoveRecord, MoveRequest, NewOrder, OrderFilter, OrderRecord, Placed};
 use crate::repo::OrderRepo;
-use crate::{topics, Result, StoreError};
+use crate::{Result, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
 use crema_core::day::{local_date, DayNumber, FirstNumber};
+use crema_core::event::Event;
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{place, Channel, Customer};
 use crema_core::workflow::{MoveKind, UndoWalk, WorkflowError, CANCELLED};
 use crema_core::Rejection;
 use rusqlite::types::Value;
-use serde::Serialize;
 use uuid::Uuid;
 
 /// How long an idempotency key protects against a retry.
@@ -124,58 +124,6 @@ fn move_of(r: &Row<'_>) -> Result<MoveRecord> {
         reason: r.get("reason")?,
         at: ts_col(r, "at")?,
     })
-}
-
-/// What the public board may know of an order: its number and step, nothing personal.
-#[derive(Serialize)]
-struct BoardEntry<'a> {
-    day_number: u32,
-    local_date: NaiveDate,
-    step: &'a str,
-}
-
-#[derive(Serialize)]
-struct OrderEvent<'a> {
-    order: &'a OrderRecord,
-    #[serde(rename = "move")]
-    mv: &'a MoveRecord,
-}
-
-/// Appends the events of an order change: the full order for staff and for the customer's
-/// own page, the number and step for the public board.
-fn announce(
-    ctx: &mut WriteCtx,
-    slug: &str,
-    o: &OrderRecord,
-    mv: &MoveRecord,
-    kind: &str,
-) -> Result<()> {
-    let full = serde_json::to_string(&OrderEvent { order: o, mv })?;
-    emit_everywhere(ctx, slug, o, full, kind, mv.at)
-}
-
-/// Appends `full` to the staff, station and customer topics of `o`, and its number and step
-/// to the public board.
-fn emit_everywhere(
-    ctx: &mut WriteCtx,
-    slug: &str,
-    o: &OrderRecord,
-    full: String,
-    kind: &str,
-    t: DateTime<Utc>,
-) -> Result<()> {
-    let board = serde_json::to_string(&BoardEntry {
-        day_number: o.day_number,
-        local_date: o.local_date,
-        step: &o.step,
-    })?;
-    let row = Some(o.id);
-    ctx.emit_about(o.cafe_id, topics::orders(slug), kind, full.clone(), t, row)?;
-    ctx.emit(o.cafe_id, topics::board(slug), kind, board, t)?;
-    if let Some(st) = o.station_id {
-        ctx.emit(o.cafe_id, topics::station(st), kind, full.clone(), t)?;
-    }
-    ctx.emit(o.cafe_id, topics::order(&o.uuid), kind, full, t)
 }
 
 fn record_move(ctx: &mut WriteCtx, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
@@ -387,14 +335,20 @@ fn place_job(ctx: &mut WriteCtx, o: NewOrder) -> Result<Placed> {
         at: t,
     };
     record_move(ctx, &order, &mv)?;
-    let slug = snap.cafe.slug.as_str().to_owned();
-    announce(ctx, &slug, &order, &mv, "order.placed")?;
     ctx.record(
         order.cafe_id,
         "order.place",
         format!("order:{}", order.uuid),
         None::<&()>,
-        Some(&order),
+        Some(&order.api_shape()),
+    )?;
+    ctx.append(
+        order.cafe_id,
+        Event::OrderPlaced {
+            order: order.clone(),
+            mv,
+        },
+        t,
     )?;
     Ok(Placed {
         order,
@@ -456,8 +410,6 @@ fn move_job(
         at: t,
     };
     record_move(ctx, &order, &mv)?;
-    let slug = snap.cafe.slug.as_str().to_owned();
-    announce(ctx, &slug, &order, &mv, "order.moved")?;
     let action = format!("order.{}", mv.kind.as_str());
     ctx.record(
         cafe,
@@ -466,17 +418,15 @@ fn move_job(
         Some(&serde_json::json!({ "step": mv.from })),
         Some(&serde_json::json!({ "step": mv.to, "reason": mv.reason })),
     )?;
+    ctx.append(
+        cafe,
+        Event::OrderMoved {
+            order: order.clone(),
+            mv,
+        },
+        t,
+    )?;
     Ok(order)
-}
-
-/// The payload of `order.deleted`: the order as it was, and its row id (Kaffebase's integer
-/// order id), which can no longer be looked up once the row is gone.
-#[derive(Serialize)]
-struct DeletedEvent<'a> {
-    order: &'a OrderRecord,
-    row_id: i64,
-    deleted_by: Option<i64>,
-    deleted_at: DateTime<Utc>,
 }
 
 fn delete_job(
@@ -496,20 +446,21 @@ fn delete_job(
         params![order.id],
     )?;
     let t = ctx.now();
-    let full = serde_json::to_string(&DeletedEvent {
-        order: &order,
-        row_id: order.id,
-        deleted_by: actor,
-        deleted_at: t,
-    })?;
-    let slug = snap.cafe.slug.as_str().to_owned();
-    emit_everywhere(ctx, &slug, &order, full, "order.deleted", t)?;
     ctx.record(
         cafe,
         "order.delete",
         format!("order:{}", order.uuid),
-        Some(&order),
+        Some(&order.api_shape()),
         None::<&()>,
+    )?;
+    ctx.append(
+        cafe,
+        Event::OrderDeleted {
+            order: order.clone(),
+            deleted_by: actor,
+            deleted_at: t,
+        },
+        t,
     )?;
     Ok(order)
 }

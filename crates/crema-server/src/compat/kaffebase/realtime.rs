@@ -17,19 +17,15 @@ use super::records::{self, Major};
 use crate::auth::Actor;
 use crate::realtime::hub::Encoded;
 use crate::state::State;
-use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::day::local_date;
-use crema_core::money::{Amount, Currency};
-use crema_core::order::{Channel, Customer, LineSnapshot};
+use crema_core::event::{Change as ContentChange, Event};
 use crema_core::workflow::CANCELLED;
 use crema_store::OrderFilter;
 use crema_store::{CafeRecord, EventRecord, OrderRecord, StoreError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::broadcast;
-use uuid::Uuid;
 
 pub const ORDER: &str = "collection:order";
 pub const MENU: &str = "collection:menu";
@@ -156,84 +152,11 @@ fn frame<T: Serialize>(seq: i64, topic: &str, action: &'static str, record: T) -
     }
 }
 
-/// An order as crema's order events carry it (the native API's order shape, named by UUID).
-#[derive(Deserialize)]
-struct EventOrder {
-    id: Uuid,
-    local_date: NaiveDate,
-    day_number: u32,
-    channel: Channel,
-    customer: Customer,
-    placed_by: Option<i64>,
-    station_id: Option<i64>,
-    step: String,
-    lines: Vec<LineSnapshot>,
-    currency: Currency,
-    subtotal: Amount,
-    tip: Amount,
-    total: Amount,
-    missing_information: bool,
-    cancel_reason: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(Deserialize)]
-struct OrderPayload {
-    order: EventOrder,
-    /// Only `order.deleted` carries it: the row it names is gone.
-    #[serde(default)]
-    row_id: Option<i64>,
-}
-
-impl EventOrder {
-    fn into_record(self, id: i64, cafe_id: i64) -> OrderRecord {
-        OrderRecord {
-            id,
-            uuid: self.id,
-            cafe_id,
-            local_date: self.local_date,
-            day_number: self.day_number,
-            channel: self.channel,
-            customer: self.customer,
-            placed_by: self.placed_by,
-            station_id: self.station_id,
-            step: self.step,
-            lines: self.lines,
-            currency: self.currency,
-            subtotal: self.subtotal,
-            tip: self.tip,
-            total: self.total,
-            missing_information: self.missing_information,
-            cancel_reason: self.cancel_reason,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            // Kaffebase's records have no marks.
-            line_marks: Vec::new(),
-        }
-    }
-}
-
-/// `{"record": {"id": N, ...}}` of a message event.
-#[derive(Deserialize)]
-struct ContentPayload {
-    record: IdOnly,
-}
-
-#[derive(Deserialize)]
-struct IdOnly {
-    id: i64,
-}
-
 /// Turns crema events into Kaffebase frames.
 struct Deriver {
     state: State,
     cafe: Option<CafeRecord>,
-    /// Order UUID → row id: the row id never changes, and an order gets several events.
-    row_ids: HashMap<Uuid, i64>,
 }
-
-const ROW_ID_CACHE: usize = 50_000;
 
 impl Deriver {
     /// The default café, looked up until there is one (a new database gets its café after
@@ -249,88 +172,54 @@ impl Deriver {
         let Some(cafe) = self.cafe().await.map(|c| c.cafe.id) else {
             return Ok(None);
         };
-        // Each order event goes to several of crema's topics; only the staff topic's copy
-        // (`cafe:<slug>:orders`) is derived, so every change is sent once.
-        let kind = match ev.topic.rsplit_once(':') {
-            Some((prefix, kind)) if prefix.starts_with("cafe:") && ev.cafe_id == cafe => kind,
-            _ => return Ok(None),
-        };
-        Ok(match (kind, ev.kind.as_str()) {
-            ("orders", "order.placed" | "order.moved" | "order.deleted") => {
-                self.order(cafe, ev).await?
+        if ev.cafe_id != cafe {
+            return Ok(None);
+        }
+        let seq = ev.seq;
+        Ok(match &ev.event {
+            // The record as the event has it (not as the order is by now): frames stay in the
+            // order of the events. Kaffebase names orders by row id, which the event carries.
+            Event::OrderPlaced { order, .. } => order_frame(seq, "create", order),
+            Event::OrderMoved { order, .. } => order_frame(seq, "update", order),
+            Event::OrderDeleted { order, .. } => order_frame(seq, "delete", order),
+            // Kaffebase's records have no marks.
+            Event::OrderLine { .. } => None,
+            Event::MenuChanged(_) => {
+                frame(seq, MENU, "update", menu_payload(&self.state, cafe).await?)
             }
-            ("menu", _) => frame(
-                ev.seq,
-                MENU,
-                "update",
-                menu_payload(&self.state, cafe).await?,
-            ),
-            ("status", "status.update") => {
+            Event::StatusUpdated(_) => {
                 let s = self.state.store.status(cafe).await?;
-                frame(ev.seq, STATUS, "update", records::status(&s))
+                frame(seq, STATUS, "update", records::status(&s))
             }
-            ("status", "message.create" | "message.update") => {
-                let p: ContentPayload = serde_json::from_str(&ev.payload)?;
-                match self.state.store.message(cafe, p.record.id).await {
+            Event::MessageCreated(c) | Event::MessageUpdated(c) => {
+                let Some(id) = record_id(c) else {
+                    return Ok(None);
+                };
+                match self.state.store.message(cafe, id).await {
                     Ok(m) => {
-                        let action = if ev.kind == "message.create" {
+                        let action = if matches!(ev.event, Event::MessageCreated(_)) {
                             "create"
                         } else {
                             "update"
                         };
-                        frame(ev.seq, MESSAGE, action, records::message(&m))
+                        frame(seq, MESSAGE, action, records::message(&m))
                     }
                     // Deleted since: its delete event follows.
                     Err(StoreError::NotFound(_)) => None,
                     Err(e) => return Err(e),
                 }
             }
-            ("status", "message.delete") => {
-                let p: ContentPayload = serde_json::from_str(&ev.payload)?;
-                frame(ev.seq, MESSAGE, "delete", json!({ "id": p.record.id }))
-            }
-            _ => None,
+            Event::MessageDeleted(c) => match record_id(c) {
+                Some(id) => frame(seq, MESSAGE, "delete", json!({ "id": id })),
+                None => None,
+            },
         })
-    }
-
-    async fn order(&mut self, cafe: i64, ev: &EventRecord) -> Result<Option<Encoded>, StoreError> {
-        let p: OrderPayload = serde_json::from_str(&ev.payload)?;
-        let uuid = p.order.id;
-        let known = p.row_id.or(ev.row_id);
-        let row_id = match known.or_else(|| self.row_ids.get(&uuid).copied()) {
-            Some(id) => id,
-            None => self.state.store.order(cafe, uuid).await?.id,
-        };
-        let action = match ev.kind.as_str() {
-            "order.placed" => "create",
-            "order.deleted" => {
-                self.row_ids.remove(&uuid);
-                "delete"
-            }
-            _ => "update",
-        };
-        if action != "delete" {
-            if self.row_ids.len() >= ROW_ID_CACHE {
-                self.row_ids.clear();
-            }
-            self.row_ids.insert(uuid, row_id);
-        }
-        // The record as the event has it (not as the order is by now): frames stay in the
-        // order of the events.
-        let record = p.order.into_record(row_id, ev.cafe_id);
-        Ok(frame(
-            ev.seq,
-            ORDER,
-            action,
-            records::public_order(&record, row_id),
-        ))
     }
 
     async fn handle(&mut self, ev: &EventRecord) {
         match self.derive(ev).await {
             Ok(Some(f)) => self.state.hub.publish(Arc::new(f)),
             Ok(None) => {}
-            // The order was deleted before its earlier event was derived: nothing to send.
             Err(StoreError::NotFound(_)) => {}
             Err(e) => {
                 tracing::warn!(error = %e, seq = ev.seq, "could not derive a Kaffebase change")
@@ -339,17 +228,22 @@ impl Deriver {
     }
 }
 
+fn order_frame(seq: i64, action: &'static str, o: &OrderRecord) -> Option<Encoded> {
+    frame(seq, ORDER, action, records::public_order(o, o.id))
+}
+
+/// The id of the record a content change names.
+fn record_id(c: &ContentChange) -> Option<i64> {
+    c.record.get("id").and_then(Value::as_i64)
+}
+
 /// Follows the store's committed events until it closes, deriving Kaffebase frames. Falling
 /// behind the store's broadcast, it reads what it missed from the log, as the hub does.
 pub async fn run(state: State) {
     let store = state.store.clone();
     let mut rx = store.subscribe();
     let mut last = store.latest_seq().await.unwrap_or(0);
-    let mut d = Deriver {
-        state,
-        cafe: None,
-        row_ids: HashMap::new(),
-    };
+    let mut d = Deriver { state, cafe: None };
     loop {
         match rx.recv().await {
             Ok(ev) => {

@@ -168,8 +168,7 @@ async fn staff_token(store: &dyn Store, base: &str) -> Option<String> {
 }
 
 pub async fn log_seqs(store: &dyn Store, topic: &str, after: i64) -> Vec<i64> {
-    store
-        .events_after(&[topic.to_owned()], after, 100_000)
+    crema_server::realtime::project::replay(store, topic, after, 100_000)
         .await
         .expect("reading the event log")
         .iter()
