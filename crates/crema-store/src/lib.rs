@@ -14,6 +14,7 @@ pub mod model;
 pub mod pairing;
 pub mod repo;
 pub mod sqlite;
+pub mod tx;
 
 pub use clock::Clock;
 pub use error::StoreError;

@@ -93,21 +93,11 @@ pub trait OrderRepo: Send + Sync {
     /// What "now" is for orders: the time a placement is numbered by, and the one "today"
     /// means (the system clock, or the one a test set: `Options::clock`).
     fn now(&self) -> DateTime<Utc>;
-    /// Validates against the menu and status as they are inside the write transaction, assigns
-    /// the day number, stores the snapshot, the first move and the events, all in one commit.
-    async fn place_order(&self, order: NewOrder) -> Result<Placed>;
     async fn order(&self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
     async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
     /// An order by its id alone, whatever its café (for the customer's tracking topic).
     async fn order_by_uuid(&self, uuid: Uuid) -> Result<OrderRecord>;
     async fn list_orders(&self, cafe: CafeId, filter: &OrderFilter) -> Result<Vec<OrderRecord>>;
-    async fn move_order(
-        &self,
-        cafe: CafeId,
-        uuid: Uuid,
-        req: MoveRequest,
-        actor: Option<i64>,
-    ) -> Result<OrderRecord>;
     async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>>;
     /// Every move of the café's orders of the local `date`, each with its order's row id
     /// ([`OrderRecord::id`]), in the order they were made (for the day's report).
@@ -119,15 +109,6 @@ pub trait OrderRepo: Send + Sync {
         cafe: CafeId,
         filter: &OrderFilter,
     ) -> Result<Vec<OrderRecord>>;
-    /// Deletes an order that is still at the first step, or cancelled (the workflow decides),
-    /// with its moves, and appends `order.deleted` events carrying the order as it was. Its day
-    /// number is never given again.
-    async fn delete_order(
-        &self,
-        cafe: CafeId,
-        uuid: Uuid,
-        actor: Option<i64>,
-    ) -> Result<OrderRecord>;
 }
 
 #[async_trait]
@@ -238,6 +219,7 @@ pub trait Store:
     + crate::pairing::PairingRepo
     + crate::invitations::InvitationRepo
     + crate::line_marks::LineMarkRepo
+    + crate::tx::OrderStore
 {
 }
 
@@ -253,5 +235,6 @@ impl<T> Store for T where
         + crate::pairing::PairingRepo
         + crate::invitations::InvitationRepo
         + crate::line_marks::LineMarkRepo
+        + crate::tx::OrderStore
 {
 }

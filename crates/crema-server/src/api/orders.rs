@@ -258,9 +258,9 @@ pub async fn place(
         body.station_id,
     )?;
     let lines = PlaceOrderBody::line_requests(body.lines);
-    let placed = state
-        .store
-        .place_order(NewOrder {
+    let placed = crema_app::orders::place(
+        state.store.as_ref(),
+        NewOrder {
             cafe_id: cafe.cafe.id,
             channel,
             customer,
@@ -269,8 +269,9 @@ pub async fn place(
             lines,
             missing_information: body.missing_information,
             idempotency,
-        })
-        .await?;
+        },
+    )
+    .await?;
     let out = OrderOut::from(&placed.order);
     let mut res = if placed.replayed {
         (StatusCode::OK, Json(out)).into_response()
@@ -425,10 +426,10 @@ async fn do_move(
 ) -> ApiResult<Json<OrderOut>> {
     let cafe = state.cafe(slug).await?;
     authorize(actor, cafe.cafe.id, Permission::MoveOrders)?;
-    let o = state
-        .store
-        .move_order(cafe.cafe.id, parse_uuid(id)?, req, actor.user_id)
-        .await?;
+    let uuid = parse_uuid(id)?;
+    let o =
+        crema_app::orders::move_order(state.store.as_ref(), cafe.cafe.id, uuid, req, actor.user_id)
+            .await?;
     Ok(Json((&o).into()))
 }
 

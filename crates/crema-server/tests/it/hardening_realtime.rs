@@ -42,8 +42,9 @@ async fn seed(store: &Arc<dyn Store>, n: usize) -> Vec<Uuid> {
         for _ in chunk {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                store
-                    .place_order(NewOrder {
+                crema_app::orders::place(
+                    store.as_ref(),
+                    NewOrder {
                         cafe_id: cafe,
                         channel: Channel::Web,
                         customer: Customer::Anonymous,
@@ -57,11 +58,12 @@ async fn seed(store: &Arc<dyn Store>, n: usize) -> Vec<Uuid> {
                         }],
                         missing_information: false,
                         idempotency: None,
-                    })
-                    .await
-                    .expect("placing an order")
-                    .order
-                    .uuid
+                    },
+                )
+                .await
+                .expect("placing an order")
+                .order
+                .uuid
             }));
         }
         for t in tasks {
@@ -84,18 +86,18 @@ async fn finish(store: &Arc<dyn Store>, ids: &[Uuid]) {
         for id in chunk {
             let (store, id) = (store.clone(), *id);
             tasks.push(tokio::spawn(async move {
-                store
-                    .move_order(
-                        cafe,
-                        id,
-                        MoveRequest::To {
-                            target: "dispatched".into(),
-                            may_finish: true,
-                        },
-                        None,
-                    )
-                    .await
-                    .expect("finishing an order");
+                crema_app::orders::move_order(
+                    store.as_ref(),
+                    cafe,
+                    id,
+                    MoveRequest::To {
+                        target: "dispatched".into(),
+                        may_finish: true,
+                    },
+                    None,
+                )
+                .await
+                .expect("finishing an order");
             }));
         }
         for t in tasks {

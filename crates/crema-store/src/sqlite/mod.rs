@@ -24,16 +24,17 @@ mod line_marks;
 mod menu;
 mod orders;
 mod pairing;
+mod tx;
 mod users;
 
 use crate::clock::Clock;
 use crate::model::EventRecord;
+use crate::tx::CafeSnapshot;
 use crate::{Result, StoreError};
 use cache::{CafeCache, Credentials};
 use chrono::{DateTime, SecondsFormat, Utc};
-use crema_core::cafe::{Cafe, CafeId};
+use crema_core::cafe::CafeId;
 use crema_core::event::{Change, Event};
-use crema_core::menu::Menu;
 use rusqlite::{OpenFlags, Params};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
@@ -120,6 +121,7 @@ pub struct SqliteStore {
     path: PathBuf,
     synchronous_full: bool,
     pub(crate) clock: Clock,
+    published: Published,
 }
 
 /// What a write job works with: the writer's connection, the events it appends, and a cache
@@ -134,15 +136,17 @@ pub struct WriteCtx {
     audit: Option<crate::audit::AuditMeta>,
     pending: Vec<EventRecord>,
     cache: HashMap<CafeId, Arc<CafeSnapshot>>,
+    published: Published,
+    /// The version of the last snapshot loaded (each load gets a new one).
+    versions: u64,
     clock: Clock,
 }
 
-/// A café as order placement needs it.
-pub(crate) struct CafeSnapshot {
-    pub cafe: Cafe,
-    pub menu: Menu,
-    pub open: bool,
-}
+/// The writer's snapshots, shared with callers that price an order before its transaction
+/// (`OrderStore::current_snapshot`). Only the writer inserts (what it loaded itself) and
+/// removes (when a write touches the café, or a job that may have seen its own rolled-back
+/// changes fails), so a snapshot found here is what the database held when it was loaded.
+type Published = Arc<std::sync::RwLock<HashMap<CafeId, Arc<CafeSnapshot>>>>;
 
 impl WriteCtx {
     pub(crate) fn conn(&self) -> &Conn {
@@ -205,12 +209,17 @@ impl WriteCtx {
         let rec = cafes::load_cafe(&self.conn, cafe_id)?;
         let menu = menu::load_menu(&self.conn, cafe_id)?;
         let status = content::load_status(&self.conn, cafe_id)?;
+        self.versions += 1;
         let snap = Arc::new(CafeSnapshot {
             menu: menu.to_menu(rec.cafe.currency, rec.cafe.price_rounding),
             cafe: rec.cafe,
             open: status.fields.open,
+            version: self.versions,
         });
         self.cache.insert(cafe_id, snap.clone());
+        if let Ok(mut p) = self.published.write() {
+            p.insert(cafe_id, snap.clone());
+        }
         Ok(snap)
     }
 
@@ -241,6 +250,17 @@ impl WriteCtx {
     pub(crate) fn touch(&mut self, cafe_id: CafeId) {
         self.cafes_touched = true;
         self.cache.remove(&cafe_id);
+        if let Ok(mut p) = self.published.write() {
+            p.remove(&cafe_id);
+        }
+    }
+
+    /// Forgets every snapshot (a job failed: what it loaded may have seen its own changes).
+    fn forget_snapshots(&mut self) {
+        self.cache.clear();
+        if let Ok(mut p) = self.published.write() {
+            p.clear();
+        }
     }
 }
 
@@ -393,6 +413,7 @@ impl SqliteStore {
         let (queue, rx) = flume::bounded(QUEUE);
         let (events, _) = broadcast::channel(16_384);
         let cafes = Arc::new(CafeCache::new(1024));
+        let published: Published = Arc::default();
         let ctx = WriteCtx {
             conn,
             cafes: cafes.clone(),
@@ -401,6 +422,8 @@ impl SqliteStore {
             audit: None,
             pending: Vec::new(),
             cache: HashMap::new(),
+            published: published.clone(),
+            versions: 0,
             clock: opts.clock.clone(),
         };
         let (done_tx, done_rx) = oneshot::channel();
@@ -436,6 +459,7 @@ impl SqliteStore {
             path: path.to_owned(),
             synchronous_full: full,
             clock: opts.clock,
+            published,
         }))
     }
 
@@ -614,7 +638,7 @@ fn run_batch(ctx: &mut WriteCtx, batch: Vec<Job>, events: &broadcast::Sender<Arc
             Err(e) => {
                 ctx.pending.truncate(mark);
                 // The job's own changes go; the cache may hold what it saw, so drop it.
-                ctx.cache.clear();
+                ctx.forget_snapshots();
                 let undo = exec(&ctx.conn, "ROLLBACK TO job", [])
                     .and_then(|_| exec(&ctx.conn, "RELEASE job", []));
                 if let Err(u) = undo {
@@ -649,7 +673,7 @@ fn run_batch(ctx: &mut WriteCtx, batch: Vec<Job>, events: &broadcast::Sender<Arc
             tracing::error!(error = %e, "writer could not commit a batch");
             let _ = ctx.conn.execute_batch("ROLLBACK");
             ctx.pending.clear();
-            ctx.cache.clear();
+            ctx.forget_snapshots();
             for (reply, r) in done {
                 let _ = reply.send(match r {
                     Ok(_) => Err(clone_err(&e)),

@@ -326,9 +326,9 @@ pub async fn create(
     };
     crate::api::orders::on_behalf_of(&actor, cafe.cafe.id, cmd.customer_id, channel, None)
         .map_err(|r| KaffebaseError::rejected(r, order_field))?;
-    let placed = state
-        .store
-        .place_order(NewOrder {
+    let placed = crema_app::orders::place(
+        state.store.as_ref(),
+        NewOrder {
             cafe_id: cafe.cafe.id,
             channel,
             customer: match cmd.customer_id {
@@ -340,9 +340,10 @@ pub async fn create(
             lines: cmd.lines,
             missing_information: cmd.missing_information,
             idempotency: None,
-        })
-        .await
-        .map_err(|e| KaffebaseError::store(e, order_field))?;
+        },
+    )
+    .await
+    .map_err(|e| KaffebaseError::store(e, order_field))?;
     crate::metrics::order_placed(channel.as_str());
     Ok(KbJson(
         StatusCode::CREATED,
@@ -418,16 +419,15 @@ async fn move_to(
     target: String,
 ) -> KbResult<OrderRecord> {
     let may_finish = authorize(actor, cafe.cafe.id, Permission::FinishOrders).is_ok();
-    let moved = state
-        .store
-        .move_order(
-            cafe.cafe.id,
-            order.uuid,
-            MoveRequest::To { target, may_finish },
-            actor.user_id,
-        )
-        .await
-        .map_err(|e| KaffebaseError::store(e, order_field))?;
+    let moved = crema_app::orders::move_order(
+        state.store.as_ref(),
+        cafe.cafe.id,
+        order.uuid,
+        MoveRequest::To { target, may_finish },
+        actor.user_id,
+    )
+    .await
+    .map_err(|e| KaffebaseError::store(e, order_field))?;
     Ok(moved)
 }
 
@@ -438,11 +438,14 @@ pub async fn delete(
 ) -> KbResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, Permission::MoveOrders).await?;
     let order = state.store.order_by_id(cafe.cafe.id, id).await?;
-    state
-        .store
-        .delete_order(cafe.cafe.id, order.uuid, actor.user_id)
-        .await
-        .map_err(|e| KaffebaseError::store(e, order_field))?;
+    crema_app::orders::delete(
+        state.store.as_ref(),
+        cafe.cafe.id,
+        order.uuid,
+        actor.user_id,
+    )
+    .await
+    .map_err(|e| KaffebaseError::store(e, order_field))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

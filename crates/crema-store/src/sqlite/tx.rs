@@ -1,0 +1,235 @@
+//! The unit of work for orders (`crate::tx`) on SQLite: each operation one or two statements
+//! on the writer's connection, inside the job's savepoint.
+
+use super::orders::{by_id, by_uuid, record_move};
+use super::{exec, opt, params, parse_ts, scalar, ts, SqliteStore, WriteCtx};
+use crate::model::{MoveRecord, OrderRecord};
+use crate::tx::{CafeSnapshot, OrderStore, OrderTx, Prepared, SeenKey, TxJob, TxResult};
+use crate::{Result, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::cafe::CafeId;
+use crema_core::day::DayNumber;
+use crema_core::event::Event;
+use crema_core::text::IdempotencyKey;
+use crema_core::workflow::MoveKind;
+use crema_core::Rejection;
+use std::sync::Arc;
+use uuid::Uuid;
+
+impl OrderTx for WriteCtx {
+    fn now(&self) -> DateTime<Utc> {
+        WriteCtx::now(self)
+    }
+
+    fn cafe(&mut self, cafe: CafeId) -> Result<Arc<CafeSnapshot>> {
+        self.snapshot(cafe)
+    }
+
+    fn seen_key(&mut self, cafe: CafeId, key: &IdempotencyKey) -> Result<Option<SeenKey>> {
+        let row: Option<(i64, String, String)> = opt(
+            self.conn(),
+            "SELECT order_id, request_hash, created_at FROM idempotency_keys WHERE cafe_id = ? AND key = ?",
+            params![cafe, key.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        row.map(|(order_id, request_hash, at)| {
+            Ok(SeenKey {
+                order_id,
+                request_hash,
+                at: parse_ts(&at)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn forget_key(&mut self, cafe: CafeId, key: &IdempotencyKey) -> Result<()> {
+        exec(
+            self.conn(),
+            "DELETE FROM idempotency_keys WHERE cafe_id = ? AND key = ?",
+            params![cafe, key.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn remember_key(
+        &mut self,
+        cafe: CafeId,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        order_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO idempotency_keys (cafe_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            params![cafe, key.as_str(), request_hash, order_id, ts(at)],
+        )?;
+        Ok(())
+    }
+
+    fn station_exists(&mut self, cafe: CafeId, station: i64) -> Result<bool> {
+        let n: i64 = scalar(
+            self.conn(),
+            "SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?",
+            params![cafe, station],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn user_exists(&mut self, user: i64) -> Result<bool> {
+        let n: i64 = scalar(
+            self.conn(),
+            "SELECT count(*) FROM users WHERE id = ?",
+            params![user],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn last_day_number(&mut self, cafe: CafeId, date: NaiveDate) -> Result<Option<DayNumber>> {
+        let last: Option<i64> = opt(
+            self.conn(),
+            "SELECT last_number FROM day_counters WHERE cafe_id = ? AND local_date = ?",
+            params![cafe, date.to_string()],
+            |r| Ok(r.get(0)?),
+        )?;
+        last.map(|n| {
+            u32::try_from(n)
+                .ok()
+                .and_then(|n| DayNumber::new(n).ok())
+                .ok_or_else(|| StoreError::Internal(format!("stored day counter {n}")))
+        })
+        .transpose()
+    }
+
+    fn set_day_number(&mut self, cafe: CafeId, date: NaiveDate, n: DayNumber) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
+             ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = excluded.last_number",
+            params![cafe, date.to_string(), i64::from(n.get())],
+        )?;
+        Ok(())
+    }
+
+    fn insert_order(&mut self, o: &OrderRecord, prepared: &Prepared) -> Result<i64> {
+        let customer_user = match &o.customer {
+            crema_core::order::Customer::User { user_id } => Some(*user_id),
+            _ => None,
+        };
+        let lines = match &prepared.lines_json {
+            Some(l) => l.clone(),
+            None => serde_json::to_string(&o.lines)?,
+        };
+        scalar(
+            self.conn(),
+            "INSERT INTO orders (uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
+                                 currency, subtotal, tip, total, missing_information, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            params![
+                o.uuid.to_string(),
+                o.cafe_id,
+                o.local_date.to_string(),
+                i64::from(o.day_number),
+                o.channel.as_str(),
+                serde_json::to_string(&o.customer)?,
+                customer_user,
+                o.placed_by,
+                o.station_id,
+                o.step,
+                lines,
+                o.currency.code(),
+                o.subtotal.minor(),
+                o.tip.minor(),
+                o.total.minor(),
+                o.missing_information,
+                ts(o.created_at),
+                ts(o.updated_at),
+            ],
+        )
+        .map_err(|e| {
+            if super::is_foreign_key(&e) {
+                StoreError::Rejected(Rejection::one(
+                    "placed_by",
+                    "unknown",
+                    "the user placing the order does not exist",
+                ))
+            } else {
+                e
+            }
+        })
+    }
+
+    fn update_order(&mut self, o: &OrderRecord) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE orders SET step = ?, cancel_reason = ?, updated_at = ? WHERE id = ?",
+            params![o.step, o.cancel_reason, ts(o.updated_at), o.id],
+        )?;
+        Ok(())
+    }
+
+    fn delete_order(&mut self, id: i64) -> Result<()> {
+        // Moves, marks and the idempotency key go with it (ON DELETE CASCADE).
+        exec(self.conn(), "DELETE FROM orders WHERE id = ?", params![id])?;
+        Ok(())
+    }
+
+    fn order(&mut self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord> {
+        by_uuid(self.conn(), cafe, uuid)
+    }
+
+    fn order_by_id(&mut self, cafe: CafeId, id: i64) -> Result<OrderRecord> {
+        by_id(self.conn(), cafe, id)
+    }
+
+    fn insert_move(&mut self, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
+        record_move(self, o, mv)
+    }
+
+    fn moves_newest_first(
+        &mut self,
+        order_id: i64,
+        visit: &mut dyn FnMut(MoveKind, Option<&str>) -> bool,
+    ) -> Result<()> {
+        let mut st = self.conn().prepare_cached(
+            "SELECT kind, from_step FROM order_moves WHERE order_id = ? ORDER BY id DESC",
+        )?;
+        let mut rows = st.query(params![order_id])?;
+        while let Some(r) = rows.next()? {
+            let kind = r.get_ref(0)?.as_str()?;
+            let kind = MoveKind::parse(kind)
+                .ok_or_else(|| StoreError::Internal(format!("stored move kind {kind:?}")))?;
+            let from: Option<String> = r.get(1)?;
+            if visit(kind, from.as_deref()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, cafe: CafeId, event: Event, at: DateTime<Utc>) -> Result<()> {
+        WriteCtx::append(self, cafe, event, at)
+    }
+
+    fn audit(
+        &mut self,
+        cafe: CafeId,
+        action: &str,
+        target: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<()> {
+        self.record(cafe, action, target, before.as_ref(), after.as_ref())
+    }
+}
+
+#[async_trait::async_trait]
+impl OrderStore for SqliteStore {
+    async fn run_orders(&self, job: TxJob) -> TxResult {
+        self.write(move |ctx| job(ctx)).await
+    }
+
+    fn current_snapshot(&self, cafe: CafeId) -> Option<Arc<CafeSnapshot>> {
+        self.published.read().ok()?.get(&cafe).cloned()
+    }
+}

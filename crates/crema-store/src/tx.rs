@@ -1,0 +1,130 @@
+//! The unit of work for orders: one transaction, typed operations, no rules. The application
+//! layer (`crema-app`) decides (idempotency, day numbers, the workflow, what is audited) and
+//! calls these to read and write inside one commit; a backend implements them with its own
+//! statements. Nothing here names a database type.
+//!
+//! A job is a closure over `&mut dyn OrderTx`. The SQLite backend runs it on its one writer
+//! thread inside a savepoint of the current group commit: whatever the closure returns, its
+//! writes are committed with the batch if it returns `Ok`, and rolled back if it returns `Err`.
+
+use crate::model::{MoveRecord, OrderRecord};
+use crate::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::cafe::{Cafe, CafeId};
+use crema_core::day::DayNumber;
+use crema_core::event::Event;
+use crema_core::menu::Menu;
+use crema_core::text::IdempotencyKey;
+use crema_core::workflow::MoveKind;
+use std::any::Any;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A café as order placement needs it, as of one moment of the writer's: settings, menu, and
+/// whether it is open. `version` is unique to one load of it; whoever priced an order against
+/// a snapshot outside the transaction compares versions inside it to know whether the menu
+/// changed in between.
+#[derive(Debug)]
+pub struct CafeSnapshot {
+    pub cafe: Cafe,
+    pub menu: Menu,
+    pub open: bool,
+    pub version: u64,
+}
+
+/// An idempotency key already used.
+#[derive(Debug, Clone)]
+pub struct SeenKey {
+    pub order_id: i64,
+    /// The hash of the request it came with.
+    pub request_hash: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What an order writes besides its record: its lines already serialized, when the caller
+/// did that outside the transaction.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub lines_json: Option<String>,
+}
+
+pub trait OrderTx {
+    /// The store's clock (the system's, or a test's).
+    fn now(&self) -> DateTime<Utc>;
+    /// The café's snapshot as the transaction sees it.
+    fn cafe(&mut self, cafe: CafeId) -> Result<Arc<CafeSnapshot>>;
+    fn seen_key(&mut self, cafe: CafeId, key: &IdempotencyKey) -> Result<Option<SeenKey>>;
+    fn forget_key(&mut self, cafe: CafeId, key: &IdempotencyKey) -> Result<()>;
+    fn remember_key(
+        &mut self,
+        cafe: CafeId,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        order_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    fn station_exists(&mut self, cafe: CafeId, station: i64) -> Result<bool>;
+    fn user_exists(&mut self, user: i64) -> Result<bool>;
+    /// The last number given in the café on its local `date`, if any.
+    fn last_day_number(&mut self, cafe: CafeId, date: NaiveDate) -> Result<Option<DayNumber>>;
+    fn set_day_number(&mut self, cafe: CafeId, date: NaiveDate, n: DayNumber) -> Result<()>;
+    /// Inserts the order (its `id` is ignored) and returns its row id. A `placed_by` that is
+    /// no account is refused with a 422 naming `placed_by`.
+    fn insert_order(&mut self, o: &OrderRecord, prepared: &Prepared) -> Result<i64>;
+    /// Writes the order's step, cancel reason and time.
+    fn update_order(&mut self, o: &OrderRecord) -> Result<()>;
+    /// Deletes the order with its moves and its idempotency key.
+    fn delete_order(&mut self, id: i64) -> Result<()>;
+    fn order(&mut self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
+    fn order_by_id(&mut self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
+    fn insert_move(&mut self, o: &OrderRecord, mv: &MoveRecord) -> Result<()>;
+    /// Visits the order's moves newest first (kind and the step it left) until `visit` says
+    /// it has seen enough.
+    fn moves_newest_first(
+        &mut self,
+        order_id: i64,
+        visit: &mut dyn FnMut(MoveKind, Option<&str>) -> bool,
+    ) -> Result<()>;
+    /// Appends an event to the log; subscribers get it after the commit.
+    fn append(&mut self, cafe: CafeId, event: Event, at: DateTime<Utc>) -> Result<()>;
+    /// Writes an audit entry for the caller the store was told of (`audit::scope`), if any.
+    fn audit(
+        &mut self,
+        cafe: CafeId,
+        action: &str,
+        target: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<()>;
+}
+
+/// A job's result, typed by [`transact`].
+pub type TxResult = Result<Box<dyn Any + Send>>;
+/// A job for [`OrderStore::run_orders`].
+pub type TxJob = Box<dyn FnOnce(&mut dyn OrderTx) -> TxResult + Send>;
+
+/// The store's side of order writes.
+#[async_trait::async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Runs `job` in one transaction (see the module's comment).
+    async fn run_orders(&self, job: TxJob) -> TxResult;
+    /// The café's snapshot as the writer last loaded it, if it has one and no write has
+    /// changed the café since: for pricing an order before its transaction.
+    fn current_snapshot(&self, cafe: CafeId) -> Option<Arc<CafeSnapshot>>;
+}
+
+/// Runs `f` as one transaction of `store` and hands back its typed result.
+pub async fn transact<T, F>(store: &dyn OrderStore, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut dyn OrderTx) -> Result<T> + Send + 'static,
+{
+    let out = store
+        .run_orders(Box::new(move |tx| {
+            f(tx).map(|v| Box::new(v) as Box<dyn Any + Send>)
+        }))
+        .await?;
+    out.downcast::<T>()
+        .map(|b| *b)
+        .map_err(|_| crate::StoreError::Internal("a transaction returned the wrong type".into()))
+}
