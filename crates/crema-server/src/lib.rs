@@ -137,6 +137,10 @@ impl App {
                 addr: config.bind,
                 source,
             })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.bind,
+            source,
+        })?;
         let store = config.open_store().await?;
         let first_admin = match seed(store.as_ref(), &config).await {
             Ok(a) => a,
@@ -149,10 +153,6 @@ impl App {
         if config.dev_auto_login {
             tracing::warn!("DEV AUTO-LOGIN IS ON: GET /api/session signs anyone in as the first admin, without a password. Never use this on a café's network.");
         }
-        let addr = listener.local_addr().map_err(|source| StartError::Listen {
-            addr: config.bind,
-            source,
-        })?;
         let state = State::new(store, config);
         let background = spawn_background(state.clone());
         Ok(App {
@@ -169,12 +169,9 @@ impl App {
         self.addr
     }
 
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.state.store
+    /// The settings it was built with.
+    pub fn config(&self) -> &Config {
+        self.state.config()
     }
 
     /// The admin account made on a new database, with its password: handed out once.

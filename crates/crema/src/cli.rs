@@ -508,7 +508,7 @@ async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(admin) = app.first_admin() {
         print_admin(&admin);
     }
-    if app.state().config().dev_auto_login {
+    if app.config().dev_auto_login {
         eprintln!("crema: WARNING: dev auto-login is on: anyone can act as the admin");
     }
     let addr = app.local_addr();
