@@ -330,3 +330,56 @@ pub async fn shutting_down(rx: &mut watch::Receiver<bool>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_auto_login_is_refused_in_production_only() {
+        let dev = Config {
+            dev_auto_login: true,
+            ..Config::default()
+        };
+        assert!(dev.validate().is_ok());
+        let prod = Config {
+            production: true,
+            ..dev
+        };
+        let err = prod.validate().expect_err("refused");
+        assert!(err.to_string().contains("production"), "{err}");
+    }
+
+    #[test]
+    fn cors_origins_default_by_mode_and_named_ones_win() {
+        let dev = Config::default();
+        assert_eq!(dev.effective_cors_origins(), crate::cors::default_origins());
+        let prod = Config {
+            production: true,
+            ..Config::default()
+        };
+        assert!(prod.effective_cors_origins().is_empty());
+        let named = Config {
+            cors_origins: Some(vec!["https://kaffediem.example".into()]),
+            ..prod
+        };
+        assert_eq!(
+            named.effective_cors_origins(),
+            ["https://kaffediem.example"]
+        );
+    }
+
+    #[test]
+    fn the_database_is_in_the_data_dir_unless_named() {
+        let c = Config {
+            data_dir: "/srv/crema".into(),
+            ..Config::default()
+        };
+        assert_eq!(c.database_path(), PathBuf::from("/srv/crema/crema.db"));
+        let elsewhere = Config {
+            database: Some("/fast/crema.db".into()),
+            ..c
+        };
+        assert_eq!(elsewhere.database_path(), PathBuf::from("/fast/crema.db"));
+    }
+}
