@@ -62,7 +62,17 @@ struct Builder<'a> {
     sort: i64,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    /// Creates the café (the default one when `is_default`) and returns its builder.
+    async fn create(store: &'a dyn Store, cafe: Cafe, is_default: bool) -> Result<Builder<'a>> {
+        let c = store.create_cafe(cafe, is_default).await?;
+        Ok(Builder {
+            store,
+            cafe: c.cafe.id,
+            sort: 0,
+        })
+    }
+
     fn next(&mut self) -> i64 {
         self.sort += 1;
         self.sort
@@ -173,24 +183,15 @@ impl Builder<'_> {
 /// The demo: "Kaffediem" (Norwegian, NOK in whole kroner, the default café) and "Corner
 /// Coffee" (English, GBP in pence). Both open.
 pub async fn seed_demo(store: &dyn Store) -> Result<()> {
-    let kd = store
-        .create_cafe(
-            cafe(
-                "kaffediem",
-                "Kaffediem",
-                "Europe/Oslo",
-                Currency::NOK,
-                Locale::Nb,
-                100,
-            )?,
-            true,
-        )
-        .await?;
-    let mut b = Builder {
-        store,
-        cafe: kd.cafe.id,
-        sort: 0,
-    };
+    let kd = cafe(
+        "kaffediem",
+        "Kaffediem",
+        "Europe/Oslo",
+        Currency::NOK,
+        Locale::Nb,
+        100,
+    )?;
+    let mut b = Builder::create(store, kd, true).await?;
     let melk = b
         .group("Melk", "#3b82f6", SelectionMode::Single, false, None)
         .await?;
@@ -241,24 +242,16 @@ pub async fn seed_demo(store: &dyn Store) -> Result<()> {
     b.open_with("Velkommen!", "Bestill i kassen eller på nett")
         .await?;
 
-    let cc = store
-        .create_cafe(
-            cafe(
-                "corner",
-                "Corner Coffee",
-                "Europe/London",
-                Currency::parse("GBP").map_err(bad)?,
-                Locale::En,
-                1,
-            )?,
-            false,
-        )
-        .await?;
-    let mut b = Builder {
-        store,
-        cafe: cc.cafe.id,
-        sort: 0,
-    };
+    let gbp = Currency::parse("GBP").map_err(bad)?;
+    let cc = cafe(
+        "corner",
+        "Corner Coffee",
+        "Europe/London",
+        gbp,
+        Locale::En,
+        1,
+    )?;
+    let mut b = Builder::create(store, cc, false).await?;
     let milk = b
         .group("Milk", "#60a5fa", SelectionMode::Single, false, None)
         .await?;
@@ -299,22 +292,18 @@ pub async fn seed_demo(store: &dyn Store) -> Result<()> {
 
 /// A real café's start: one empty default café, closed, with one message to edit.
 pub async fn seed_empty(store: &dyn Store) -> Result<()> {
-    let c = store
-        .create_cafe(
-            cafe(
-                "cafe",
-                "My café",
-                "Europe/Oslo",
-                Currency::NOK,
-                Locale::En,
-                100,
-            )?,
-            true,
-        )
-        .await?;
+    let c = cafe(
+        "cafe",
+        "My café",
+        "Europe/Oslo",
+        Currency::NOK,
+        Locale::En,
+        100,
+    )?;
+    let b = Builder::create(store, c, true).await?;
     store
         .create_message(
-            c.cafe.id,
+            b.cafe,
             MessageFields {
                 title: "Closed".into(),
                 subtitle: Some("We open soon".into()),

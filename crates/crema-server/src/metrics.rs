@@ -104,7 +104,7 @@ async fn render(
     axum::extract::State(state): axum::extract::State<State>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    match &state.metrics {
+    match &state.config().metrics {
         Access::Public => {}
         Access::Off => return StatusCode::NOT_FOUND.into_response(),
         Access::Token(token) => {

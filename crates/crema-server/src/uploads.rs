@@ -153,7 +153,7 @@ pub enum UploadError {
 }
 
 pub fn dir(state: &State) -> PathBuf {
-    state.config.data_dir.join(DIR)
+    state.config().data_dir.join(DIR)
 }
 
 /// A stored upload's name, checked: `<32 lower-case hex>.<known extension>`.

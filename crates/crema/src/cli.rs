@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
 use crema_core::text::{Email, Name};
-use crema_server::{app, demo, Config, State};
+use crema_server::{demo, App, Config, Seed};
 use crema_store::sqlite::{Options, SqliteStore};
 use crema_store::{Role, Store};
 use std::net::{IpAddr, SocketAddr};
@@ -220,22 +220,17 @@ fn init_logs(filter: &str, json: bool) {
     }
 }
 
-fn db_path(data_dir: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    Ok(data_dir.join("crema.db"))
-}
-
+/// The database of `data_dir`, opened as the server opens it (without the server's other
+/// settings).
 async fn open(data_dir: &Path) -> anyhow::Result<Arc<dyn Store>> {
-    open_with(data_dir, Options::default()).await
+    Ok(store_config(data_dir).open_store().await?)
 }
 
-async fn open_with(data_dir: &Path, opts: Options) -> anyhow::Result<Arc<dyn Store>> {
-    let path = db_path(data_dir)?;
-    let store = SqliteStore::open(&path, opts)
-        .await
-        .with_context(|| format!("cannot open the database {}", path.display()))?;
-    Ok(store)
+fn store_config(data_dir: &Path) -> Config {
+    Config {
+        data_dir: data_dir.to_owned(),
+        ..Config::default()
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -243,7 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(&cli.data_dir, cli.serve).await,
         Some(Command::Serve(args)) => serve(&cli.data_dir, args).await,
         Some(Command::Migrate) => {
-            let path = db_path(&cli.data_dir)?;
+            let path = store_config(&cli.data_dir).prepare_database()?;
             let n = SqliteStore::migrate(&path).await?;
             println!("{}: {n} migration(s) applied", path.display());
             Ok(())
@@ -340,8 +335,10 @@ async fn import_kaffebase(
     let src = kaffebase::read(source)
         .await
         .with_context(|| format!("cannot import {}", source.display()))?;
-    let path = db_path(data_dir)?;
-    let store = SqliteStore::open(&path, Options::default())
+    // The concrete store: importing is not part of the server's `Store`.
+    let config = store_config(data_dir);
+    let path = config.prepare_database()?;
+    let store = SqliteStore::open(&path, config.store)
         .await
         .with_context(|| format!("cannot open the database {}", path.display()))?;
     let result = match store.cafe_by_slug(slug).await {
@@ -471,104 +468,62 @@ fn print_admin(a: &demo::FirstAdmin) {
     tracing::warn!(email = %a.email, "the first admin's password was printed to standard output: change it at /account");
 }
 
-async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
-    if args.dev_auto_login && args.production {
-        bail!("--dev-auto-login signs anyone in as an admin: it is refused in production mode (--production / CREMA_PRODUCTION)");
-    }
-    let opts = Options {
+/// The server's settings from the command line and the environment.
+fn config(data_dir: &Path, args: ServeArgs) -> Config {
+    let store = Options {
         synchronous_full: args.synchronous == Synchronous::Full,
         ..Options::default()
     };
-    // The port first: a first start that cannot listen must not create the database and
-    // print the admin's password, which would then be lost with the failed start.
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", args.bind, args.port))?;
-    let store = open_with(data_dir, opts).await?;
-    if store.cafes().await?.is_empty() {
-        if args.demo {
-            demo::seed_demo(store.as_ref()).await?;
-            tracing::info!("new database: added the demo cafés");
-        } else {
-            demo::seed_empty(store.as_ref()).await?;
-            tracing::info!("new database: added one empty default café");
-        }
-        let admin = demo::first_admin(store.as_ref(), &args.admin_email)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
-        print_admin(&admin);
-    }
-    crema_server::metrics::init();
-    let mut state = State::new(
-        store.clone(),
-        Config {
-            data_dir: data_dir.to_owned(),
-        },
-    );
-    state.event_retention = Duration::from_secs(args.event_retention_days * 24 * 3600);
-    state.cors_origins = if !args.cors_origins.is_empty() {
-        args.cors_origins.clone()
-    } else if args.production {
-        // A development server's origin is anyone's laptop: never trusted in production.
-        Vec::new()
-    } else {
-        crema_server::cors::default_origins()
-    };
-    state.trusted_proxies = Arc::new(crema_server::auth::proxy::TrustedProxies {
-        nets: args.trusted_proxies.iter().flatten().copied().collect(),
-        header: args.proxy_header,
-    });
-    state.metrics = match (&args.metrics_token, args.metrics_public) {
+    let metrics = match (&args.metrics_token, args.metrics_public) {
         (Some(t), _) if !t.is_empty() => crema_server::metrics::Access::Token(t.as_str().into()),
         (_, true) => crema_server::metrics::Access::Public,
         _ => crema_server::metrics::Access::Off,
     };
-    if args.dev_auto_login {
-        state.dev_auto_login = true;
-        tracing::warn!("DEV AUTO-LOGIN IS ON: GET /api/session signs anyone in as the first admin, without a password. Never use this on a café's network.");
+    Config {
+        data_dir: data_dir.to_owned(),
+        database: None,
+        store,
+        bind: SocketAddr::new(args.bind, args.port),
+        seed: if args.demo { Seed::Demo } else { Seed::Empty },
+        admin_email: Some(args.admin_email),
+        production: args.production,
+        cors_origins: (!args.cors_origins.is_empty()).then_some(args.cors_origins),
+        dev_auto_login: args.dev_auto_login,
+        trusted_proxies: crema_server::auth::proxy::TrustedProxies {
+            nets: args.trusted_proxies.iter().flatten().copied().collect(),
+            header: args.proxy_header,
+        },
+        metrics,
+        event_retention: Duration::from_secs(args.event_retention_days * 24 * 3600),
+        connections: crema_server::serve::ConnectionLimits {
+            header_timeout: Duration::from_secs(args.header_timeout_secs),
+            per_address: usize::try_from(args.max_connections_per_address).unwrap_or(usize::MAX),
+        },
+        ..Config::default()
+    }
+}
+
+async fn serve(data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let mut app = App::build(config(data_dir, args)).await?;
+    if let Some(admin) = app.first_admin() {
+        print_admin(&admin);
+    }
+    if app.config().dev_auto_login {
         eprintln!("crema: WARNING: dev auto-login is on: anyone can act as the admin");
     }
-    let background = crema_server::spawn_background(state.clone());
-    let addr = listener.local_addr()?;
+    let addr = app.local_addr();
     let stop_signal = shutdown_signal()?;
     println!("crema listening on http://{addr}");
     tracing::info!(%addr, data_dir = %data_dir.display(), "serving");
-
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut stop_wait = stop_rx.clone();
-    let limits = crema_server::serve::ConnectionLimits {
-        header_timeout: Duration::from_secs(args.header_timeout_secs),
-        per_address: usize::try_from(args.max_connections_per_address).unwrap_or(usize::MAX),
-    };
-    let server = crema_server::serve::serve(
-        listener,
-        app(state.clone()),
-        limits,
-        state.trusted_proxies.clone(),
-        async move {
-            let _ = stop_wait.wait_for(|s| *s).await;
-        },
-    );
-    let server = tokio::spawn(server);
+    let running = app.start();
     stop_signal.await;
     tracing::info!(
-        "shutting down: no new connections; finishing requests in flight (10 s at most)"
+        "shutting down: no new connections; finishing requests in flight ({} s at most)",
+        running.state().config().shutdown_grace.as_secs()
     );
-    // Sockets and event streams get a "going away" close at once, so screens reconnect and
-    // resume with `since` as soon as the server is back.
-    state.begin_shutdown();
-    let _ = stop_tx.send(true);
-    if tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .is_err()
-    {
-        tracing::warn!("requests still open after 10 s; closing them");
-    }
-    background.abort();
     // Commits everything queued, then checkpoints the WAL.
-    store.close().await;
+    running.shutdown().await;
     tracing::info!("stopped");
-    drop(stop_rx);
     Ok(())
 }
 

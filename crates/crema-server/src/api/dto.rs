@@ -218,8 +218,12 @@ pub struct OptionOut {
 }
 
 impl From<&Stamped<ModifierOption>> for OptionOut {
-    fn from(s: &Stamped<ModifierOption>) -> Self {
-        let o = &s.value;
+    fn from(stamped: &Stamped<ModifierOption>) -> Self {
+        let Stamped {
+            value: o,
+            created_at,
+            updated_at,
+        } = stamped;
         Self {
             id: o.id,
             group_id: o.group_id,
@@ -228,8 +232,8 @@ impl From<&Stamped<ModifierOption>> for OptionOut {
             enabled: o.enabled,
             sold_out: o.sold_out,
             sort_order: o.sort_order,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
+            created_at: *created_at,
+            updated_at: *updated_at,
         }
     }
 }

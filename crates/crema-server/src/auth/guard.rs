@@ -95,7 +95,7 @@ pub async fn forwarded(S(state): S<State>, mut req: Request, next: Next) -> Resp
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
     if let Some(peer) = peer {
-        if !state.trusted_proxies.trusts(peer) {
+        if !state.config().trusted_proxies.trusts(peer) {
             let h = req.headers_mut();
             for name in [
                 "forwarded",

@@ -298,10 +298,12 @@ impl FromRequestParts<State> for Actor {
             return Ok(a.clone());
         }
         // The client's address: the TCP peer, or what a trusted proxy says it forwarded.
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| state.trusted_proxies.client_ip(c.0.ip(), &parts.headers));
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
+            state
+                .config()
+                .trusted_proxies
+                .client_ip(c.0.ip(), &parts.headers)
+        });
         let mut actor = Actor {
             ip,
             ..Actor::default()

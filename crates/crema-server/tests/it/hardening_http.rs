@@ -305,10 +305,8 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
 
 #[tokio::test]
 async fn a_forwarding_header_from_an_untrusted_peer_is_ignored() {
-    let s = Server::start_configured(true, true, |st| {
-        st.trusted_proxies = std::sync::Arc::new(TrustedProxies::none())
-    })
-    .await;
+    let s = Server::start_configured(true, true, |st| st.trusted_proxies = TrustedProxies::none())
+        .await;
     // Until the address's 20 a minute are used (the harness's own sign-in took one).
     let mut n = 0;
     while failed_login(&s, n, "203.0.113.1").await != StatusCode::TOO_MANY_REQUESTS {
@@ -716,9 +714,8 @@ async fn only_a_trusted_proxy_may_say_the_request_came_over_https() {
     // The test's connections come from loopback: trusted by default.
     let trusted = Server::start_configured(true, true, |_| {}).await;
     assert!(secure(&trusted).await);
-    let untrusted = Server::start_configured(true, true, |st| {
-        st.trusted_proxies = std::sync::Arc::new(TrustedProxies::none())
-    })
-    .await;
+    let untrusted =
+        Server::start_configured(true, true, |st| st.trusted_proxies = TrustedProxies::none())
+            .await;
     assert!(!secure(&untrusted).await);
 }

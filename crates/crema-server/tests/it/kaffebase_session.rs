@@ -133,7 +133,7 @@ async fn dev_auto_login_signs_in_the_first_admin_only_when_switched_on() {
         .await
         .expect("demo");
     let path = dir.path().to_owned();
-    let kb = Kb::serve_with(store, path, Some(dir), |s| s.dev_auto_login = true).await;
+    let kb = Kb::serve_with(store, path, Some(dir), |c| c.dev_auto_login = true).await;
     let c = browser();
     let (st, body) = session(&c, &kb, reqwest::Method::GET, None).await;
     assert_eq!(st, 200, "{body}");

@@ -828,15 +828,10 @@ async fn logins_are_rate_limited_per_account() {
 #[tokio::test]
 async fn logins_are_rate_limited_per_address() {
     // This server sees the caller's address, as behind `crema serve`.
-    let (dir, store) = common::fresh_store(true).await;
-    common::add_user(store.as_ref(), "someone@test.example").await;
-    let state = crema_server::State::new(
-        store.clone(),
-        crema_server::Config {
-            data_dir: dir.path().to_owned(),
-        },
-    );
-    let base = format!("http://{}", common::serve(state, true).await);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let running = common::start(common::config(dir.path(), true), true).await;
+    common::add_user(running.store().as_ref(), "someone@test.example").await;
+    let base = format!("http://{}", running.local_addr());
     let from = |ip: &str| {
         Client::builder()
             .local_address(ip.parse::<std::net::IpAddr>().expect("an address"))

@@ -39,92 +39,39 @@ use axum::Router;
 use crema_store::{CafeRecord, StoreError};
 use error::{KaffebaseError, KbResult};
 
+/// Adds Kaffebase's two routes of each collection to a router: the list
+/// (`/api/collections/<name>/records`: GET lists, POST creates) and one record (`…/{id}`: GET
+/// reads, PATCH and PUT update, DELETE deletes), from the module's five handlers.
+macro_rules! collections {
+    ($router:expr; $($name:literal => $m:ident::{$list:ident, $create:ident, $get:ident, $update:ident, $delete:ident}),+ $(,)?) => {
+        $router$(
+            .route(concat!("/api/collections/", $name, "/records"), get($m::$list).post($m::$create))
+            .route(
+                concat!("/api/collections/", $name, "/records/{id}"),
+                get($m::$get).patch($m::$update).put($m::$update).delete($m::$delete),
+            )
+        )+
+    };
+}
+
 /// The Kaffebase routes.
 pub fn router(state: State) -> Router {
-    Router::new()
-        .route(
-            "/api/session",
-            get(session::whoami)
-                .post(session::login)
-                .delete(session::logout),
-        )
-        .route(
-            "/api/collections/category/records",
-            get(menu::list_categories).post(menu::create_category),
-        )
-        .route(
-            "/api/collections/category/records/{id}",
-            get(menu::get_category)
-                .patch(menu::update_category)
-                .put(menu::update_category)
-                .delete(menu::delete_category),
-        )
-        .route(
-            "/api/collections/item/records",
-            get(menu::list_items).post(menu::create_item),
-        )
-        .route(
-            "/api/collections/item/records/{id}",
-            get(menu::get_item)
-                .patch(menu::update_item)
-                .put(menu::update_item)
-                .delete(menu::delete_item),
-        )
-        .route(
-            "/api/collections/customization_key/records",
-            get(menu::list_keys).post(menu::create_key),
-        )
-        .route(
-            "/api/collections/customization_key/records/{id}",
-            get(menu::get_key)
-                .patch(menu::update_key)
-                .put(menu::update_key)
-                .delete(menu::delete_key),
-        )
-        .route(
-            "/api/collections/customization_value/records",
-            get(menu::list_values).post(menu::create_value),
-        )
-        .route(
-            "/api/collections/customization_value/records/{id}",
-            get(menu::get_value)
-                .patch(menu::update_value)
-                .put(menu::update_value)
-                .delete(menu::delete_value),
-        )
-        .route(
-            "/api/collections/message/records",
-            get(content::list_messages).post(content::create_message),
-        )
-        .route(
-            "/api/collections/message/records/{id}",
-            get(content::get_message)
-                .patch(content::update_message)
-                .put(content::update_message)
-                .delete(content::delete_message),
-        )
-        .route(
-            "/api/collections/status/records",
-            get(content::list_status).post(content::create_status),
-        )
-        .route(
-            "/api/collections/status/records/{id}",
-            get(content::get_status)
-                .patch(content::update_status)
-                .put(content::update_status)
-                .delete(content::delete_status),
-        )
-        .route(
-            "/api/collections/order/records",
-            get(orders::list).post(orders::create),
-        )
-        .route(
-            "/api/collections/order/records/{id}",
-            get(orders::get)
-                .patch(orders::update)
-                .put(orders::update)
-                .delete(orders::delete),
-        )
+    let routes = Router::new().route(
+        "/api/session",
+        get(session::whoami)
+            .post(session::login)
+            .delete(session::logout),
+    );
+    let records = collections!(routes;
+        "category" => menu::{list_categories, create_category, get_category, update_category, delete_category},
+        "item" => menu::{list_items, create_item, get_item, update_item, delete_item},
+        "customization_key" => menu::{list_keys, create_key, get_key, update_key, delete_key},
+        "customization_value" => menu::{list_values, create_value, get_value, update_value, delete_value},
+        "message" => content::{list_messages, create_message, get_message, update_message, delete_message},
+        "status" => content::{list_status, create_status, get_status, update_status, delete_status},
+        "order" => orders::{list, create, get, update, delete},
+    );
+    records
         .layer(middleware::from_fn(accepts_json))
         .route("/uploads/{name}", get(uploads::serve))
         // Multipart bodies carry an image; JSON and form bodies are read with their own,

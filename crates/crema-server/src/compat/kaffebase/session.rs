@@ -75,7 +75,7 @@ pub async fn whoami(S(state): S<State>, actor: Actor, headers: HeaderMap) -> KbR
     if let Some(u) = &actor.user {
         return Ok(Json(data(&state, &u.user).await?).into_response());
     }
-    if !state.dev_auto_login {
+    if !state.config().dev_auto_login {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let user = dev_admin(&state).await?;

@@ -5,14 +5,12 @@
 #![allow(dead_code)]
 
 use crema_core::text::{Email, Name};
-use crema_server::{app, demo, Config, State};
-use crema_store::sqlite::{Options, SqliteStore};
+use crema_server::{demo, App, Config, Running, Seed};
 use crema_store::Store;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::borrow::Borrow;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tempfile::TempDir;
 
@@ -36,13 +34,9 @@ pub fn name(s: &str) -> Name {
 /// A fresh database in a new temporary directory: the demo cafés (`demo_data`), or the one
 /// empty default café of a new installation.
 pub async fn fresh_store(demo_data: bool) -> (TempDir, Arc<dyn Store>) {
-    fresh_store_with(demo_data, Options::default()).await
-}
-
-/// A fresh database opened with `opts` (a test's clock, say).
-pub async fn fresh_store_with(demo_data: bool, opts: Options) -> (TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store: Arc<dyn Store> = SqliteStore::open(&dir.path().join("crema.db"), opts)
+    let store = config(dir.path(), demo_data)
+        .open_store()
         .await
         .expect("opening the store");
     if demo_data {
@@ -53,27 +47,28 @@ pub async fn fresh_store_with(demo_data: bool, opts: Options) -> (TempDir, Arc<d
     (dir, store)
 }
 
-/// Starts the background tasks of `state` and serves `app(state)` on a free port of
-/// 127.0.0.1. With `peer_addr` the handlers see the caller's address, as behind `crema serve`,
-/// so the per-address limits on anonymous sign-ins and orders apply; without it they do not,
-/// which the tests that place many anonymous orders rely on.
-pub async fn serve(state: State, peer_addr: bool) -> SocketAddr {
-    crema_server::metrics::init();
-    crema_server::spawn_background(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binding port 0");
-    let addr = listener.local_addr().expect("local address");
-    let router = app(state);
-    tokio::spawn(async move {
-        if peer_addr {
-            let make = router.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, make).await.expect("serving");
-        } else {
-            axum::serve(listener, router).await.expect("serving");
-        }
-    });
-    addr
+/// A server's settings for a test: its data (and database) in `dir`, a free port of
+/// 127.0.0.1, and on the new database the demo cafés (`demo_data`) or the one empty default
+/// café of a new installation.
+pub fn config(dir: &std::path::Path, demo_data: bool) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        seed: if demo_data { Seed::Demo } else { Seed::Empty },
+        ..Config::default()
+    }
+}
+
+/// Builds crema from `config` and serves it, as `crema serve` does. With `peer_addr` the
+/// handlers see the caller's address, so the per-address limits on anonymous sign-ins and
+/// orders apply; without it they do not, which the tests that place many anonymous orders
+/// rely on.
+pub async fn start(config: Config, peer_addr: bool) -> Running {
+    let app = App::build(config).await.expect("building the server");
+    if peer_addr {
+        app.start()
+    } else {
+        app.start_without_client_addresses()
+    }
 }
 
 /// A running server.
@@ -226,37 +221,22 @@ impl Server {
     /// Starts a server with the demo data whose orders are placed by `clock`: the test moves
     /// it to place orders at chosen local times.
     pub async fn start_at(clock: crema_store::Clock) -> Server {
-        let opts = Options {
-            clock,
-            ..Options::default()
-        };
-        Self::start_on(fresh_store_with(true, opts).await, false, |_| {}).await
+        Self::start_configured(true, false, |c| c.store.clock = clock).await
     }
 
     /// Starts a server with settings changed by `configure` (as the command line would), and
-    /// with the callers' addresses known to the handlers when `peer_addr` (see [`serve`]).
+    /// with the callers' addresses known to the handlers when `peer_addr` (see [`start`]).
     pub async fn start_configured(
         demo_data: bool,
         peer_addr: bool,
-        configure: impl FnOnce(&mut State),
+        configure: impl FnOnce(&mut Config),
     ) -> Server {
-        Self::start_on(fresh_store(demo_data).await, peer_addr, configure).await
-    }
-
-    async fn start_on(
-        (dir, store): (TempDir, Arc<dyn Store>),
-        peer_addr: bool,
-        configure: impl FnOnce(&mut State),
-    ) -> Server {
-        let mut state = State::new(
-            store.clone(),
-            Config {
-                data_dir: dir.path().to_owned(),
-            },
-        );
-        configure(&mut state);
-        let addr = serve(state, peer_addr).await;
-        let base = format!("http://{addr}");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = config(dir.path(), demo_data);
+        configure(&mut config);
+        let running = start(config, peer_addr).await;
+        let store = running.store().clone();
+        let base = format!("http://{}", running.local_addr());
         let owner = add_user(store.as_ref(), OWNER_EMAIL).await;
         for c in store.cafes().await.expect("cafés") {
             store

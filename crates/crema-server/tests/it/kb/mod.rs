@@ -10,7 +10,7 @@
 
 #![allow(dead_code)]
 
-use crate::common::{fresh_store, serve};
+use crate::common::{config, start};
 use crema_server::{Config, State};
 use crema_store::{Role, Store};
 use futures::{SinkExt, StreamExt};
@@ -144,31 +144,30 @@ pub struct Kb {
 impl Kb {
     /// A server on the demo data, with a manager of the default café signed in.
     pub async fn start() -> Kb {
-        let (dir, store) = fresh_store(true).await;
-        let path = dir.path().to_owned();
-        Self::serve(store, path, Some(dir)).await
+        Self::start_configured(|_| {}).await
     }
 
     /// A server on the demo data whose orders are placed, and "today" read, by `clock`.
     pub async fn start_at(clock: crema_store::Clock) -> Kb {
-        let opts = crema_store::sqlite::Options {
-            clock,
-            ..Default::default()
-        };
-        let (dir, store) = crate::common::fresh_store_with(true, opts).await;
-        let path = dir.path().to_owned();
-        Self::serve(store, path, Some(dir)).await
+        Self::start_configured(|c| c.store.clock = clock).await
     }
 
     /// A server on the demo data with these CORS origins.
     pub async fn start_with_origins(origins: &[&str]) -> Kb {
-        let (dir, store) = fresh_store(true).await;
-        let path = dir.path().to_owned();
         let origins: Vec<String> = origins.iter().map(|o| (*o).to_owned()).collect();
-        Self::serve_with(store, path, Some(dir), move |s| s.cors_origins = origins).await
+        Self::start_configured(move |c| c.cors_origins = Some(origins)).await
     }
 
-    /// A server on a store that is already filled (`data_dir` holds uploads).
+    /// A server on the demo data with settings changed by `configure`.
+    pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> Kb {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = config(dir.path(), true);
+        configure(&mut config);
+        Self::start_on(config, Some(dir)).await
+    }
+
+    /// A server on a database that a test filled (`data_dir` holds it and the uploads): the
+    /// test's store is closed, and the server opens the database as `crema serve` would.
     pub async fn serve(
         store: Arc<dyn Store>,
         data_dir: std::path::PathBuf,
@@ -181,8 +180,19 @@ impl Kb {
         store: Arc<dyn Store>,
         data_dir: std::path::PathBuf,
         dir: Option<TempDir>,
-        configure: impl FnOnce(&mut State),
+        configure: impl FnOnce(&mut Config),
     ) -> Kb {
+        store.close().await;
+        let mut config = config(&data_dir, true);
+        configure(&mut config);
+        Self::start_on(config, dir).await
+    }
+
+    async fn start_on(config: Config, dir: Option<TempDir>) -> Kb {
+        let data_dir = config.data_dir.clone();
+        let running = start(config, true).await;
+        let (state, addr) = (running.state().clone(), running.local_addr());
+        let store = state.store.clone();
         let cafe = store.default_cafe().await.expect("a default café");
         let hash = crema_server::auth::hash_password(PASSWORD).expect("hashing");
         let user = match store.user_by_email(MANAGER_EMAIL).await {
@@ -200,14 +210,6 @@ impl Kb {
             .set_membership(cafe.cafe.id, user.id, Role::Manager)
             .await
             .expect("membership");
-        let mut state = State::new(
-            store.clone(),
-            Config {
-                data_dir: data_dir.clone(),
-            },
-        );
-        configure(&mut state);
-        let addr = serve(state.clone(), true).await;
         let mut kb = Kb {
             base: format!("http://{addr}"),
             ws_url: format!("ws://{addr}/socket/websocket?vsn=2.0.0"),

@@ -8,8 +8,8 @@
 
 #![allow(dead_code)]
 
-use crate::common::{fresh_store, serve};
-use crema_server::{Config, State};
+use crate::common::{config, start};
+use crema_server::State;
 use crema_store::Store;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -55,14 +55,10 @@ pub struct Rt {
 
 impl Rt {
     pub async fn start() -> Rt {
-        let (dir, store) = fresh_store(true).await;
-        let state = State::new(
-            store.clone(),
-            Config {
-                data_dir: dir.path().to_owned(),
-            },
-        );
-        let addr = serve(state.clone(), false).await;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let running = start(config(dir.path(), true), false).await;
+        let (state, addr) = (running.state().clone(), running.local_addr());
+        let store = state.store.clone();
         let base = format!("http://{addr}");
         let token = staff_token(store.as_ref(), &base).await;
         let mut headers = reqwest::header::HeaderMap::new();
