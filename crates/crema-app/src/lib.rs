@@ -3,4 +3,6 @@
 //! asked for it: the native API, the web forms, the Kaffebase surface, the CLI or a webhook.
 //! The store only stores; the surfaces only translate.
 
+pub mod limit;
 pub mod orders;
+pub mod policy;

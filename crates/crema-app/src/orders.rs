@@ -6,6 +6,7 @@
 //! idempotency key, the snapshot's version (if the menu changed in between, the order is
 //! checked and priced again against the new one), the day number, the rows and the event.
 
+use crate::policy::{on_behalf_of, scoped_key, OrderLimits, Placer, Refused};
 use chrono::{DateTime, Utc};
 use crema_core::cafe::CafeId;
 use crema_core::day::{local_date, DayNumber};
@@ -22,6 +23,47 @@ use uuid::Uuid;
 
 /// How long an idempotency key protects against a retry.
 pub const KEY_TTL_HOURS: i64 = 24;
+
+/// Why an order was not placed.
+#[derive(Debug)]
+pub enum PlaceError {
+    /// Too many orders from this address; try again after this long.
+    TooMany(std::time::Duration),
+    /// Refused by the rules (a `Rejected` naming each field), or the store failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for PlaceError {
+    fn from(e: StoreError) -> Self {
+        PlaceError::Store(e)
+    }
+}
+
+/// Places an order for `who`, as every surface does: the limit per address, the rules of who
+/// may order for whom, the idempotency key taken into the caller's own space, then [`place`].
+/// `o.idempotency` carries the key as the client sent it.
+pub async fn place_as(
+    store: &dyn Store,
+    limits: &OrderLimits,
+    who: &Placer,
+    mut o: NewOrder,
+) -> std::result::Result<Placed, PlaceError> {
+    let refused = |r| match r {
+        Refused::TooMany(wait) => PlaceError::TooMany(wait),
+        Refused::Rejected(r) => PlaceError::Store(r.into()),
+    };
+    limits.check(who).map_err(refused)?;
+    let customer_user_id = match &o.customer {
+        Customer::User { user_id } => Some(*user_id),
+        _ => None,
+    };
+    on_behalf_of(who, customer_user_id, o.channel, o.station_id)
+        .map_err(|r| PlaceError::Store(r.into()))?;
+    if let Some((key, hash)) = o.idempotency.take() {
+        o.idempotency = Some((scoped_key(who, &key), hash));
+    }
+    Ok(place(store, o).await?)
+}
 
 /// The order priced before its transaction, against snapshot `version`.
 struct Priced {

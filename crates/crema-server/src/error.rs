@@ -227,3 +227,12 @@ impl From<StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crema_app::orders::PlaceError> for ApiError {
+    fn from(e: crema_app::orders::PlaceError) -> Self {
+        match e {
+            crema_app::orders::PlaceError::TooMany(wait) => ApiError::TooMany(wait.as_secs() + 1),
+            crema_app::orders::PlaceError::Store(e) => e.into(),
+        }
+    }
+}

@@ -1,10 +1,8 @@
 use crate::auth::limit::Limiter;
 use crate::auth::proxy::TrustedProxies;
-use crate::auth::{Actor, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::realtime::hub::Hub;
 use crate::serve::ConnectionLimits;
-use crema_core::cafe::CafeId;
 use crema_core::text::Email;
 use crema_store::{CafeRecord, Store};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -19,8 +17,9 @@ pub struct Limits {
     pub login_account: Limiter,
     /// Login attempts per client address.
     pub login_ip: Limiter,
-    /// Orders placed per client address by anyone but staff.
-    pub orders_ip: Limiter,
+    /// Orders placed per client address by anyone but staff and kiosks: the application
+    /// layer's limit, which every surface that places orders applies.
+    pub orders: crema_app::policy::OrderLimits,
 }
 
 impl Limits {
@@ -29,24 +28,8 @@ impl Limits {
         Self {
             login_account: Limiter::new(r.logins_per_account, minute),
             login_ip: Limiter::new(r.logins_per_address, minute),
-            orders_ip: Limiter::new(r.orders_per_address, minute),
+            orders: crema_app::policy::OrderLimits::new(r.orders_per_address),
         }
-    }
-
-    /// The one order limit of every surface that places orders (`/api/v1`, the Kaffebase
-    /// collection, and whatever comes next): staff and the café's own kiosks are not limited;
-    /// everyone else is, per client address (the real one behind a trusted proxy). A refusal
-    /// is a 429 with `Retry-After`.
-    pub fn order(&self, actor: &Actor, cafe: CafeId) -> ApiResult<()> {
-        let who = actor.principal(cafe);
-        if who.is_staff() || who == Principal::Kiosk {
-            return Ok(());
-        }
-        // Without an address (a server built without connection info) there is no key.
-        let Some(ip) = actor.ip else { return Ok(()) };
-        self.orders_ip
-            .check(&crate::auth::proxy::limit_key(ip).to_string())
-            .map_err(|wait| ApiError::TooMany(wait.as_secs() + 1))
     }
 }
 

@@ -9,6 +9,7 @@ use axum::extract::State as S;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crema_app::policy::Placer;
 use crema_core::day::local_date;
 use crema_core::order::{Channel, Customer, LineRequest, SelectionRequest};
 use crema_core::text::{IdempotencyKey, Name};
@@ -142,66 +143,18 @@ impl PlaceOrderBody {
     }
 }
 
-/// Who may place an order for whom, on every surface: only the café's staff name another
-/// customer (`customer_user_id`), take an order at the counter or by SMS (channels the
-/// public does not use: an SMS order comes from the SMS surface, which acts as the café), or
-/// pin it to a station (`station_id`; the public's orders are routed, not pinned). A signed-in
-/// customer may name themselves. The refusal is the same whether the named user exists or not,
-/// so it tells nothing about which ids are accounts.
-pub fn on_behalf_of(
-    actor: &Actor,
-    cafe: crema_core::cafe::CafeId,
-    customer_user_id: Option<i64>,
-    channel: Channel,
-    station_id: Option<i64>,
-) -> Result<(), crema_core::Rejection> {
-    let staff = actor.principal(cafe).is_staff();
-    let mut errors = Vec::new();
-    if let Some(id) = customer_user_id {
-        if !staff && actor.user_id != Some(id) {
-            errors.push(crema_core::FieldError::new(
-                "customer_user_id",
-                "forbidden",
-                "only the café's staff may place an order for another customer",
-            ));
-        }
+/// Who is placing an order, as the application layer's placement policy sees it.
+pub fn placer(actor: &Actor, cafe: crema_core::cafe::CafeId) -> Placer {
+    let who = actor.principal(cafe);
+    Placer {
+        user_id: actor.user_id,
+        device_id: actor.device.as_ref().map(|d| d.id),
+        staff: who.is_staff(),
+        kiosk: who == crate::auth::Principal::Kiosk,
+        address: actor
+            .ip
+            .map(|ip| crate::auth::proxy::limit_key(ip).to_string()),
     }
-    if matches!(channel, Channel::Counter | Channel::Sms) && !staff {
-        errors.push(crema_core::FieldError::new(
-            "channel",
-            "forbidden",
-            "only the café's staff take orders at the counter or by SMS",
-        ));
-    }
-    if station_id.is_some() && !staff {
-        errors.push(crema_core::FieldError::new(
-            "station_id",
-            "forbidden",
-            "only the café's staff pin an order to a station",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(crema_core::Rejection { errors })
-    }
-}
-
-/// An idempotency key as stored: the caller's key within the caller's own space (their
-/// account, their device, or for anonymous callers their address), hashed to a fixed length.
-/// Keyed by café alone, someone who learned or guessed another client's key could replay it
-/// and be handed that client's order (its id is the key to the customer's page); now the same
-/// key from someone else is simply another key. An anonymous customer who retries from
-/// another address (wifi to mobile) places a second order, as without a key.
-fn scoped_key(actor: &Actor, key: &IdempotencyKey) -> ApiResult<IdempotencyKey> {
-    let scope = match (&actor.device, actor.user_id, actor.ip) {
-        (Some(d), _, _) => format!("device:{}", d.id),
-        (None, Some(u), _) => format!("user:{u}"),
-        (None, None, Some(ip)) => format!("address:{ip}"),
-        (None, None, None) => "anonymous".to_owned(),
-    };
-    let digest = Sha256::digest(format!("{scope}\n{}", key.as_str()).as_bytes());
-    IdempotencyKey::parse(&hex::encode(digest)).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Places an order.
@@ -228,7 +181,6 @@ pub async fn place(
 ) -> ApiResult<Response> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::PlaceOrder)?;
-    state.limits.order(&actor, cafe.cafe.id)?;
     let idempotency = match headers.get("idempotency-key") {
         None => None,
         Some(v) => {
@@ -242,7 +194,6 @@ pub async fn place(
                         "must be 1 to 255 visible ASCII characters",
                     )
                 })?;
-            let key = scoped_key(&actor, &key)?;
             let canonical =
                 serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
             Some((key, hex::encode(Sha256::digest(&canonical))))
@@ -250,16 +201,11 @@ pub async fn place(
     };
     let customer = body.customer()?;
     let channel: Channel = body.channel.map(Into::into).unwrap_or(Channel::Api);
-    on_behalf_of(
-        &actor,
-        cafe.cafe.id,
-        body.customer_user_id,
-        channel,
-        body.station_id,
-    )?;
     let lines = PlaceOrderBody::line_requests(body.lines);
-    let placed = crema_app::orders::place(
+    let placed = crema_app::orders::place_as(
         state.store.as_ref(),
+        &state.limits.orders,
+        &placer(&actor, cafe.cafe.id),
         NewOrder {
             cafe_id: cafe.cafe.id,
             channel,

@@ -19,9 +19,11 @@ use super::params::{cast_bool, cast_int, Params};
 use super::records::{self, ok, KbJson, OrderRec};
 use super::{cafe_for, Id, KbActor};
 use crate::auth::{authorize, Permission};
+use crate::error::ApiError;
 use crate::state::State;
 use axum::extract::State as S;
 use axum::http::StatusCode;
+use crema_app::orders::PlaceError;
 use crema_core::day::{day_bounds, local_date};
 use crema_core::order::{Channel, Customer, LineRequest, SelectionRequest};
 use crema_core::workflow::Workflow;
@@ -315,8 +317,6 @@ pub async fn create(
     p: Params,
 ) -> KbResult<KbJson<OrderRec>> {
     let cafe = cafe_for(&state, &actor, Permission::PlaceOrder).await?;
-    // The same limit and the same rules of who may order for whom as `/api/v1`.
-    state.limits.order(&actor, cafe.cafe.id)?;
     let cmd = PlaceCommand::read(&p, &cafe.cafe.workflow)?;
     // Kaffediem's front desk is the till; anyone else ordering here is not at the counter.
     let channel = match actor.principal(cafe.cafe.id) {
@@ -324,10 +324,11 @@ pub async fn create(
         crate::auth::Principal::Kiosk => Channel::Kiosk,
         _ => Channel::Web,
     };
-    crate::api::orders::on_behalf_of(&actor, cafe.cafe.id, cmd.customer_id, channel, None)
-        .map_err(|r| KaffebaseError::rejected(r, order_field))?;
-    let placed = crema_app::orders::place(
+    // The same limit and the same rules of who may order for whom as every surface.
+    let placed = crema_app::orders::place_as(
         state.store.as_ref(),
+        &state.limits.orders,
+        &crate::api::orders::placer(&actor, cafe.cafe.id),
         NewOrder {
             cafe_id: cafe.cafe.id,
             channel,
@@ -343,7 +344,10 @@ pub async fn create(
         },
     )
     .await
-    .map_err(|e| KaffebaseError::store(e, order_field))?;
+    .map_err(|e| match e {
+        PlaceError::TooMany(wait) => KaffebaseError::from(ApiError::TooMany(wait.as_secs() + 1)),
+        PlaceError::Store(e) => KaffebaseError::store(e, order_field),
+    })?;
     crate::metrics::order_placed(channel.as_str());
     Ok(KbJson(
         StatusCode::CREATED,
