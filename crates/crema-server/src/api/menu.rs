@@ -120,7 +120,7 @@ async fn editing(state: &State, actor: &Actor, slug: &str) -> ApiResult<i64> {
 /// The permission a change of a record needs: marking an item or an option sold out or
 /// available again (a change of `enabled` and `sold_out` alone) is for every member of staff,
 /// not only managers; everything else is editing the menu.
-fn change_needs(only_availability: bool) -> Permission {
+pub(crate) fn change_needs(only_availability: bool) -> Permission {
     if only_availability {
         Permission::ToggleAvailability
     } else {
@@ -129,7 +129,7 @@ fn change_needs(only_availability: bool) -> Permission {
 }
 
 /// Sets `slot` when a value is given.
-fn set<T>(slot: &mut T, v: Option<T>) {
+pub(crate) fn set<T>(slot: &mut T, v: Option<T>) {
     if let Some(v) = v {
         *slot = v;
     }
