@@ -20,6 +20,7 @@ pub trait MenuEntity: Clone + Serialize + Send + Sync + 'static {
     fn id(&self) -> i64;
     fn set_id(&mut self, id: i64);
     fn set_sort_order(&mut self, n: i64);
+    fn set_enabled(&mut self, on: bool);
     /// The café's records of this kind, in display order.
     fn list(m: &MenuRecords) -> &[Stamped<Self>];
     /// [`MenuRepo`]'s create for this kind.
@@ -67,6 +68,9 @@ macro_rules! menu_entities {
             }
             fn set_sort_order(&mut self, n: i64) {
                 self.sort_order = n;
+            }
+            fn set_enabled(&mut self, on: bool) {
+                self.enabled = on;
             }
             fn list(m: &MenuRecords) -> &[Stamped<Self>] {
                 &m.$list

@@ -183,7 +183,7 @@ async fn check_image(
 // ---- the four kinds, written once -------------------------------------------------------
 
 /// A kind of menu record as `/api/v1` reads and shows it.
-trait ApiEntity: MenuEntity {
+pub(crate) trait ApiEntity: MenuEntity {
     type Body: Send + 'static;
     type Out: for<'a> From<&'a Stamped<Self>>;
     /// A new record before the body's fields are applied: crema's defaults, and `name` in

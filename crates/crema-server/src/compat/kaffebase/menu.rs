@@ -12,7 +12,7 @@ use super::fields::{Reader, INVALID};
 use super::params::{cast_int, Params};
 use super::records::{self, ok, KbJson, Major};
 use super::{cafe_for, uploads, Id, KbActor};
-use crate::api::menu::set;
+use crate::api::menu::{set, ApiEntity};
 use crate::auth::{Actor, Permission};
 use crate::state::State;
 use axum::extract::State as S;
@@ -21,9 +21,9 @@ use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
 use crema_core::money::Amount;
-use crema_core::text::{LabelColor, Name};
+use crema_core::text::LabelColor;
 use crema_core::Rejection;
-use crema_store::{CafeRecord, MenuEntity, MenuRecords, Stamped, StoreError};
+use crema_store::{CafeRecord, Edit, MenuRecords, Stamped, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
@@ -76,41 +76,42 @@ fn value_field(f: &str) -> String {
     }
 }
 
-/// A new record's name, which [`Reader::name`] has made sure of on create.
-fn new_name(n: Option<Name>) -> KbResult<Name> {
-    n.ok_or_else(|| KaffebaseError::field("name", super::fields::BLANK))
+/// What a create or an update is read from.
+struct Sent<'a> {
+    state: &'a State,
+    cafe: &'a CafeRecord,
+    p: &'a Params,
+    headers: &'a HeaderMap,
+    /// The record changed; `None` on a create.
+    id: Option<i64>,
 }
 
-/// A kind of menu record as its Kaffebase collection reads and shows it.
-trait KbEntity: MenuEntity {
+impl Sent<'_> {
+    fn reader(&self) -> Reader<'_> {
+        Reader::new(self.p, self.id.is_none())
+    }
+}
+
+/// A change as read: the edit, and the name of an upload stored for it (removed again when
+/// the write fails).
+type Read<T> = (Edit<T>, Option<String>);
+
+/// A kind of menu record as its Kaffebase collection reads and shows it. A new record is
+/// crema's ([`ApiEntity::blank`]) with Kaffebase's column default `enable` false.
+trait KbEntity: ApiEntity {
     type Rec: Serialize + Send;
-    /// The fields a create or an update sends, read.
-    type Change: Send + 'static;
     /// crema's field names as the collection names them.
     const RENAME: Rename;
     /// Whether [`KbEntity::rec`] reads the menu (an item names its category): only then is
     /// the menu read again after a write.
     const READS_MENU: bool = false;
-    fn read(p: &Params, create: bool, major: Major) -> KbResult<Self::Change>;
-    /// A new record: Kaffebase's column defaults, and the change's name.
-    fn blank(ch: &mut Self::Change) -> KbResult<Self>;
-    fn apply(ch: Self::Change, v: &mut Self, major: Major) -> Result<(), Rejection>;
+    /// Reads the fields sent (every bad one named) and whatever else must hold before the
+    /// write.
+    fn read(sent: &Sent<'_>) -> impl Future<Output = KbResult<Read<Self>>> + Send;
     fn rec(m: &MenuRecords, s: &Stamped<Self>, major: Major) -> Self::Rec;
     /// The permission an update with these fields needs.
-    fn change_needs(_p: &Params) -> Permission {
+    fn update_needs(_p: &Params) -> Permission {
         Permission::EditMenu
-    }
-    /// What is checked and stored once the fields are read, before the write (an item's
-    /// image); the name of a stored upload, to discard if the write fails.
-    fn prepare(
-        _state: &State,
-        _cafe: &CafeRecord,
-        _p: &Params,
-        _headers: &HeaderMap,
-        _ch: &mut Self::Change,
-        _id: Option<i64>,
-    ) -> impl Future<Output = KbResult<Option<String>>> + Send {
-        async { Ok(None) }
     }
     fn delete_error(e: StoreError) -> KaffebaseError {
         KaffebaseError::store(e, Self::RENAME)
@@ -163,6 +164,17 @@ async fn discarding<T>(state: &State, stored: Option<String>, res: KbResult<T>) 
     res
 }
 
+/// A new record with the change applied, as it is to be created.
+fn fresh<T: KbEntity>(edit: Edit<T>) -> KbResult<T> {
+    // A stand-in: the change names the record (a create without a name is refused on reading).
+    let name =
+        crema_core::text::Name::parse("-").map_err(|e| KaffebaseError::Internal(e.to_string()))?;
+    let mut v = T::blank(name);
+    v.set_enabled(false);
+    edit(&mut v).map_err(|r| KaffebaseError::rejected(r, T::RENAME))?;
+    Ok(v)
+}
+
 async fn create<T: KbEntity>(
     state: State,
     actor: Actor,
@@ -170,16 +182,18 @@ async fn create<T: KbEntity>(
     p: Params,
 ) -> KbResult<KbJson<T::Rec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let major = major(&cafe);
-    let mut ch = T::read(&p, true, major)?;
-    let stored = T::prepare(&state, &cafe, &p, &headers, &mut ch, None).await?;
-    let res = match T::blank(&mut ch) {
-        Ok(mut v) => match T::apply(ch, &mut v, major) {
-            Ok(()) => T::create(state.store.as_ref(), cafe.cafe.id, v)
-                .await
-                .map_err(|e| KaffebaseError::store(e, T::RENAME)),
-            Err(r) => Err(KaffebaseError::rejected(r, T::RENAME)),
-        },
+    let sent = Sent {
+        state: &state,
+        cafe: &cafe,
+        p: &p,
+        headers: &headers,
+        id: None,
+    };
+    let (edit, stored) = T::read(&sent).await?;
+    let res = match fresh(edit) {
+        Ok(v) => T::create(state.store.as_ref(), cafe.cafe.id, v)
+            .await
+            .map_err(|e| KaffebaseError::store(e, T::RENAME)),
         Err(e) => Err(e),
     };
     let saved = discarding(&state, stored, res).await?;
@@ -196,18 +210,18 @@ async fn update<T: KbEntity>(
     headers: HeaderMap,
     p: Params,
 ) -> KbResult<KbJson<T::Rec>> {
-    let cafe = cafe_for(&state, &actor, T::change_needs(&p)).await?;
-    let major = major(&cafe);
-    let mut ch = T::read(&p, false, major)?;
-    let stored = T::prepare(&state, &cafe, &p, &headers, &mut ch, Some(id)).await?;
-    let res = T::update(
-        state.store.as_ref(),
-        cafe.cafe.id,
-        id,
-        Box::new(move |v| T::apply(ch, v, major)),
-    )
-    .await
-    .map_err(|e| KaffebaseError::store(e, T::RENAME));
+    let cafe = cafe_for(&state, &actor, T::update_needs(&p)).await?;
+    let sent = Sent {
+        state: &state,
+        cafe: &cafe,
+        p: &p,
+        headers: &headers,
+        id: Some(id),
+    };
+    let (edit, stored) = T::read(&sent).await?;
+    let res = T::update(state.store.as_ref(), cafe.cafe.id, id, edit)
+        .await
+        .map_err(|e| KaffebaseError::store(e, T::RENAME));
     let saved = discarding(&state, stored, res).await?;
     Ok(ok(shown(&state, &cafe, &saved).await?))
 }
@@ -254,13 +268,6 @@ collections! {
 
 // ---- category -------------------------------------------------------------------------------
 
-struct CategoryChange {
-    name: Option<Name>,
-    sort_order: Option<i64>,
-    enabled: Option<bool>,
-    groups: Option<Vec<i64>>,
-}
-
 /// `valid_customizations` as the admin page sends it (`[3, 5]`) or as Kaffebase stored it
 /// (`[{"key_id": 3}]`); a key listed twice counts once.
 fn key_ids(v: &Value) -> Option<Vec<i64>> {
@@ -275,9 +282,11 @@ fn key_ids(v: &Value) -> Option<Vec<i64>> {
     Some(out)
 }
 
-impl CategoryChange {
-    fn read(p: &Params, create: bool) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for Category {
+    type Rec = records::CategoryRec;
+    const RENAME: Rename = category_field;
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let mut r = sent.reader();
         let name = r.name("name");
         let sort_order = r.int("sort_order");
         let enabled = r.bool("enable");
@@ -293,37 +302,14 @@ impl CategoryChange {
             }
         };
         r.finish()?;
-        Ok(Self {
-            name,
-            sort_order,
-            enabled,
-            groups,
-        })
-    }
-}
-
-impl KbEntity for Category {
-    type Rec = records::CategoryRec;
-    type Change = CategoryChange;
-    const RENAME: Rename = category_field;
-    fn read(p: &Params, create: bool, _major: Major) -> KbResult<CategoryChange> {
-        CategoryChange::read(p, create)
-    }
-    fn blank(ch: &mut CategoryChange) -> KbResult<Self> {
-        Ok(Category {
-            id: 0,
-            name: new_name(ch.name.take())?,
-            sort_order: 0,
-            enabled: false,
-            allowed_groups: Vec::new(),
-        })
-    }
-    fn apply(ch: CategoryChange, c: &mut Category, _major: Major) -> Result<(), Rejection> {
-        set(&mut c.name, ch.name);
-        set(&mut c.sort_order, ch.sort_order);
-        set(&mut c.enabled, ch.enabled);
-        set(&mut c.allowed_groups, ch.groups);
-        Ok(())
+        let edit = move |c: &mut Category| {
+            set(&mut c.name, name);
+            set(&mut c.sort_order, sort_order);
+            set(&mut c.enabled, enabled);
+            set(&mut c.allowed_groups, groups);
+            Ok(())
+        };
+        Ok((Box::new(edit), None))
     }
     fn rec(_m: &MenuRecords, s: &Stamped<Self>, _major: Major) -> records::CategoryRec {
         records::category(s)
@@ -342,21 +328,18 @@ impl KbEntity for Category {
 
 // ---- item -----------------------------------------------------------------------------------
 
-struct ItemChange {
-    name: Option<Name>,
-    price: Option<Amount>,
-    category_id: Option<i64>,
-    image: Option<Option<String>>,
-    enabled: Option<bool>,
-    sort_order: Option<i64>,
-}
-
 /// An image URL longer than this is refused (a data URL belongs in an upload).
 const MAX_IMAGE_URL: usize = 2048;
 
-impl ItemChange {
-    fn read(p: &Params, create: bool, major: Major) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for Item {
+    type Rec = records::ItemRec;
+    const RENAME: Rename = item_field;
+    const READS_MENU: bool = true;
+    /// An `image` URL must be an upload of this server; an uploaded `image` file is stored
+    /// once the fields are valid.
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let major = major(sent.cafe);
+        let mut r = sent.reader();
         let name = r.name("name");
         let price =
             r.required_int("price_nok")
@@ -373,7 +356,7 @@ impl ItemChange {
                     }
                 });
         let category_id = r.required_int("category_id");
-        let image = match r.nullable_string("image") {
+        let mut image = match r.nullable_string("image") {
             Some(Some(s)) if s.chars().count() > MAX_IMAGE_URL => {
                 r.errors.add(
                     "image",
@@ -386,45 +369,32 @@ impl ItemChange {
         let enabled = r.bool("enable");
         let sort_order = r.int("sort_order");
         r.finish()?;
-        Ok(Self {
-            name,
-            price,
-            category_id,
-            image,
-            enabled,
-            sort_order,
-        })
-    }
-}
-
-impl KbEntity for Item {
-    type Rec = records::ItemRec;
-    type Change = ItemChange;
-    const RENAME: Rename = item_field;
-    const READS_MENU: bool = true;
-    fn read(p: &Params, create: bool, major: Major) -> KbResult<ItemChange> {
-        ItemChange::read(p, create, major)
-    }
-    fn blank(ch: &mut ItemChange) -> KbResult<Self> {
-        Ok(Item {
-            id: 0,
-            category_id: 0,
-            name: new_name(ch.name.take())?,
-            price: Amount::ZERO,
-            image: None,
-            enabled: false,
-            sold_out: false,
-            sort_order: 0,
-        })
-    }
-    fn apply(ch: ItemChange, i: &mut Item, _major: Major) -> Result<(), Rejection> {
-        set(&mut i.name, ch.name);
-        set(&mut i.price, ch.price);
-        set(&mut i.category_id, ch.category_id);
-        set(&mut i.image, ch.image);
-        set(&mut i.enabled, ch.enabled);
-        set(&mut i.sort_order, ch.sort_order);
-        Ok(())
+        let (state, headers) = (sent.state, sent.headers);
+        if let Some(Some(v)) = &image {
+            let current = match sent.id {
+                Some(id) => crate::uploads::current_image(state, sent.cafe.cafe.id, id).await,
+                None => None,
+            };
+            if !crate::uploads::image_allowed(state, v, Some(headers), current.as_deref()).await {
+                return Err(KaffebaseError::field("image", crate::uploads::NOT_UPLOADED));
+            }
+        }
+        let mut stored = None;
+        if let Some(up) = sent.p.upload.as_ref().filter(|u| u.field == "image") {
+            let name = uploads::save(state, up).await?;
+            image = Some(Some(uploads::url(headers, &name)));
+            stored = Some(name);
+        }
+        let edit = move |i: &mut Item| {
+            set(&mut i.name, name);
+            set(&mut i.price, price);
+            set(&mut i.category_id, category_id);
+            set(&mut i.image, image);
+            set(&mut i.enabled, enabled);
+            set(&mut i.sort_order, sort_order);
+            Ok(())
+        };
+        Ok((Box::new(edit), stored))
     }
     /// With its category's name.
     fn rec(m: &MenuRecords, i: &Stamped<Item>, major: Major) -> records::ItemRec {
@@ -435,55 +405,21 @@ impl KbEntity for Item {
             .map(|c| c.value.name.as_str());
         records::item(i, major, name)
     }
-    fn change_needs(p: &Params) -> Permission {
+    fn update_needs(p: &Params) -> Permission {
         only_enable(
             p,
             &["name", "price_nok", "category_id", "image", "sort_order"],
         )
     }
-    /// An `image` URL must be an upload of this server; an uploaded `image` file is stored
-    /// (once the fields are valid).
-    async fn prepare(
-        state: &State,
-        cafe: &CafeRecord,
-        p: &Params,
-        headers: &HeaderMap,
-        ch: &mut ItemChange,
-        item: Option<i64>,
-    ) -> KbResult<Option<String>> {
-        if let Some(Some(v)) = &ch.image {
-            let current = match item {
-                Some(id) => crate::uploads::current_image(state, cafe.cafe.id, id).await,
-                None => None,
-            };
-            if !crate::uploads::image_allowed(state, v, Some(headers), current.as_deref()).await {
-                return Err(KaffebaseError::field("image", crate::uploads::NOT_UPLOADED));
-            }
-        }
-        let mut stored = None;
-        if let Some(up) = p.upload.as_ref().filter(|u| u.field == "image") {
-            let name = uploads::save(state, up).await?;
-            ch.image = Some(Some(uploads::url(headers, &name)));
-            stored = Some(name);
-        }
-        Ok(stored)
-    }
 }
 
 // ---- customization_key ----------------------------------------------------------------------
 
-struct KeyChange {
-    name: Option<Name>,
-    enabled: Option<bool>,
-    label_color: Option<Option<LabelColor>>,
-    default: Option<Option<i64>>,
-    multiple: Option<bool>,
-    sort_order: Option<i64>,
-}
-
-impl KeyChange {
-    fn read(p: &Params, create: bool) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for ModifierGroup {
+    type Rec = records::KeyRec;
+    const RENAME: Rename = key_field;
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let mut r = sent.reader();
         let name = r.name("name");
         let enabled = r.bool("enable");
         let label_color = match r.nullable_string("label_color") {
@@ -512,57 +448,30 @@ impl KeyChange {
         let multiple = r.bool("multiple_choice");
         let sort_order = r.int("sort_order");
         r.finish()?;
-        Ok(Self {
-            name,
-            enabled,
-            label_color,
-            default,
-            multiple,
-            sort_order,
-        })
-    }
-}
-
-impl KbEntity for ModifierGroup {
-    type Rec = records::KeyRec;
-    type Change = KeyChange;
-    const RENAME: Rename = key_field;
-    fn read(p: &Params, create: bool, _major: Major) -> KbResult<KeyChange> {
-        KeyChange::read(p, create)
-    }
-    fn blank(ch: &mut KeyChange) -> KbResult<Self> {
-        Ok(ModifierGroup {
-            id: 0,
-            name: new_name(ch.name.take())?,
-            label_color: None,
-            rule: SelectionRule::single(),
-            default_option: None,
-            enabled: false,
-            sort_order: 0,
-        })
-    }
-    fn apply(ch: KeyChange, g: &mut ModifierGroup, _major: Major) -> Result<(), Rejection> {
-        set(&mut g.name, ch.name);
-        set(&mut g.enabled, ch.enabled);
-        set(&mut g.label_color, ch.label_color);
-        set(&mut g.default_option, ch.default);
-        if let Some(m) = ch.multiple {
-            let mode = if m {
-                SelectionMode::Multiple
-            } else {
-                SelectionMode::Single
-            };
-            if mode != g.rule.mode() {
-                // Kaffebase knows only the mode; crema's other settings are kept where the
-                // new mode allows them (a single choice allows at most one).
-                let required = g.rule.required();
-                g.rule = SelectionRule::new(mode, required, Some(g.rule.min()), None)
-                    .or_else(|_| SelectionRule::new(mode, required, None, None))
-                    .map_err(|e| Rejection::one("multiple_choice", "invalid", e.to_string()))?;
+        let edit = move |g: &mut ModifierGroup| {
+            set(&mut g.name, name);
+            set(&mut g.enabled, enabled);
+            set(&mut g.label_color, label_color);
+            set(&mut g.default_option, default);
+            if let Some(m) = multiple {
+                let mode = if m {
+                    SelectionMode::Multiple
+                } else {
+                    SelectionMode::Single
+                };
+                if mode != g.rule.mode() {
+                    // Kaffebase knows only the mode; crema's other settings are kept where the
+                    // new mode allows them (a single choice allows at most one).
+                    let required = g.rule.required();
+                    g.rule = SelectionRule::new(mode, required, Some(g.rule.min()), None)
+                        .or_else(|_| SelectionRule::new(mode, required, None, None))
+                        .map_err(|e| Rejection::one("multiple_choice", "invalid", e.to_string()))?;
+                }
             }
-        }
-        set(&mut g.sort_order, ch.sort_order);
-        Ok(())
+            set(&mut g.sort_order, sort_order);
+            Ok(())
+        };
+        Ok((Box::new(edit), None))
     }
     fn rec(_m: &MenuRecords, s: &Stamped<Self>, _major: Major) -> records::KeyRec {
         records::key(s)
@@ -571,18 +480,14 @@ impl KbEntity for ModifierGroup {
 
 // ---- customization_value --------------------------------------------------------------------
 
-struct ValueChange {
-    name: Option<Name>,
-    group: Option<i64>,
-    amount: Option<i64>,
-    constant: Option<bool>,
-    enabled: Option<bool>,
-    sort_order: Option<i64>,
-}
-
-impl ValueChange {
-    fn read(p: &Params, create: bool) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for ModifierOption {
+    type Rec = records::ValueRec;
+    const RENAME: Rename = value_field;
+    /// `price_increment_nok` and `constant_price` together are crema's price effect. Changing
+    /// one keeps the other as shown: toggling `constant_price` on "5" turns +5 kr into 5 %.
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let major = major(sent.cafe);
+        let mut r = sent.reader();
         let name = r.name("name");
         let group = r.required_int("belongs_to");
         let amount = r.int("price_increment_nok");
@@ -590,63 +495,33 @@ impl ValueChange {
         let enabled = r.bool("enable");
         let sort_order = r.int("sort_order");
         r.finish()?;
-        Ok(Self {
-            name,
-            group,
-            amount,
-            constant,
-            enabled,
-            sort_order,
-        })
-    }
-}
-
-impl KbEntity for ModifierOption {
-    type Rec = records::ValueRec;
-    type Change = ValueChange;
-    const RENAME: Rename = value_field;
-    fn read(p: &Params, create: bool, _major: Major) -> KbResult<ValueChange> {
-        ValueChange::read(p, create)
-    }
-    fn blank(ch: &mut ValueChange) -> KbResult<Self> {
-        Ok(ModifierOption {
-            id: 0,
-            group_id: 0,
-            name: new_name(ch.name.take())?,
-            effect: PriceEffect::Fixed(0),
-            enabled: false,
-            sold_out: false,
-            sort_order: 0,
-        })
-    }
-    /// `price_increment_nok` and `constant_price` together are crema's price effect. Changing
-    /// one keeps the other as shown: toggling `constant_price` on "5" turns +5 kr into 5 %.
-    fn apply(ch: ValueChange, o: &mut ModifierOption, major: Major) -> Result<(), Rejection> {
-        set(&mut o.name, ch.name);
-        set(&mut o.group_id, ch.group);
-        if ch.amount.is_some() || ch.constant.is_some() {
-            let (shown, constant) = major.effect(o.effect);
-            let amount = ch.amount.unwrap_or(shown);
-            let constant = ch.constant.unwrap_or(constant);
-            let effect = if constant {
-                major
-                    .minor(amount)
-                    .ok_or_else(|| "is too large".to_owned())
-                    .and_then(|m| PriceEffect::fixed(m).map_err(|e| e.to_string()))
-            } else {
-                PriceEffect::percent(amount).map_err(|e| e.to_string())
-            };
-            o.effect =
-                effect.map_err(|m| Rejection::one("price_increment_nok", "out_of_range", m))?;
-        }
-        set(&mut o.enabled, ch.enabled);
-        set(&mut o.sort_order, ch.sort_order);
-        Ok(())
+        let edit = move |o: &mut ModifierOption| {
+            set(&mut o.name, name);
+            set(&mut o.group_id, group);
+            if amount.is_some() || constant.is_some() {
+                let (shown, was_constant) = major.effect(o.effect);
+                let amount = amount.unwrap_or(shown);
+                let effect = if constant.unwrap_or(was_constant) {
+                    major
+                        .minor(amount)
+                        .ok_or_else(|| "is too large".to_owned())
+                        .and_then(|m| PriceEffect::fixed(m).map_err(|e| e.to_string()))
+                } else {
+                    PriceEffect::percent(amount).map_err(|e| e.to_string())
+                };
+                o.effect =
+                    effect.map_err(|m| Rejection::one("price_increment_nok", "out_of_range", m))?;
+            }
+            set(&mut o.enabled, enabled);
+            set(&mut o.sort_order, sort_order);
+            Ok(())
+        };
+        Ok((Box::new(edit), None))
     }
     fn rec(_m: &MenuRecords, s: &Stamped<Self>, major: Major) -> records::ValueRec {
         records::value(s, major)
     }
-    fn change_needs(p: &Params) -> Permission {
+    fn update_needs(p: &Params) -> Permission {
         let edits = [
             "name",
             "belongs_to",
