@@ -3,6 +3,7 @@
 
 use super::dto::{MessageOut, StationOut, StatusOut};
 use super::extract::{nullable, ApiJson, ApiPath};
+use super::menu::set;
 use crate::auth::{authorize, Actor, Permission};
 use crate::error::{ApiResult, Problem};
 use crate::state::State;
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use crema_core::text::Name;
 use crema_core::Rejection;
-use crema_store::MessageFields;
+use crema_store::{Edit, MessageFields, StatusFields};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -57,6 +58,18 @@ pub struct StatusBody {
     pub message_id: Option<Option<i64>>,
 }
 
+impl StatusBody {
+    /// The change of the status: the fields given (the Kaffebase surface's too).
+    pub(crate) fn edit(self) -> Edit<StatusFields> {
+        Box::new(move |s| {
+            set(&mut s.open, self.open);
+            set(&mut s.show_message, self.show_message);
+            set(&mut s.message_id, self.message_id);
+            Ok(())
+        })
+    }
+}
+
 /// Opens or closes the café, or changes the message shown.
 #[utoipa::path(patch, path = "/cafes/{slug}/status", tag = "content",
     params(("slug" = String, Path)), request_body = StatusBody,
@@ -70,24 +83,7 @@ pub async fn update_status(
     ApiJson(b): ApiJson<StatusBody>,
 ) -> ApiResult<Json<StatusOut>> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::SetStatus).await?;
-    let rec = state
-        .store
-        .update_status(
-            cafe,
-            Box::new(move |s| {
-                if let Some(v) = b.open {
-                    s.open = v;
-                }
-                if let Some(v) = b.show_message {
-                    s.show_message = v;
-                }
-                if let Some(v) = b.message_id {
-                    s.message_id = v;
-                }
-                Ok(())
-            }),
-        )
-        .await?;
+    let rec = state.store.update_status(cafe, b.edit()).await?;
     Ok(Json((&rec).into()))
 }
 
@@ -118,6 +114,25 @@ pub struct MessageBody {
     pub subtitle: Option<Option<String>>,
 }
 
+impl MessageBody {
+    /// A new message: no title is an empty one.
+    pub(crate) fn fields(self) -> MessageFields {
+        MessageFields {
+            title: self.title.unwrap_or_default(),
+            subtitle: self.subtitle.flatten(),
+        }
+    }
+
+    /// The change of a message: the fields given (the Kaffebase surface's too).
+    pub(crate) fn edit(self) -> Edit<MessageFields> {
+        Box::new(move |m| {
+            set(&mut m.title, self.title);
+            set(&mut m.subtitle, self.subtitle);
+            Ok(())
+        })
+    }
+}
+
 /// Adds a message.
 #[utoipa::path(post, path = "/cafes/{slug}/messages", tag = "content",
     params(("slug" = String, Path)), request_body = MessageBody,
@@ -129,16 +144,7 @@ pub async fn create_message(
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult<(StatusCode, Json<MessageOut>)> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
-    let rec = state
-        .store
-        .create_message(
-            cafe,
-            MessageFields {
-                title: b.title.unwrap_or_default(),
-                subtitle: b.subtitle.flatten(),
-            },
-        )
-        .await?;
+    let rec = state.store.create_message(cafe, b.fields()).await?;
     Ok((StatusCode::CREATED, Json((&rec).into())))
 }
 
@@ -155,22 +161,7 @@ pub async fn update_message(
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult<Json<MessageOut>> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
-    let rec = state
-        .store
-        .update_message(
-            cafe,
-            id,
-            Box::new(move |m| {
-                if let Some(v) = b.title {
-                    m.title = v;
-                }
-                if let Some(v) = b.subtitle {
-                    m.subtitle = v;
-                }
-                Ok(())
-            }),
-        )
-        .await?;
+    let rec = state.store.update_message(cafe, id, b.edit()).await?;
     Ok(Json((&rec).into()))
 }
 
