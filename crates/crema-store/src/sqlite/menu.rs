@@ -179,7 +179,6 @@ struct Change<'a, T: Serialize> {
 
 /// Appends the event of a change of the café's `entity` (`action` is `create`, `update` or
 /// `delete`) to the café's topic `topic(slug)`, as `kind`, with `record` as it is now.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn announce<T: Serialize>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
