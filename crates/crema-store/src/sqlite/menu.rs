@@ -48,14 +48,9 @@ pub(crate) fn load_menu(c: &Conn, cafe: CafeId) -> Result<MenuRecords> {
             "SELECT * FROM categories WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
             |r| {
-                let id: i64 = r.get("id")?;
-                let cat = Category {
-                    id,
-                    name: name(r)?,
-                    sort_order: r.get("sort_order")?,
-                    enabled: r.get("enabled")?,
-                    allowed_groups: links.iter().filter(|l| l.0 == id).map(|l| l.1).collect(),
-                };
+                let mut cat = Category::decode(r)?;
+                let id = cat.id;
+                cat.allowed_groups = links.iter().filter(|l| l.0 == id).map(|l| l.1).collect();
                 stamps(r, cat)
             },
         )?,
@@ -63,75 +58,20 @@ pub(crate) fn load_menu(c: &Conn, cafe: CafeId) -> Result<MenuRecords> {
             c,
             "SELECT * FROM items WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
-            |r| stamps(r, item_of(r)?),
+            |r| stamps(r, Item::decode(r)?),
         )?,
         groups: all(
             c,
             "SELECT * FROM modifier_groups WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
-            |r| stamps(r, group_of(r)?),
+            |r| stamps(r, ModifierGroup::decode(r)?),
         )?,
         options: all(
             c,
             "SELECT * FROM modifier_options WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
-            |r| stamps(r, option_of(r)?),
+            |r| stamps(r, ModifierOption::decode(r)?),
         )?,
-    })
-}
-
-fn item_of(r: &Row<'_>) -> Result<Item> {
-    Ok(Item {
-        id: r.get("id")?,
-        category_id: r.get("category_id")?,
-        name: name(r)?,
-        price: Amount::new(r.get("price")?).map_err(|e| bad("price", e))?,
-        image: r.get("image")?,
-        enabled: r.get("enabled")?,
-        sold_out: r.get("sold_out")?,
-        sort_order: r.get("sort_order")?,
-    })
-}
-
-fn group_of(r: &Row<'_>) -> Result<ModifierGroup> {
-    let mode = match r.get_ref("mode")?.as_str()? {
-        "multiple" => SelectionMode::Multiple,
-        _ => SelectionMode::Single,
-    };
-    let max: Option<i64> = r.get("max_select")?;
-    let rule = SelectionRule::new(
-        mode,
-        r.get("required")?,
-        Some(r.get::<_, i64>("min_select")? as u32),
-        max.map(|m| m as u32),
-    )
-    .map_err(|e| bad("selection rule", e))?;
-    let color: Option<String> = r.get("label_color")?;
-    Ok(ModifierGroup {
-        id: r.get("id")?,
-        name: name(r)?,
-        label_color: color.as_deref().and_then(|c| LabelColor::parse(c).ok()),
-        rule,
-        default_option: r.get("default_option_id")?,
-        enabled: r.get("enabled")?,
-        sort_order: r.get("sort_order")?,
-    })
-}
-
-fn option_of(r: &Row<'_>) -> Result<ModifierOption> {
-    let v: i64 = r.get("effect_value")?;
-    let effect = match r.get_ref("effect_kind")?.as_str()? {
-        "percent" => PriceEffect::Percent(v.clamp(0, i64::from(u32::MAX)) as u32),
-        _ => PriceEffect::Fixed(v),
-    };
-    Ok(ModifierOption {
-        id: r.get("id")?,
-        group_id: r.get("group_id")?,
-        name: name(r)?,
-        effect,
-        enabled: r.get("enabled")?,
-        sold_out: r.get("sold_out")?,
-        sort_order: r.get("sort_order")?,
     })
 }
 
@@ -286,12 +226,13 @@ fn write_links(c: &Conn, cafe: CafeId, category: i64, groups: &[i64]) -> Result<
     Ok(())
 }
 
-/// That the row `id` of `table` is the café's, or a 422 naming `field`.
-fn must_exist(c: &Conn, table: &str, cafe: CafeId, id: i64, field: &str, noun: &str) -> Result<()> {
-    if exists(c, table, cafe, id)? {
+/// That the café has a row `id` of `kind`, or a 422 naming `field`.
+fn must_exist(c: &Conn, kind: MenuKind, cafe: CafeId, id: i64, field: &str) -> Result<()> {
+    if exists(c, kind.table(), cafe, id)? {
         return Ok(());
     }
-    Err(Rejection::one(field, "unknown", format!("there is no {noun} with id {id}")).into())
+    let message = format!("there is no {} with id {id}", kind.noun());
+    Err(Rejection::one(field, "unknown", message).into())
 }
 
 // ---- what differs between the kinds -----------------------------------------------------
@@ -302,8 +243,8 @@ trait Stored: MenuEntity {
     /// How a name clash speaks of it: "a {CLASH} with this name already exists".
     const CLASH: &'static str;
     /// The columns a save writes (besides the café, the id and the stamps), in the order of
-    /// [`Stored::values`].
-    const COLUMNS: &'static [&'static str];
+    /// [`Stored::values`], separated by `", "`.
+    const COLUMNS: &'static str;
     fn values(&self) -> Vec<Value>;
     fn decode(r: &Row<'_>) -> Result<Self>;
     /// The café's record `id`, or `None` when there is none.
@@ -322,7 +263,7 @@ trait Stored: MenuEntity {
 
 impl Stored for Category {
     const CLASH: &'static str = "category";
-    const COLUMNS: &'static [&'static str] = &["name", "sort_order", "enabled"];
+    const COLUMNS: &'static str = "name, sort_order, enabled";
     fn values(&self) -> Vec<Value> {
         vec![
             self.name.as_str().to_owned().into(),
@@ -363,15 +304,7 @@ impl Stored for Category {
 
 impl Stored for Item {
     const CLASH: &'static str = "menu item";
-    const COLUMNS: &'static [&'static str] = &[
-        "category_id",
-        "name",
-        "price",
-        "image",
-        "enabled",
-        "sold_out",
-        "sort_order",
-    ];
+    const COLUMNS: &'static str = "category_id, name, price, image, enabled, sold_out, sort_order";
     fn values(&self) -> Vec<Value> {
         vec![
             self.category_id.into(),
@@ -384,27 +317,26 @@ impl Stored for Item {
         ]
     }
     fn decode(r: &Row<'_>) -> Result<Self> {
-        item_of(r)
+        Ok(Item {
+            id: r.get("id")?,
+            category_id: r.get("category_id")?,
+            name: name(r)?,
+            price: Amount::new(r.get("price")?).map_err(|e| bad("price", e))?,
+            image: r.get("image")?,
+            enabled: r.get("enabled")?,
+            sold_out: r.get("sold_out")?,
+            sort_order: r.get("sort_order")?,
+        })
     }
+    /// Its category must be the café's.
     fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
-        let id = self.category_id;
-        must_exist(c, "categories", cafe, id, "category_id", "category")
+        must_exist(c, MenuKind::Category, cafe, self.category_id, "category_id")
     }
 }
 
 impl Stored for ModifierGroup {
     const CLASH: &'static str = "modifier group";
-    const COLUMNS: &'static [&'static str] = &[
-        "name",
-        "label_color",
-        "mode",
-        "required",
-        "min_select",
-        "max_select",
-        "default_option_id",
-        "enabled",
-        "sort_order",
-    ];
+    const COLUMNS: &'static str = "name, label_color, mode, required, min_select, max_select, default_option_id, enabled, sort_order";
     fn values(&self) -> Vec<Value> {
         let mode = match self.rule.mode() {
             SelectionMode::Single => "single",
@@ -426,7 +358,28 @@ impl Stored for ModifierGroup {
         ]
     }
     fn decode(r: &Row<'_>) -> Result<Self> {
-        group_of(r)
+        let mode = match r.get_ref("mode")?.as_str()? {
+            "multiple" => SelectionMode::Multiple,
+            _ => SelectionMode::Single,
+        };
+        let max: Option<i64> = r.get("max_select")?;
+        let rule = SelectionRule::new(
+            mode,
+            r.get("required")?,
+            Some(r.get::<_, i64>("min_select")? as u32),
+            max.map(|m| m as u32),
+        )
+        .map_err(|e| bad("selection rule", e))?;
+        let color: Option<String> = r.get("label_color")?;
+        Ok(ModifierGroup {
+            id: r.get("id")?,
+            name: name(r)?,
+            label_color: color.as_deref().and_then(|c| LabelColor::parse(c).ok()),
+            rule,
+            default_option: r.get("default_option_id")?,
+            enabled: r.get("enabled")?,
+            sort_order: r.get("sort_order")?,
+        })
     }
     /// The default option must be one of the group's own (a new group has none yet).
     fn check(&self, c: &Conn, cafe: CafeId, id: Option<i64>) -> Result<()> {
@@ -458,15 +411,8 @@ impl Stored for ModifierGroup {
 
 impl Stored for ModifierOption {
     const CLASH: &'static str = "option in this group";
-    const COLUMNS: &'static [&'static str] = &[
-        "group_id",
-        "name",
-        "effect_kind",
-        "effect_value",
-        "enabled",
-        "sold_out",
-        "sort_order",
-    ];
+    const COLUMNS: &'static str =
+        "group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order";
     fn values(&self) -> Vec<Value> {
         let (kind, value) = match self.effect {
             PriceEffect::Fixed(v) => ("fixed", v),
@@ -483,11 +429,24 @@ impl Stored for ModifierOption {
         ]
     }
     fn decode(r: &Row<'_>) -> Result<Self> {
-        option_of(r)
+        let v: i64 = r.get("effect_value")?;
+        let effect = match r.get_ref("effect_kind")?.as_str()? {
+            "percent" => PriceEffect::Percent(v.clamp(0, i64::from(u32::MAX)) as u32),
+            _ => PriceEffect::Fixed(v),
+        };
+        Ok(ModifierOption {
+            id: r.get("id")?,
+            group_id: r.get("group_id")?,
+            name: name(r)?,
+            effect,
+            enabled: r.get("enabled")?,
+            sold_out: r.get("sold_out")?,
+            sort_order: r.get("sort_order")?,
+        })
     }
+    /// Its group must be the café's.
     fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
-        let id = self.group_id;
-        must_exist(c, "modifier_groups", cafe, id, "group_id", "modifier group")
+        must_exist(c, MenuKind::ModifierGroup, cafe, self.group_id, "group_id")
     }
     /// Moved to another group: it cannot stay the default of the old one.
     fn after_write(&self, c: &Conn, _cafe: CafeId, id: i64, updated: bool) -> Result<()> {
@@ -524,7 +483,7 @@ fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: T) -> R
             let sql = format!(
                 "INSERT INTO {} (cafe_id, {}, created_at, updated_at) VALUES ({marks}) RETURNING id",
                 kind.table(),
-                T::COLUMNS.join(", "),
+                T::COLUMNS,
             );
             (sql, "create")
         }
@@ -533,7 +492,7 @@ fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: T) -> R
             let sql = format!(
                 "UPDATE {} SET {} = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
                 kind.table(),
-                T::COLUMNS.join(" = ?, "),
+                T::COLUMNS.replace(", ", " = ?, "),
             );
             (sql, "update")
         }
