@@ -3,7 +3,7 @@
 
 use super::dto::{MessageOut, StationOut, StatusOut};
 use super::extract::{nullable, ApiJson, ApiPath};
-use super::menu::set;
+use super::menu::patch;
 use crate::auth::{authorize, Actor, Permission};
 use crate::error::{ApiResult, Problem};
 use crate::state::State;
@@ -61,10 +61,13 @@ pub struct StatusBody {
 impl StatusBody {
     /// The change of the status: the fields given (the Kaffebase surface's too).
     pub(crate) fn edit(self) -> Edit<StatusFields> {
+        let Self {
+            open,
+            show_message,
+            message_id,
+        } = self;
         Box::new(move |s| {
-            set(&mut s.open, self.open);
-            set(&mut s.show_message, self.show_message);
-            set(&mut s.message_id, self.message_id);
+            patch!(s; open, show_message, message_id);
             Ok(())
         })
     }
@@ -125,9 +128,9 @@ impl MessageBody {
 
     /// The change of a message: the fields given (the Kaffebase surface's too).
     pub(crate) fn edit(self) -> Edit<MessageFields> {
+        let Self { title, subtitle } = self;
         Box::new(move |m| {
-            set(&mut m.title, self.title);
-            set(&mut m.subtitle, self.subtitle);
+            patch!(m; title, subtitle);
             Ok(())
         })
     }

@@ -135,6 +135,17 @@ pub(crate) fn set<T>(slot: &mut T, v: Option<T>) {
     }
 }
 
+/// Sets each named field of the record `$v` whose new value is given (`Some`): the variable
+/// of the field's name, or `field = value`.
+macro_rules! patch {
+    ($v:ident; $($field:ident $(= $value:expr)?),* $(,)?) => {
+        $( $crate::api::menu::set(&mut $v.$field, patch!(@value $field $(, $value)?)); )*
+    };
+    (@value $field:ident) => { $field };
+    (@value $field:ident, $value:expr) => { $value };
+}
+pub(crate) use patch;
+
 fn name_of(rej: &mut Rejection, v: &Option<String>, required: bool) -> Option<Name> {
     match v {
         Some(v) => rej.check("name", "invalid", Name::parse(v)),
@@ -391,11 +402,14 @@ impl ApiEntity for Category {
         let mut rej = Rejection::default();
         let name = name_of(&mut rej, &b.name, create);
         rej.into_result(())?;
+        let CategoryBody {
+            sort_order,
+            enabled,
+            allowed_groups,
+            ..
+        } = b;
         Ok(Box::new(move |c: &mut Category| {
-            set(&mut c.name, name);
-            set(&mut c.sort_order, b.sort_order);
-            set(&mut c.enabled, b.enabled);
-            set(&mut c.allowed_groups, b.allowed_groups);
+            patch!(c; name, sort_order, enabled, allowed_groups);
             Ok(())
         }))
     }
@@ -454,14 +468,15 @@ impl ApiEntity for Item {
         }
         let image = image_of(&mut rej, &b.image);
         rej.into_result(())?;
+        let ItemBody {
+            category_id,
+            enabled,
+            sold_out,
+            sort_order,
+            ..
+        } = b;
         Ok(Box::new(move |i: &mut Item| {
-            set(&mut i.category_id, b.category_id);
-            set(&mut i.name, name);
-            set(&mut i.price, price);
-            set(&mut i.image, image);
-            set(&mut i.enabled, b.enabled);
-            set(&mut i.sold_out, b.sold_out);
-            set(&mut i.sort_order, b.sort_order);
+            patch!(i; category_id, name, price, image, enabled, sold_out, sort_order);
             Ok(())
         }))
     }
@@ -574,14 +589,11 @@ impl ApiEntity for ModifierGroup {
         };
         rej.into_result(())?;
         Ok(Box::new(move |g: &mut ModifierGroup| {
-            set(&mut g.name, name);
-            set(&mut g.label_color, color);
+            patch!(g; name, label_color = color);
             if let Some(rule) = b.rule(&g.rule) {
                 g.rule = rule?;
             }
-            set(&mut g.default_option, b.default_option_id);
-            set(&mut g.enabled, b.enabled);
-            set(&mut g.sort_order, b.sort_order);
+            patch!(g; default_option = b.default_option_id, enabled = b.enabled, sort_order = b.sort_order);
             Ok(())
         }))
     }
@@ -638,13 +650,15 @@ impl ApiEntity for ModifierOption {
             None => None,
         };
         rej.into_result(())?;
+        let OptionBody {
+            group_id,
+            enabled,
+            sold_out,
+            sort_order,
+            ..
+        } = b;
         Ok(Box::new(move |o: &mut ModifierOption| {
-            set(&mut o.group_id, b.group_id);
-            set(&mut o.name, name);
-            set(&mut o.effect, effect);
-            set(&mut o.enabled, b.enabled);
-            set(&mut o.sold_out, b.sold_out);
-            set(&mut o.sort_order, b.sort_order);
+            patch!(o; group_id, name, effect, enabled, sold_out, sort_order);
             Ok(())
         }))
     }

@@ -12,7 +12,7 @@ use super::fields::{Reader, INVALID};
 use super::params::{cast_int, Params};
 use super::records::{self, ok, KbJson, Major};
 use super::{cafe_for, uploads, Id, KbActor};
-use crate::api::menu::{set, ApiEntity};
+use crate::api::menu::{patch, ApiEntity};
 use crate::auth::{Actor, Permission};
 use crate::state::State;
 use axum::extract::State as S;
@@ -303,10 +303,7 @@ impl KbEntity for Category {
         };
         r.finish()?;
         let edit = move |c: &mut Category| {
-            set(&mut c.name, name);
-            set(&mut c.sort_order, sort_order);
-            set(&mut c.enabled, enabled);
-            set(&mut c.allowed_groups, groups);
+            patch!(c; name, sort_order, enabled, allowed_groups = groups);
             Ok(())
         };
         Ok((Box::new(edit), None))
@@ -386,12 +383,7 @@ impl KbEntity for Item {
             stored = Some(name);
         }
         let edit = move |i: &mut Item| {
-            set(&mut i.name, name);
-            set(&mut i.price, price);
-            set(&mut i.category_id, category_id);
-            set(&mut i.image, image);
-            set(&mut i.enabled, enabled);
-            set(&mut i.sort_order, sort_order);
+            patch!(i; name, price, category_id, image, enabled, sort_order);
             Ok(())
         };
         Ok((Box::new(edit), stored))
@@ -449,10 +441,7 @@ impl KbEntity for ModifierGroup {
         let sort_order = r.int("sort_order");
         r.finish()?;
         let edit = move |g: &mut ModifierGroup| {
-            set(&mut g.name, name);
-            set(&mut g.enabled, enabled);
-            set(&mut g.label_color, label_color);
-            set(&mut g.default_option, default);
+            patch!(g; name, enabled, label_color, default_option = default);
             if let Some(m) = multiple {
                 let mode = if m {
                     SelectionMode::Multiple
@@ -468,7 +457,7 @@ impl KbEntity for ModifierGroup {
                         .map_err(|e| Rejection::one("multiple_choice", "invalid", e.to_string()))?;
                 }
             }
-            set(&mut g.sort_order, sort_order);
+            patch!(g; sort_order);
             Ok(())
         };
         Ok((Box::new(edit), None))
@@ -496,8 +485,7 @@ impl KbEntity for ModifierOption {
         let sort_order = r.int("sort_order");
         r.finish()?;
         let edit = move |o: &mut ModifierOption| {
-            set(&mut o.name, name);
-            set(&mut o.group_id, group);
+            patch!(o; name, group_id = group);
             if amount.is_some() || constant.is_some() {
                 let (shown, was_constant) = major.effect(o.effect);
                 let amount = amount.unwrap_or(shown);
@@ -512,8 +500,7 @@ impl KbEntity for ModifierOption {
                 o.effect =
                     effect.map_err(|m| Rejection::one("price_increment_nok", "out_of_range", m))?;
             }
-            set(&mut o.enabled, enabled);
-            set(&mut o.sort_order, sort_order);
+            patch!(o; enabled, sort_order);
             Ok(())
         };
         Ok((Box::new(edit), None))
