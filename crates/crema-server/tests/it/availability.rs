@@ -7,16 +7,22 @@ use crate::kb::rec;
 use crema_store::Role;
 use serde_json::{json, Value};
 
-#[tokio::test]
-async fn a_barista_toggles_availability_on_both_surfaces_and_edits_on_neither() {
+/// A server with the demo menu, and a barista of the demo café.
+async fn with_barista() -> (Server, Menu, reqwest::Client) {
     let s = Server::start().await;
     let m = s.menu().await;
-    let item = m.item("Cortado");
-    let before = m.item_json("Cortado");
-    let option = m.option("Melk", "Havre");
     let barista = s
         .client_as("barista@test.example", Some(Role::Barista))
         .await;
+    (s, m, barista)
+}
+
+#[tokio::test]
+async fn a_barista_toggles_availability_on_both_surfaces_and_edits_on_neither() {
+    let (s, m, barista) = with_barista().await;
+    let item = m.item("Cortado");
+    let before = m.item_json("Cortado");
+    let option = m.option("Melk", "Havre");
     let send = |req: reqwest::RequestBuilder| async move {
         let r = req.send().await.expect("sending a request");
         let status = r.status().as_u16();
@@ -88,13 +94,9 @@ async fn a_barista_toggles_availability_on_both_surfaces_and_edits_on_neither() 
 
 #[tokio::test]
 async fn a_category_or_a_key_is_edited_by_managers_only_even_its_enable() {
-    let s = Server::start().await;
-    let m = s.menu().await;
+    let (s, m, barista) = with_barista().await;
     let category = m.category("Kaffe");
     let group = m.group("Melk");
-    let barista = s
-        .client_as("barista@test.example", Some(Role::Barista))
-        .await;
     let off = json!({"enable": false});
     for url in [rec("category", category), rec("customization_key", group)] {
         let r = barista.patch(s.url(&url)).json(&off).send().await.unwrap();
