@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use crema_core::text::Name;
 use crema_core::Rejection;
-use crema_store::{Edit, MessageFields, StatusFields};
+use crema_store::menu_entity::Pending;
+use crema_store::{Edit, MessageFields, StatusFields, Store};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,6 +33,19 @@ async fn cafe_for(state: &State, actor: &Actor, slug: &str, p: Permission) -> Ap
     Ok(cafe.cafe.id)
 }
 
+/// A read of what the café shows everyone, but not another café's devices: the same check as
+/// every read. `read` fetches it, `show` makes the answer of it.
+async fn public<R, O>(
+    state: &State,
+    actor: &Actor,
+    slug: &str,
+    read: for<'a> fn(&'a dyn Store, i64) -> Pending<'a, R>,
+    show: impl FnOnce(&R) -> O,
+) -> ApiResult<Json<O>> {
+    let cafe = cafe_for(state, actor, slug, Permission::ReadMenu).await?;
+    Ok(Json(show(&read(state.store.as_ref(), cafe).await?)))
+}
+
 /// Whether the café is open, and which message shows.
 #[utoipa::path(get, path = "/cafes/{slug}/status", tag = "content",
     params(("slug" = String, Path)),
@@ -41,9 +55,7 @@ pub async fn get_status(
     actor: Actor,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<StatusOut>> {
-    // What a café shows everyone, but not another café's devices: the same check as every read.
-    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
-    Ok(Json((&state.store.status(cafe).await?).into()))
+    public(&state, &actor, &slug, |s, c| s.status(c), |r| r.into()).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -90,19 +102,27 @@ pub async fn update_status(
     Ok(Json((&rec).into()))
 }
 
-/// The café's messages, by title.
-#[utoipa::path(get, path = "/cafes/{slug}/messages", tag = "content",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<MessageOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_messages(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<Vec<MessageOut>>> {
-    // What a café shows everyone, but not another café's devices: the same check as every read.
-    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
-    let m = state.store.messages(cafe).await?;
-    Ok(Json(m.iter().map(Into::into).collect()))
+/// The lists the café shows everyone, one row a list.
+macro_rules! public_lists {
+    ($($f:ident: $read:ident -> $out:ident at $path:tt, $doc:tt;)*) => {$(
+        #[doc = $doc]
+        #[utoipa::path(get, path = $path, tag = "content",
+            params(("slug" = String, Path)),
+            responses((status = 200, body = Vec<$out>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+        pub async fn $f(
+            S(state): S<State>,
+            actor: Actor,
+            ApiPath(slug): ApiPath<String>,
+        ) -> ApiResult<Json<Vec<$out>>> {
+            let each = |rows: &Vec<_>| rows.iter().map(Into::into).collect();
+            public(&state, &actor, &slug, |s, c| s.$read(c), each).await
+        }
+    )*};
+}
+
+public_lists! {
+    list_messages: messages -> MessageOut at "/cafes/{slug}/messages", " The café's messages, by title.";
+    list_stations: stations -> StationOut at "/cafes/{slug}/stations", " The café's stations (bar positions that make orders).";
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -180,21 +200,6 @@ pub async fn delete_message(
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
     state.store.delete_message(cafe, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The café's stations (bar positions that make orders).
-#[utoipa::path(get, path = "/cafes/{slug}/stations", tag = "content",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<StationOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_stations(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<Vec<StationOut>>> {
-    // What a café shows everyone, but not another café's devices: the same check as every read.
-    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
-    let s = state.store.stations(cafe).await?;
-    Ok(Json(s.iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
