@@ -10,6 +10,7 @@ pub mod error;
 pub mod import;
 pub mod invitations;
 pub mod line_marks;
+pub mod menu_entity;
 pub mod model;
 pub mod pairing;
 pub mod repo;
@@ -18,6 +19,7 @@ pub mod tx;
 
 pub use clock::Clock;
 pub use error::StoreError;
+pub use menu_entity::MenuEntity;
 pub use model::*;
 pub use repo::Store;
 

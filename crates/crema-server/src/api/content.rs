@@ -3,6 +3,7 @@
 
 use super::dto::{MessageOut, StationOut, StatusOut};
 use super::extract::{nullable, ApiJson, ApiPath};
+use super::menu::patch;
 use crate::auth::{authorize, Actor, Permission};
 use crate::error::{ApiResult, Problem};
 use crate::state::State;
@@ -11,7 +12,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use crema_core::text::Name;
 use crema_core::Rejection;
-use crema_store::MessageFields;
+use crema_store::menu_entity::Pending;
+use crema_store::{Edit, MessageFields, StatusFields, Store};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,6 +33,19 @@ async fn cafe_for(state: &State, actor: &Actor, slug: &str, p: Permission) -> Ap
     Ok(cafe.cafe.id)
 }
 
+/// A read of what the café shows everyone, but not another café's devices: the same check as
+/// every read. `read` fetches it, `show` makes the answer of it.
+async fn public<R, O>(
+    state: &State,
+    actor: &Actor,
+    slug: &str,
+    read: for<'a> fn(&'a dyn Store, i64) -> Pending<'a, R>,
+    show: impl FnOnce(&R) -> O,
+) -> ApiResult<Json<O>> {
+    let cafe = cafe_for(state, actor, slug, Permission::ReadMenu).await?;
+    Ok(Json(show(&read(state.store.as_ref(), cafe).await?)))
+}
+
 /// Whether the café is open, and which message shows.
 #[utoipa::path(get, path = "/cafes/{slug}/status", tag = "content",
     params(("slug" = String, Path)),
@@ -40,9 +55,7 @@ pub async fn get_status(
     actor: Actor,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<StatusOut>> {
-    // What a café shows everyone, but not another café's devices: the same check as every read.
-    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
-    Ok(Json((&state.store.status(cafe).await?).into()))
+    public(&state, &actor, &slug, |s, c| s.status(c), |r| r.into()).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,6 +68,21 @@ pub struct StatusBody {
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<i64>)]
     pub message_id: Option<Option<i64>>,
+}
+
+impl StatusBody {
+    /// The change of the status: the fields given (the Kaffebase surface's too).
+    pub(crate) fn edit(self) -> Edit<StatusFields> {
+        let Self {
+            open,
+            show_message,
+            message_id,
+        } = self;
+        Box::new(move |s| {
+            patch!(s; open, show_message, message_id);
+            Ok(())
+        })
+    }
 }
 
 /// Opens or closes the café, or changes the message shown.
@@ -70,40 +98,31 @@ pub async fn update_status(
     ApiJson(b): ApiJson<StatusBody>,
 ) -> ApiResult<Json<StatusOut>> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::SetStatus).await?;
-    let rec = state
-        .store
-        .update_status(
-            cafe,
-            Box::new(move |s| {
-                if let Some(v) = b.open {
-                    s.open = v;
-                }
-                if let Some(v) = b.show_message {
-                    s.show_message = v;
-                }
-                if let Some(v) = b.message_id {
-                    s.message_id = v;
-                }
-                Ok(())
-            }),
-        )
-        .await?;
+    let rec = state.store.update_status(cafe, b.edit()).await?;
     Ok(Json((&rec).into()))
 }
 
-/// The café's messages, by title.
-#[utoipa::path(get, path = "/cafes/{slug}/messages", tag = "content",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<MessageOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_messages(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<Vec<MessageOut>>> {
-    // What a café shows everyone, but not another café's devices: the same check as every read.
-    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
-    let m = state.store.messages(cafe).await?;
-    Ok(Json(m.iter().map(Into::into).collect()))
+/// The lists the café shows everyone, one row a list.
+macro_rules! public_lists {
+    ($($f:ident: $read:ident -> $out:ident at $path:tt, $doc:tt;)*) => {$(
+        #[doc = $doc]
+        #[utoipa::path(get, path = $path, tag = "content",
+            params(("slug" = String, Path)),
+            responses((status = 200, body = Vec<$out>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+        pub async fn $f(
+            S(state): S<State>,
+            actor: Actor,
+            ApiPath(slug): ApiPath<String>,
+        ) -> ApiResult<Json<Vec<$out>>> {
+            let each = |rows: &Vec<_>| rows.iter().map(Into::into).collect();
+            public(&state, &actor, &slug, |s, c| s.$read(c), each).await
+        }
+    )*};
+}
+
+public_lists! {
+    list_messages: messages -> MessageOut at "/cafes/{slug}/messages", " The café's messages, by title.";
+    list_stations: stations -> StationOut at "/cafes/{slug}/stations", " The café's stations (bar positions that make orders).";
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -118,6 +137,25 @@ pub struct MessageBody {
     pub subtitle: Option<Option<String>>,
 }
 
+impl MessageBody {
+    /// A new message: no title is an empty one.
+    pub(crate) fn fields(self) -> MessageFields {
+        MessageFields {
+            title: self.title.unwrap_or_default(),
+            subtitle: self.subtitle.flatten(),
+        }
+    }
+
+    /// The change of a message: the fields given (the Kaffebase surface's too).
+    pub(crate) fn edit(self) -> Edit<MessageFields> {
+        let Self { title, subtitle } = self;
+        Box::new(move |m| {
+            patch!(m; title, subtitle);
+            Ok(())
+        })
+    }
+}
+
 /// Adds a message.
 #[utoipa::path(post, path = "/cafes/{slug}/messages", tag = "content",
     params(("slug" = String, Path)), request_body = MessageBody,
@@ -129,16 +167,7 @@ pub async fn create_message(
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult<(StatusCode, Json<MessageOut>)> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
-    let rec = state
-        .store
-        .create_message(
-            cafe,
-            MessageFields {
-                title: b.title.unwrap_or_default(),
-                subtitle: b.subtitle.flatten(),
-            },
-        )
-        .await?;
+    let rec = state.store.create_message(cafe, b.fields()).await?;
     Ok((StatusCode::CREATED, Json((&rec).into())))
 }
 
@@ -155,22 +184,7 @@ pub async fn update_message(
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult<Json<MessageOut>> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
-    let rec = state
-        .store
-        .update_message(
-            cafe,
-            id,
-            Box::new(move |m| {
-                if let Some(v) = b.title {
-                    m.title = v;
-                }
-                if let Some(v) = b.subtitle {
-                    m.subtitle = v;
-                }
-                Ok(())
-            }),
-        )
-        .await?;
+    let rec = state.store.update_message(cafe, id, b.edit()).await?;
     Ok(Json((&rec).into()))
 }
 
@@ -186,21 +200,6 @@ pub async fn delete_message(
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
     state.store.delete_message(cafe, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The café's stations (bar positions that make orders).
-#[utoipa::path(get, path = "/cafes/{slug}/stations", tag = "content",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = Vec<StationOut>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_stations(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<Vec<StationOut>>> {
-    // What a café shows everyone, but not another café's devices: the same check as every read.
-    let cafe = cafe_for(&state, &actor, &slug, Permission::ReadMenu).await?;
-    let s = state.store.stations(cafe).await?;
-    Ok(Json(s.iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

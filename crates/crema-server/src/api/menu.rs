@@ -17,7 +17,7 @@ use crema_core::menu::{
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
 use crema_core::Rejection;
-use crema_store::MenuKind;
+use crema_store::{Edit, MenuEntity, MenuKind, Stamped};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -107,24 +107,44 @@ pub async fn get_menu(
 }
 
 /// Checks access and returns the café id.
+async fn authorized(state: &State, actor: &Actor, slug: &str, p: Permission) -> ApiResult<i64> {
+    let cafe = state.cafe(slug).await?;
+    authorize(actor, cafe.cafe.id, p)?;
+    Ok(cafe.cafe.id)
+}
+
 async fn editing(state: &State, actor: &Actor, slug: &str) -> ApiResult<i64> {
-    let cafe = state.cafe(slug).await?;
-    authorize(actor, cafe.cafe.id, Permission::EditMenu)?;
-    Ok(cafe.cafe.id)
+    authorized(state, actor, slug, Permission::EditMenu).await
 }
 
-/// Marking sold out or available again is for every member of staff, not only managers.
-async fn toggling(state: &State, actor: &Actor, slug: &str) -> ApiResult<i64> {
-    let cafe = state.cafe(slug).await?;
-    authorize(actor, cafe.cafe.id, Permission::ToggleAvailability)?;
-    Ok(cafe.cafe.id)
+/// The permission a change of a record needs: marking an item or an option sold out or
+/// available again (a change of `enabled` and `sold_out` alone) is for every member of staff,
+/// not only managers; everything else is editing the menu.
+pub(crate) fn change_needs(only_availability: bool) -> Permission {
+    if only_availability {
+        Permission::ToggleAvailability
+    } else {
+        Permission::EditMenu
+    }
 }
 
-async fn reading(state: &State, actor: &Actor, slug: &str) -> ApiResult<i64> {
-    let cafe = state.cafe(slug).await?;
-    authorize(actor, cafe.cafe.id, Permission::ReadMenu)?;
-    Ok(cafe.cafe.id)
+/// Sets `slot` when a value is given.
+pub(crate) fn set<T>(slot: &mut T, v: Option<T>) {
+    if let Some(v) = v {
+        *slot = v;
+    }
 }
+
+/// Sets each named field of the record `$v` whose new value is given (`Some`): the variable
+/// of the field's name, or `field = value`.
+macro_rules! patch {
+    ($v:ident; $($field:ident $(= $value:expr)?),* $(,)?) => {
+        $( $crate::api::menu::set(&mut $v.$field, patch!(@value $field $(, $value)?)); )*
+    };
+    (@value $field:ident) => { $field };
+    (@value $field:ident, $value:expr) => { $value };
+}
+pub(crate) use patch;
 
 fn name_of(rej: &mut Rejection, v: &Option<String>, required: bool) -> Option<Name> {
     match v {
@@ -171,8 +191,184 @@ async fn check_image(
     }
 }
 
-fn found<T>(v: Option<T>, what: &str) -> ApiResult<T> {
-    v.ok_or_else(|| crate::error::ApiError::NotFound(what.to_owned()))
+// ---- the four kinds, written once -------------------------------------------------------
+
+/// A kind of menu record as `/api/v1` reads and shows it.
+pub(crate) trait ApiEntity: MenuEntity {
+    type Body: Send + 'static;
+    type Out: for<'a> From<&'a Stamped<Self>>;
+    /// A new record before the body's fields are applied: crema's defaults, and `name` in
+    /// place of the one the body must give.
+    fn blank(name: Name) -> Self;
+    /// Reads a create or a change: every bad field is named before anything is written.
+    fn edit(b: Self::Body, create: bool) -> Result<Edit<Self>, Rejection>;
+    /// The permission a change with this body needs.
+    fn change_needs(_b: &Self::Body) -> Permission {
+        Permission::EditMenu
+    }
+    /// The image the body sets (only an item has one).
+    fn image(_b: &Self::Body) -> Option<String> {
+        None
+    }
+}
+
+async fn get_one<T: ApiEntity>(
+    state: State,
+    actor: Actor,
+    slug: String,
+    id: i64,
+) -> ApiResult<Json<T::Out>> {
+    let cafe = authorized(&state, &actor, &slug, Permission::ReadMenu).await?;
+    let m = state.store.menu(cafe).await?;
+    match T::list(&m).iter().find(|s| s.value.id() == id) {
+        Some(s) => Ok(Json(s.into())),
+        None => Err(crate::error::ApiError::NotFound(T::KIND.noun().to_owned())),
+    }
+}
+
+async fn create_one<T: ApiEntity>(
+    state: State,
+    actor: Actor,
+    slug: String,
+    b: T::Body,
+) -> ApiResult<(StatusCode, Json<T::Out>)> {
+    let cafe = editing(&state, &actor, &slug).await?;
+    let image = T::image(&b);
+    let apply = T::edit(b, true)?;
+    check_image(&state, cafe, None, image).await?;
+    let name = Name::parse("-").map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+    let mut v = T::blank(name);
+    apply(&mut v)?;
+    let saved = T::create(state.store.as_ref(), cafe, v).await?;
+    Ok((StatusCode::CREATED, Json((&saved).into())))
+}
+
+async fn update_one<T: ApiEntity>(
+    state: State,
+    actor: Actor,
+    slug: String,
+    id: i64,
+    b: T::Body,
+) -> ApiResult<Json<T::Out>> {
+    let cafe = authorized(&state, &actor, &slug, T::change_needs(&b)).await?;
+    let image = T::image(&b);
+    let apply = T::edit(b, false)?;
+    check_image(&state, cafe, Some(id), image).await?;
+    let saved = T::update(state.store.as_ref(), cafe, id, apply).await?;
+    Ok(Json((&saved).into()))
+}
+
+async fn delete_one<T: ApiEntity>(
+    state: State,
+    actor: Actor,
+    slug: String,
+    id: i64,
+) -> ApiResult<StatusCode> {
+    let cafe = editing(&state, &actor, &slug).await?;
+    T::delete(state.store.as_ref(), cafe, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// The handlers of each kind, with what the OpenAPI document says of them: one row a kind.
+
+macro_rules! getters {
+    ($($f:ident: $t:ident -> $out:ident at $path:tt, $doc:tt;)*) => {$(
+        #[doc = $doc]
+        #[utoipa::path(get, path = $path, tag = "menu",
+            params(("slug" = String, Path), ("id" = i64, Path)),
+            responses((status = 200, body = $out), (status = 404, body = Problem, content_type = "application/problem+json")))]
+        pub async fn $f(
+            S(state): S<State>,
+            actor: Actor,
+            ApiPath((slug, id)): ApiPath<(String, i64)>,
+        ) -> ApiResult<Json<$out>> {
+            get_one::<$t>(state, actor, slug, id).await
+        }
+    )*};
+}
+
+macro_rules! creators {
+    ($($f:ident: $t:ident($body:ident) -> $out:ident at $path:tt, $doc:tt, $taken:tt;)*) => {$(
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "menu",
+            params(("slug" = String, Path)), request_body = $body,
+            responses((status = 201, body = $out),
+                (status = 409, description = $taken, body = Problem, content_type = "application/problem+json"),
+                (status = 422, body = Problem, content_type = "application/problem+json")))]
+        pub async fn $f(
+            S(state): S<State>,
+            actor: Actor,
+            ApiPath(slug): ApiPath<String>,
+            ApiJson(b): ApiJson<$body>,
+        ) -> ApiResult<(StatusCode, Json<$out>)> {
+            create_one::<$t>(state, actor, slug, b).await
+        }
+    )*};
+}
+
+macro_rules! updaters {
+    ($($f:ident: $t:ident($body:ident) -> $out:ident at $path:tt, $doc:tt;)*) => {$(
+        #[doc = $doc]
+        #[utoipa::path(patch, path = $path, tag = "menu",
+            params(("slug" = String, Path), ("id" = i64, Path)), request_body = $body,
+            responses((status = 200, body = $out),
+                (status = 404, body = Problem, content_type = "application/problem+json"),
+                (status = 409, body = Problem, content_type = "application/problem+json"),
+                (status = 422, body = Problem, content_type = "application/problem+json")))]
+        pub async fn $f(
+            S(state): S<State>,
+            actor: Actor,
+            ApiPath((slug, id)): ApiPath<(String, i64)>,
+            ApiJson(b): ApiJson<$body>,
+        ) -> ApiResult<Json<$out>> {
+            update_one::<$t>(state, actor, slug, id, b).await
+        }
+    )*};
+}
+
+macro_rules! deleters {
+    ($($f:ident: $t:ident at $path:tt, $doc:tt $(, $also:tt)?;)*) => {$(
+        #[doc = $doc]
+        #[utoipa::path(delete, path = $path, tag = "menu",
+            params(("slug" = String, Path), ("id" = i64, Path)),
+            responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json") $(, $also)?))]
+        pub async fn $f(
+            S(state): S<State>,
+            actor: Actor,
+            ApiPath((slug, id)): ApiPath<(String, i64)>,
+        ) -> ApiResult<StatusCode> {
+            delete_one::<$t>(state, actor, slug, id).await
+        }
+    )*};
+}
+
+getters! {
+    get_category: Category -> CategoryOut at "/cafes/{slug}/categories/{id}", " One category.";
+    get_item: Item -> ItemOut at "/cafes/{slug}/items/{id}", " One menu item.";
+    get_group: ModifierGroup -> GroupOut at "/cafes/{slug}/modifier-groups/{id}", " One modifier group.";
+    get_option: ModifierOption -> OptionOut at "/cafes/{slug}/options/{id}", " One option.";
+}
+
+creators! {
+    create_category: Category(CategoryBody) -> CategoryOut at "/cafes/{slug}/categories", " Creates a category.", "The name is taken";
+    create_item: Item(ItemBody) -> ItemOut at "/cafes/{slug}/items", " Creates a menu item.", "The name is taken";
+    create_group: ModifierGroup(GroupBody) -> GroupOut at "/cafes/{slug}/modifier-groups", " Creates a modifier group (Kaffebase's customization key).", "The name is taken";
+    create_option: ModifierOption(OptionBody) -> OptionOut at "/cafes/{slug}/options", " Creates an option of a modifier group (Kaffebase's customization value).", "The name is taken in this group";
+}
+
+updaters! {
+    update_category: Category(CategoryBody) -> CategoryOut at "/cafes/{slug}/categories/{id}", " Changes a category.";
+    update_item: Item(ItemBody) -> ItemOut at "/cafes/{slug}/items/{id}", " Changes a menu item; also the availability toggles `enabled` and `sold_out`.";
+    update_group: ModifierGroup(GroupBody) -> GroupOut at "/cafes/{slug}/modifier-groups/{id}", " Changes a modifier group.";
+    update_option: ModifierOption(OptionBody) -> OptionOut at "/cafes/{slug}/options/{id}", " Changes an option; also the availability toggles `enabled` and `sold_out`.";
+}
+
+deleters! {
+    delete_category: Category at "/cafes/{slug}/categories/{id}", " Deletes a category that has no items.",
+        (status = 409, description = "The category still has items", body = Problem, content_type = "application/problem+json");
+    delete_item: Item at "/cafes/{slug}/items/{id}", " Deletes a menu item. Orders keep their snapshot of it.";
+    delete_group: ModifierGroup at "/cafes/{slug}/modifier-groups/{id}", " Deletes a modifier group and its options. Orders keep their snapshot.";
+    delete_option: ModifierOption at "/cafes/{slug}/options/{id}", " Deletes an option. Orders keep their snapshot.";
 }
 
 // ---- categories -------------------------------------------------------------------------
@@ -190,111 +386,33 @@ pub struct CategoryBody {
     pub allowed_groups: Option<Vec<i64>>,
 }
 
-fn category_edit(b: CategoryBody, create: bool) -> Result<impl FnOnce(&mut Category), Rejection> {
-    let mut rej = Rejection::default();
-    let name = name_of(&mut rej, &b.name, create);
-    rej.into_result(())?;
-    Ok(move |c: &mut Category| {
-        if let Some(v) = name {
-            c.name = v;
+impl ApiEntity for Category {
+    type Body = CategoryBody;
+    type Out = CategoryOut;
+    fn blank(name: Name) -> Self {
+        Category {
+            id: 0,
+            name,
+            sort_order: 0,
+            enabled: true,
+            allowed_groups: Vec::new(),
         }
-        if let Some(v) = b.sort_order {
-            c.sort_order = v;
-        }
-        if let Some(v) = b.enabled {
-            c.enabled = v;
-        }
-        if let Some(v) = b.allowed_groups {
-            c.allowed_groups = v;
-        }
-    })
-}
-
-/// Creates a category.
-#[utoipa::path(post, path = "/cafes/{slug}/categories", tag = "menu",
-    params(("slug" = String, Path)), request_body = CategoryBody,
-    responses((status = 201, body = CategoryOut),
-        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_category(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-    ApiJson(b): ApiJson<CategoryBody>,
-) -> ApiResult<(StatusCode, Json<CategoryOut>)> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    let apply = category_edit(b, true)?;
-    let mut c = Category {
-        id: 0,
-        name: Name::parse("-").map_err(|e| crate::error::ApiError::Internal(e.to_string()))?,
-        sort_order: 0,
-        enabled: true,
-        allowed_groups: Vec::new(),
-    };
-    apply(&mut c);
-    let saved = state.store.create_category(cafe, c).await?;
-    Ok((StatusCode::CREATED, Json((&saved).into())))
-}
-
-/// One category.
-#[utoipa::path(get, path = "/cafes/{slug}/categories/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = CategoryOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_category(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<Json<CategoryOut>> {
-    let cafe = reading(&state, &actor, &slug).await?;
-    let m = state.store.menu(cafe).await?;
-    Ok(Json(
-        found(m.categories.iter().find(|c| c.value.id == id), "category")?.into(),
-    ))
-}
-
-/// Changes a category.
-#[utoipa::path(patch, path = "/cafes/{slug}/categories/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)), request_body = CategoryBody,
-    responses((status = 200, body = CategoryOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_category(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-    ApiJson(b): ApiJson<CategoryBody>,
-) -> ApiResult<Json<CategoryOut>> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    let apply = category_edit(b, false)?;
-    let saved = state
-        .store
-        .update_category(
-            cafe,
-            id,
-            Box::new(move |c| {
-                apply(c);
-                Ok(())
-            }),
-        )
-        .await?;
-    Ok(Json((&saved).into()))
-}
-
-/// Deletes a category that has no items.
-#[utoipa::path(delete, path = "/cafes/{slug}/categories/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 204),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The category still has items", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_category(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<StatusCode> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    state.store.delete_category(cafe, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    }
+    fn edit(b: CategoryBody, create: bool) -> Result<Edit<Self>, Rejection> {
+        let mut rej = Rejection::default();
+        let name = name_of(&mut rej, &b.name, create);
+        rej.into_result(())?;
+        let CategoryBody {
+            sort_order,
+            enabled,
+            allowed_groups,
+            ..
+        } = b;
+        Ok(Box::new(move |c: &mut Category| {
+            patch!(c; name, sort_order, enabled, allowed_groups);
+            Ok(())
+        }))
+    }
 }
 
 // ---- items ------------------------------------------------------------------------------
@@ -319,146 +437,61 @@ pub struct ItemBody {
     pub sort_order: Option<i64>,
 }
 
-fn item_edit(b: ItemBody, create: bool) -> Result<impl FnOnce(&mut Item), Rejection> {
-    let mut rej = Rejection::default();
-    let name = name_of(&mut rej, &b.name, create);
-    let price = match b.price {
-        Some(p) => rej.check("price", "out_of_range", Amount::new(p)),
-        None if create => {
-            rej.push("price", "required", "is required");
-            None
+impl ApiEntity for Item {
+    type Body = ItemBody;
+    type Out = ItemOut;
+    fn blank(name: Name) -> Self {
+        Item {
+            id: 0,
+            category_id: 0,
+            name,
+            price: Amount::ZERO,
+            image: None,
+            enabled: true,
+            sold_out: false,
+            sort_order: 0,
         }
-        None => None,
-    };
-    if create && b.category_id.is_none() {
-        rej.push("category_id", "required", "is required");
     }
-    let image = image_of(&mut rej, &b.image);
-    rej.into_result(())?;
-    Ok(move |i: &mut Item| {
-        if let Some(v) = b.category_id {
-            i.category_id = v;
+    fn edit(b: ItemBody, create: bool) -> Result<Edit<Self>, Rejection> {
+        let mut rej = Rejection::default();
+        let name = name_of(&mut rej, &b.name, create);
+        let price = match b.price {
+            Some(p) => rej.check("price", "out_of_range", Amount::new(p)),
+            None if create => {
+                rej.push("price", "required", "is required");
+                None
+            }
+            None => None,
+        };
+        if create && b.category_id.is_none() {
+            rej.push("category_id", "required", "is required");
         }
-        if let Some(v) = name {
-            i.name = v;
-        }
-        if let Some(v) = price {
-            i.price = v;
-        }
-        if let Some(v) = image {
-            i.image = v;
-        }
-        if let Some(v) = b.enabled {
-            i.enabled = v;
-        }
-        if let Some(v) = b.sold_out {
-            i.sold_out = v;
-        }
-        if let Some(v) = b.sort_order {
-            i.sort_order = v;
-        }
-    })
-}
-
-/// Creates a menu item.
-#[utoipa::path(post, path = "/cafes/{slug}/items", tag = "menu",
-    params(("slug" = String, Path)), request_body = ItemBody,
-    responses((status = 201, body = ItemOut),
-        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_item(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-    ApiJson(b): ApiJson<ItemBody>,
-) -> ApiResult<(StatusCode, Json<ItemOut>)> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    let sent_image = b.image.clone().flatten();
-    let apply = item_edit(b, true)?;
-    check_image(&state, cafe, None, sent_image).await?;
-    let mut i = Item {
-        id: 0,
-        category_id: 0,
-        name: Name::parse("-").map_err(|e| crate::error::ApiError::Internal(e.to_string()))?,
-        price: Amount::ZERO,
-        image: None,
-        enabled: true,
-        sold_out: false,
-        sort_order: 0,
-    };
-    apply(&mut i);
-    let saved = state.store.create_item(cafe, i).await?;
-    Ok((StatusCode::CREATED, Json((&saved).into())))
-}
-
-/// One menu item.
-#[utoipa::path(get, path = "/cafes/{slug}/items/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = ItemOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_item(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<Json<ItemOut>> {
-    let cafe = reading(&state, &actor, &slug).await?;
-    let m = state.store.menu(cafe).await?;
-    Ok(Json(
-        found(m.items.iter().find(|c| c.value.id == id), "item")?.into(),
-    ))
-}
-
-/// Changes a menu item; also the availability toggles `enabled` and `sold_out`.
-#[utoipa::path(patch, path = "/cafes/{slug}/items/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)), request_body = ItemBody,
-    responses((status = 200, body = ItemOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_item(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-    ApiJson(b): ApiJson<ItemBody>,
-) -> ApiResult<Json<ItemOut>> {
-    let only_availability = b.category_id.is_none()
-        && b.name.is_none()
-        && b.price.is_none()
-        && b.image.is_none()
-        && b.sort_order.is_none();
-    let cafe = if only_availability {
-        toggling(&state, &actor, &slug).await?
-    } else {
-        editing(&state, &actor, &slug).await?
-    };
-    let sent_image = b.image.clone().flatten();
-    let apply = item_edit(b, false)?;
-    check_image(&state, cafe, Some(id), sent_image).await?;
-    let saved = state
-        .store
-        .update_item(
-            cafe,
-            id,
-            Box::new(move |i| {
-                apply(i);
-                Ok(())
-            }),
+        let image = image_of(&mut rej, &b.image);
+        rej.into_result(())?;
+        let ItemBody {
+            category_id,
+            enabled,
+            sold_out,
+            sort_order,
+            ..
+        } = b;
+        Ok(Box::new(move |i: &mut Item| {
+            patch!(i; category_id, name, price, image, enabled, sold_out, sort_order);
+            Ok(())
+        }))
+    }
+    fn change_needs(b: &ItemBody) -> Permission {
+        change_needs(
+            b.category_id.is_none()
+                && b.name.is_none()
+                && b.price.is_none()
+                && b.image.is_none()
+                && b.sort_order.is_none(),
         )
-        .await?;
-    Ok(Json((&saved).into()))
-}
-
-/// Deletes a menu item. Orders keep their snapshot of it.
-#[utoipa::path(delete, path = "/cafes/{slug}/items/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_item(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<StatusCode> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    state.store.delete_item(cafe, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    }
+    fn image(b: &ItemBody) -> Option<String> {
+        b.image.clone().flatten()
+    }
 }
 
 // ---- modifier groups --------------------------------------------------------------------
@@ -489,149 +522,81 @@ pub struct GroupBody {
     pub sort_order: Option<i64>,
 }
 
-fn group_edit(
-    b: GroupBody,
-    create: bool,
-) -> Result<impl FnOnce(&mut ModifierGroup) -> Result<(), Rejection>, Rejection> {
-    let mut rej = Rejection::default();
-    let name = name_of(&mut rej, &b.name, create);
-    let color = match &b.label_color {
-        Some(Some(c)) => rej
-            .check("label_color", "invalid", LabelColor::parse(c))
-            .map(Some),
-        Some(None) => Some(None),
-        None => None,
-    };
-    rej.into_result(())?;
-    Ok(move |g: &mut ModifierGroup| {
-        if let Some(v) = name {
-            g.name = v;
+impl GroupBody {
+    /// The rule's four settings, checked together against what is stored (`None` when the
+    /// body names none of them).
+    fn rule(&self, cur: &SelectionRule) -> Option<Result<SelectionRule, Rejection>> {
+        let touched = self.mode.is_some()
+            || self.required.is_some()
+            || self.min_select.is_some()
+            || self.max_select.is_some();
+        if !touched {
+            return None;
         }
-        if let Some(v) = color {
-            g.label_color = v;
-        }
-        // The rule's four settings are checked together, against what is stored.
-        let touched = b.mode.is_some()
-            || b.required.is_some()
-            || b.min_select.is_some()
-            || b.max_select.is_some();
-        if touched {
-            let mode: SelectionMode = b.mode.map(Into::into).unwrap_or(g.rule.mode());
-            let required = b.required.unwrap_or(g.rule.required());
-            let min = b
-                .min_select
-                .or(if b.required.is_some() || b.mode.is_some() {
-                    None
-                } else {
-                    Some(g.rule.min())
-                });
-            let max = match b.max_select {
-                Some(m) => m,
-                None if b.mode.is_some() => None,
-                None => g.rule.max(),
+        let mode: SelectionMode = self.mode.map(Into::into).unwrap_or(cur.mode());
+        let required = self.required.unwrap_or(cur.required());
+        let min = self
+            .min_select
+            .or(if self.required.is_some() || self.mode.is_some() {
+                None
+            } else {
+                Some(cur.min())
+            });
+        let max = match self.max_select {
+            Some(m) => m,
+            None if self.mode.is_some() => None,
+            None => cur.max(),
+        };
+        Some(SelectionRule::new(mode, required, min, max).map_err(|e| {
+            // Name the setting at fault: a single-choice group's max, or a max over the
+            // limit, is `max_select`; the rest concern the minimum.
+            let field = match e {
+                RuleError::SingleMax => "max_select",
+                RuleError::TooLarge(_) if max.is_some_and(|m| m > SelectionRule::LIMIT) => {
+                    "max_select"
+                }
+                RuleError::TooLarge(_) => "min_select",
+                RuleError::MinAboveMax { .. } | RuleError::RequiredMin => "min_select",
             };
-            g.rule = SelectionRule::new(mode, required, min, max).map_err(|e| {
-                // Name the setting at fault: a single-choice group's max, or a max over the
-                // limit, is `max_select`; the rest concern the minimum.
-                let field = match e {
-                    RuleError::SingleMax => "max_select",
-                    RuleError::TooLarge(_) if max.is_some_and(|m| m > SelectionRule::LIMIT) => {
-                        "max_select"
-                    }
-                    RuleError::TooLarge(_) => "min_select",
-                    RuleError::MinAboveMax { .. } | RuleError::RequiredMin => "min_select",
-                };
-                Rejection::one(field, "invalid", e.to_string())
-            })?;
-        }
-        if let Some(v) = b.default_option_id {
-            g.default_option = v;
-        }
-        if let Some(v) = b.enabled {
-            g.enabled = v;
-        }
-        if let Some(v) = b.sort_order {
-            g.sort_order = v;
-        }
-        Ok(())
-    })
+            Rejection::one(field, "invalid", e.to_string())
+        }))
+    }
 }
 
-/// Creates a modifier group (Kaffebase's customization key).
-#[utoipa::path(post, path = "/cafes/{slug}/modifier-groups", tag = "menu",
-    params(("slug" = String, Path)), request_body = GroupBody,
-    responses((status = 201, body = GroupOut),
-        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_group(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-    ApiJson(b): ApiJson<GroupBody>,
-) -> ApiResult<(StatusCode, Json<GroupOut>)> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    let apply = group_edit(b, true)?;
-    let mut g = ModifierGroup {
-        id: 0,
-        name: Name::parse("-").map_err(|e| crate::error::ApiError::Internal(e.to_string()))?,
-        label_color: None,
-        rule: SelectionRule::single(),
-        default_option: None,
-        enabled: true,
-        sort_order: 0,
-    };
-    apply(&mut g)?;
-    let saved = state.store.create_group(cafe, g).await?;
-    Ok((StatusCode::CREATED, Json((&saved).into())))
-}
-
-/// One modifier group.
-#[utoipa::path(get, path = "/cafes/{slug}/modifier-groups/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = GroupOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_group(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<Json<GroupOut>> {
-    let cafe = reading(&state, &actor, &slug).await?;
-    let m = state.store.menu(cafe).await?;
-    Ok(Json(
-        found(m.groups.iter().find(|c| c.value.id == id), "modifier group")?.into(),
-    ))
-}
-
-/// Changes a modifier group.
-#[utoipa::path(patch, path = "/cafes/{slug}/modifier-groups/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)), request_body = GroupBody,
-    responses((status = 200, body = GroupOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_group(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-    ApiJson(b): ApiJson<GroupBody>,
-) -> ApiResult<Json<GroupOut>> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    let apply = group_edit(b, false)?;
-    let saved = state.store.update_group(cafe, id, Box::new(apply)).await?;
-    Ok(Json((&saved).into()))
-}
-
-/// Deletes a modifier group and its options. Orders keep their snapshot.
-#[utoipa::path(delete, path = "/cafes/{slug}/modifier-groups/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_group(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<StatusCode> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    state.store.delete_group(cafe, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+impl ApiEntity for ModifierGroup {
+    type Body = GroupBody;
+    type Out = GroupOut;
+    fn blank(name: Name) -> Self {
+        ModifierGroup {
+            id: 0,
+            name,
+            label_color: None,
+            rule: SelectionRule::single(),
+            default_option: None,
+            enabled: true,
+            sort_order: 0,
+        }
+    }
+    fn edit(b: GroupBody, create: bool) -> Result<Edit<Self>, Rejection> {
+        let mut rej = Rejection::default();
+        let name = name_of(&mut rej, &b.name, create);
+        let color = match &b.label_color {
+            Some(Some(c)) => rej
+                .check("label_color", "invalid", LabelColor::parse(c))
+                .map(Some),
+            Some(None) => Some(None),
+            None => None,
+        };
+        rej.into_result(())?;
+        Ok(Box::new(move |g: &mut ModifierGroup| {
+            patch!(g; name, label_color = color);
+            if let Some(rule) = b.rule(&g.rule) {
+                g.rule = rule?;
+            }
+            patch!(g; default_option = b.default_option_id, enabled = b.enabled, sort_order = b.sort_order);
+            Ok(())
+        }))
+    }
 }
 
 // ---- options ----------------------------------------------------------------------------
@@ -651,139 +616,58 @@ pub struct OptionBody {
     pub sort_order: Option<i64>,
 }
 
-fn option_edit(b: OptionBody, create: bool) -> Result<impl FnOnce(&mut ModifierOption), Rejection> {
-    let mut rej = Rejection::default();
-    let name = name_of(&mut rej, &b.name, create);
-    if create && b.group_id.is_none() {
-        rej.push("group_id", "required", "is required");
+impl ApiEntity for ModifierOption {
+    type Body = OptionBody;
+    type Out = OptionOut;
+    fn blank(name: Name) -> Self {
+        ModifierOption {
+            id: 0,
+            group_id: 0,
+            name,
+            effect: PriceEffect::Fixed(0),
+            enabled: true,
+            sold_out: false,
+            sort_order: 0,
+        }
     }
-    let effect = match b.price_effect {
-        Some(EffectDto::Fixed { value }) => rej.check(
-            "price_effect.value",
-            "out_of_range",
-            PriceEffect::fixed(value),
-        ),
-        Some(EffectDto::Percent { value }) => rej.check(
-            "price_effect.value",
-            "out_of_range",
-            PriceEffect::percent(value),
-        ),
-        None => None,
-    };
-    rej.into_result(())?;
-    Ok(move |o: &mut ModifierOption| {
-        if let Some(v) = b.group_id {
-            o.group_id = v;
+    fn edit(b: OptionBody, create: bool) -> Result<Edit<Self>, Rejection> {
+        let mut rej = Rejection::default();
+        let name = name_of(&mut rej, &b.name, create);
+        if create && b.group_id.is_none() {
+            rej.push("group_id", "required", "is required");
         }
-        if let Some(v) = name {
-            o.name = v;
-        }
-        if let Some(v) = effect {
-            o.effect = v;
-        }
-        if let Some(v) = b.enabled {
-            o.enabled = v;
-        }
-        if let Some(v) = b.sold_out {
-            o.sold_out = v;
-        }
-        if let Some(v) = b.sort_order {
-            o.sort_order = v;
-        }
-    })
-}
-
-/// Creates an option of a modifier group (Kaffebase's customization value).
-#[utoipa::path(post, path = "/cafes/{slug}/options", tag = "menu",
-    params(("slug" = String, Path)), request_body = OptionBody,
-    responses((status = 201, body = OptionOut),
-        (status = 409, description = "The name is taken in this group", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_option(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(slug): ApiPath<String>,
-    ApiJson(b): ApiJson<OptionBody>,
-) -> ApiResult<(StatusCode, Json<OptionOut>)> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    let apply = option_edit(b, true)?;
-    let mut o = ModifierOption {
-        id: 0,
-        group_id: 0,
-        name: Name::parse("-").map_err(|e| crate::error::ApiError::Internal(e.to_string()))?,
-        effect: PriceEffect::Fixed(0),
-        enabled: true,
-        sold_out: false,
-        sort_order: 0,
-    };
-    apply(&mut o);
-    let saved = state.store.create_option(cafe, o).await?;
-    Ok((StatusCode::CREATED, Json((&saved).into())))
-}
-
-/// One option.
-#[utoipa::path(get, path = "/cafes/{slug}/options/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = OptionOut), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_option(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<Json<OptionOut>> {
-    let cafe = reading(&state, &actor, &slug).await?;
-    let m = state.store.menu(cafe).await?;
-    Ok(Json(
-        found(m.options.iter().find(|c| c.value.id == id), "option")?.into(),
-    ))
-}
-
-/// Changes an option; also the availability toggles `enabled` and `sold_out`.
-#[utoipa::path(patch, path = "/cafes/{slug}/options/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)), request_body = OptionBody,
-    responses((status = 200, body = OptionOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update_option(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-    ApiJson(b): ApiJson<OptionBody>,
-) -> ApiResult<Json<OptionOut>> {
-    let only_availability = b.group_id.is_none()
-        && b.name.is_none()
-        && b.price_effect.is_none()
-        && b.sort_order.is_none();
-    let cafe = if only_availability {
-        toggling(&state, &actor, &slug).await?
-    } else {
-        editing(&state, &actor, &slug).await?
-    };
-    let apply = option_edit(b, false)?;
-    let saved = state
-        .store
-        .update_option(
-            cafe,
-            id,
-            Box::new(move |o| {
-                apply(o);
-                Ok(())
-            }),
+        let effect = match b.price_effect {
+            Some(EffectDto::Fixed { value }) => rej.check(
+                "price_effect.value",
+                "out_of_range",
+                PriceEffect::fixed(value),
+            ),
+            Some(EffectDto::Percent { value }) => rej.check(
+                "price_effect.value",
+                "out_of_range",
+                PriceEffect::percent(value),
+            ),
+            None => None,
+        };
+        rej.into_result(())?;
+        let OptionBody {
+            group_id,
+            enabled,
+            sold_out,
+            sort_order,
+            ..
+        } = b;
+        Ok(Box::new(move |o: &mut ModifierOption| {
+            patch!(o; group_id, name, effect, enabled, sold_out, sort_order);
+            Ok(())
+        }))
+    }
+    fn change_needs(b: &OptionBody) -> Permission {
+        change_needs(
+            b.group_id.is_none()
+                && b.name.is_none()
+                && b.price_effect.is_none()
+                && b.sort_order.is_none(),
         )
-        .await?;
-    Ok(Json((&saved).into()))
-}
-
-/// Deletes an option. Orders keep their snapshot.
-#[utoipa::path(delete, path = "/cafes/{slug}/options/{id}", tag = "menu",
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_option(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-) -> ApiResult<StatusCode> {
-    let cafe = editing(&state, &actor, &slug).await?;
-    state.store.delete_option(cafe, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    }
 }

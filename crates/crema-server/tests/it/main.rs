@@ -16,6 +16,7 @@ mod api_images;
 mod api_menu;
 mod api_orders;
 mod api_reports;
+mod availability;
 mod concurrency;
 mod hardening_http;
 mod hardening_realtime;

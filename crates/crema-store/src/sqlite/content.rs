@@ -1,6 +1,6 @@
 //! The café's status (open or closed, which message shows), its messages, and its stations.
 
-use super::menu::slug_of;
+use super::menu::announce;
 use super::{
     all, exec, now, one, opt, params, scalar, ts, ts_col, Conn, Row, SqliteStore, WriteCtx,
 };
@@ -70,13 +70,7 @@ fn load_message(c: &Conn, cafe: CafeId, id: i64) -> Result<MessageRecord> {
     .ok_or(StoreError::NotFound("message"))
 }
 
-#[derive(Serialize)]
-struct ContentEvent<'a, T: Serialize> {
-    entity: &'a str,
-    action: &'a str,
-    record: T,
-}
-
+/// Appends the event of a change to the café's status topic, as `<entity>.<action>`.
 fn changed<T: Serialize>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
@@ -84,14 +78,8 @@ fn changed<T: Serialize>(
     action: &str,
     record: T,
 ) -> Result<()> {
-    let slug = slug_of(ctx.conn(), cafe)?;
-    let payload = serde_json::to_string(&ContentEvent {
-        entity,
-        action,
-        record,
-    })?;
     let kind = format!("{entity}.{action}");
-    ctx.emit(cafe, topics::status(&slug), &kind, payload, now())
+    announce(ctx, cafe, topics::status, &kind, entity, action, record)
 }
 
 #[derive(Serialize)]
@@ -117,6 +105,42 @@ fn check_message(m: &MessageFields) -> Result<()> {
         rej.push("subtitle", "too_long", "must be at most 500 characters");
     }
     Ok(rej.into_result(())?)
+}
+
+/// The status as it is now, announced as updated (its cached snapshot forgotten).
+fn status_changed(ctx: &mut WriteCtx, cafe: CafeId) -> Result<StatusRecord> {
+    ctx.touch(cafe);
+    let rec = load_status(ctx.conn(), cafe)?;
+    let json = StatusJson {
+        id: rec.id,
+        fields: &rec.fields,
+    };
+    changed(ctx, cafe, "status", "update", json)?;
+    Ok(rec)
+}
+
+/// The message `id` as saved, announced and audited as created (no `before`) or updated.
+fn message_saved(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: i64,
+    before: Option<&MessageFields>,
+) -> Result<MessageRecord> {
+    let action = if before.is_some() { "update" } else { "create" };
+    let rec = load_message(ctx.conn(), cafe, id)?;
+    changed(
+        ctx,
+        cafe,
+        "message",
+        action,
+        MessageJson {
+            id,
+            fields: &rec.fields,
+        },
+    )?;
+    let (kind, target) = (format!("message.{action}"), format!("message:{id}"));
+    ctx.record(cafe, &kind, target, before, Some(&rec.fields))?;
+    Ok(rec)
 }
 
 #[async_trait]
@@ -145,9 +169,7 @@ impl ContentRepo for SqliteStore {
                 "UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, updated_at = ? WHERE cafe_id = ?",
                 params![cur.open, cur.show_message, cur.message_id, ts(now()), cafe],
             )?;
-            ctx.touch(cafe);
-            let rec = load_status(ctx.conn(), cafe)?;
-            changed(ctx, cafe, "status", "update", StatusJson { id: rec.id, fields: &rec.fields })?;
+            let rec = status_changed(ctx, cafe)?;
             ctx.record(cafe, "status.update", "status".into(), Some(&before), Some(&rec.fields))?;
             Ok(rec)
         })
@@ -180,10 +202,7 @@ impl ContentRepo for SqliteStore {
                 params![cafe, m.title, m.subtitle, t, t],
                 |r| Ok(r.get(0)?),
             )?;
-            let rec = load_message(ctx.conn(), cafe, id)?;
-            changed(ctx, cafe, "message", "create", MessageJson { id, fields: &rec.fields })?;
-            ctx.record(cafe, "message.create", format!("message:{id}"), None::<&()>, Some(&rec.fields))?;
-            Ok(rec)
+            message_saved(ctx, cafe, id, None)
         })
         .await
     }
@@ -204,10 +223,7 @@ impl ContentRepo for SqliteStore {
                 "UPDATE messages SET title = ?, subtitle = ?, updated_at = ? WHERE cafe_id = ? AND id = ?",
                 params![cur.title, cur.subtitle, ts(now()), cafe, id],
             )?;
-            let rec = load_message(ctx.conn(), cafe, id)?;
-            changed(ctx, cafe, "message", "update", MessageJson { id, fields: &rec.fields })?;
-            ctx.record(cafe, "message.update", format!("message:{id}"), Some(&before), Some(&rec.fields))?;
-            Ok(rec)
+            message_saved(ctx, cafe, id, Some(&before))
         })
         .await
     }
@@ -244,18 +260,7 @@ impl ContentRepo for SqliteStore {
             )?;
             if shown > 0 {
                 // The foreign key cleared the status' message: say so on the status too.
-                ctx.touch(cafe);
-                let rec = load_status(ctx.conn(), cafe)?;
-                changed(
-                    ctx,
-                    cafe,
-                    "status",
-                    "update",
-                    StatusJson {
-                        id: rec.id,
-                        fields: &rec.fields,
-                    },
-                )?;
+                status_changed(ctx, cafe)?;
             }
             Ok(())
         })

@@ -1,7 +1,10 @@
 //! Menu rows. Every write checks that what it points at belongs to the same café, touches the
 //! writer's cached snapshot and appends a `menu` event.
 
-use super::{all, exec, now, params, scalar, ts, ts_col, Conn, Row, SqliteStore, WriteCtx};
+use super::{
+    all, exec, now, params, params_from_iter, scalar, ts, ts_col, Conn, Row, SqliteStore, WriteCtx,
+};
+use crate::menu_entity::{menu_kinds, MenuEntity};
 use crate::model::{Edit, MenuKind, MenuRecords, Stamped};
 use crate::repo::MenuRepo;
 use crate::{topics, Result, StoreError};
@@ -13,6 +16,7 @@ use crema_core::menu::{
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
 use crema_core::Rejection;
+use rusqlite::types::Value;
 use serde::Serialize;
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -44,14 +48,9 @@ pub(crate) fn load_menu(c: &Conn, cafe: CafeId) -> Result<MenuRecords> {
             "SELECT * FROM categories WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
             |r| {
-                let id: i64 = r.get("id")?;
-                let cat = Category {
-                    id,
-                    name: name(r)?,
-                    sort_order: r.get("sort_order")?,
-                    enabled: r.get("enabled")?,
-                    allowed_groups: links.iter().filter(|l| l.0 == id).map(|l| l.1).collect(),
-                };
+                let mut cat = Category::decode(r)?;
+                let id = cat.id;
+                cat.allowed_groups = links.iter().filter(|l| l.0 == id).map(|l| l.1).collect();
                 stamps(r, cat)
             },
         )?,
@@ -59,75 +58,20 @@ pub(crate) fn load_menu(c: &Conn, cafe: CafeId) -> Result<MenuRecords> {
             c,
             "SELECT * FROM items WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
-            |r| stamps(r, item_of(r)?),
+            |r| stamps(r, Item::decode(r)?),
         )?,
         groups: all(
             c,
             "SELECT * FROM modifier_groups WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
-            |r| stamps(r, group_of(r)?),
+            |r| stamps(r, ModifierGroup::decode(r)?),
         )?,
         options: all(
             c,
             "SELECT * FROM modifier_options WHERE cafe_id = ? ORDER BY sort_order, name, id",
             params![cafe],
-            |r| stamps(r, option_of(r)?),
+            |r| stamps(r, ModifierOption::decode(r)?),
         )?,
-    })
-}
-
-fn item_of(r: &Row<'_>) -> Result<Item> {
-    Ok(Item {
-        id: r.get("id")?,
-        category_id: r.get("category_id")?,
-        name: name(r)?,
-        price: Amount::new(r.get("price")?).map_err(|e| bad("price", e))?,
-        image: r.get("image")?,
-        enabled: r.get("enabled")?,
-        sold_out: r.get("sold_out")?,
-        sort_order: r.get("sort_order")?,
-    })
-}
-
-fn group_of(r: &Row<'_>) -> Result<ModifierGroup> {
-    let mode = match r.get_ref("mode")?.as_str()? {
-        "multiple" => SelectionMode::Multiple,
-        _ => SelectionMode::Single,
-    };
-    let max: Option<i64> = r.get("max_select")?;
-    let rule = SelectionRule::new(
-        mode,
-        r.get("required")?,
-        Some(r.get::<_, i64>("min_select")? as u32),
-        max.map(|m| m as u32),
-    )
-    .map_err(|e| bad("selection rule", e))?;
-    let color: Option<String> = r.get("label_color")?;
-    Ok(ModifierGroup {
-        id: r.get("id")?,
-        name: name(r)?,
-        label_color: color.as_deref().and_then(|c| LabelColor::parse(c).ok()),
-        rule,
-        default_option: r.get("default_option_id")?,
-        enabled: r.get("enabled")?,
-        sort_order: r.get("sort_order")?,
-    })
-}
-
-fn option_of(r: &Row<'_>) -> Result<ModifierOption> {
-    let v: i64 = r.get("effect_value")?;
-    let effect = match r.get_ref("effect_kind")?.as_str()? {
-        "percent" => PriceEffect::Percent(v.clamp(0, i64::from(u32::MAX)) as u32),
-        _ => PriceEffect::Fixed(v),
-    };
-    Ok(ModifierOption {
-        id: r.get("id")?,
-        group_id: r.get("group_id")?,
-        name: name(r)?,
-        effect,
-        enabled: r.get("enabled")?,
-        sold_out: r.get("sold_out")?,
-        sort_order: r.get("sort_order")?,
     })
 }
 
@@ -167,10 +111,30 @@ pub(crate) fn slug_of(c: &Conn, cafe: CafeId) -> Result<String> {
 }
 
 #[derive(Serialize)]
-struct MenuEvent<'a, T: Serialize> {
+struct Change<'a, T: Serialize> {
     entity: &'a str,
     action: &'a str,
     record: T,
+}
+
+/// Appends the event of a change of the café's `entity` (`action` is `create`, `update` or
+/// `delete`) to the café's topic `topic(slug)`, as `kind`, with `record` as it is now.
+pub(super) fn announce<T: Serialize>(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    topic: fn(&str) -> String,
+    kind: &str,
+    entity: &str,
+    action: &str,
+    record: T,
+) -> Result<()> {
+    let slug = slug_of(ctx.conn(), cafe)?;
+    let payload = serde_json::to_string(&Change {
+        entity,
+        action,
+        record,
+    })?;
+    ctx.emit(cafe, topic(&slug), kind, payload, now())
 }
 
 /// Records a menu change: forgets the cached snapshot and appends the event.
@@ -182,13 +146,15 @@ fn changed<T: Serialize>(
     record: T,
 ) -> Result<()> {
     ctx.touch(cafe);
-    let slug = slug_of(ctx.conn(), cafe)?;
-    let payload = serde_json::to_string(&MenuEvent {
+    announce(
+        ctx,
+        cafe,
+        topics::menu,
+        "menu.changed",
         entity,
         action,
         record,
-    })?;
-    ctx.emit(cafe, topics::menu(&slug), "menu.changed", payload, now())
+    )
 }
 
 /// Records a create (no `before`) or an update in the audit trail, as `<entity>.create|update`
@@ -223,8 +189,6 @@ fn unique_name(e: StoreError, what: &str) -> StoreError {
 fn returning_id(c: &Conn, sql: &str, p: impl rusqlite::Params) -> Result<i64> {
     super::one(c, sql, p, |r| Ok(r.get(0)?))
 }
-
-// ---- categories -------------------------------------------------------------------------
 
 fn check_groups(c: &Conn, cafe: CafeId, groups: &[i64]) -> Result<()> {
     let mut rej = Rejection::default();
@@ -262,408 +226,360 @@ fn write_links(c: &Conn, cafe: CafeId, category: i64, groups: &[i64]) -> Result<
     Ok(())
 }
 
-fn category(c: &Conn, cafe: CafeId, id: i64) -> Result<Stamped<Category>> {
-    // The row is decoded first; its links are read after, from their own table.
-    let mut saved = row(c, "categories", cafe, id, |r| {
-        let cat = Category {
-            id,
+/// That the café has a row `id` of `kind`, or a 422 naming `field`.
+fn must_exist(c: &Conn, kind: MenuKind, cafe: CafeId, id: i64, field: &str) -> Result<()> {
+    if exists(c, kind.table(), cafe, id)? {
+        return Ok(());
+    }
+    let message = format!("there is no {} with id {id}", kind.noun());
+    Err(Rejection::one(field, "unknown", message).into())
+}
+
+// ---- what differs between the kinds -----------------------------------------------------
+
+/// A kind of menu record as the database keeps it: its columns and the rules of what it
+/// points at. Everything else (saving, auditing, announcing, deleting) is written once below.
+trait Stored: MenuEntity {
+    /// How a name clash speaks of it: "a {CLASH} with this name already exists".
+    const CLASH: &'static str;
+    /// The columns a save writes (besides the café, the id and the stamps), in the order of
+    /// [`Stored::values`], separated by `", "`.
+    const COLUMNS: &'static str;
+    fn values(&self) -> Vec<Value>;
+    fn decode(r: &Row<'_>) -> Result<Self>;
+    /// The café's record `id`, or `None` when there is none.
+    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Option<Stamped<Self>>> {
+        row(c, Self::KIND.table(), cafe, id, |r| {
+            stamps(r, Self::decode(r)?)
+        })
+    }
+    /// Checks what the record points at before it is saved as row `id` (`None`: a new row).
+    fn check(&self, c: &Conn, cafe: CafeId, id: Option<i64>) -> Result<()>;
+    /// What else changes once the row `id` is written (`updated`: it was there before).
+    fn after_write(&self, _c: &Conn, _cafe: CafeId, _id: i64, _updated: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Stored for Category {
+    const CLASH: &'static str = "category";
+    const COLUMNS: &'static str = "name, sort_order, enabled";
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.name.as_str().to_owned().into(),
+            self.sort_order.into(),
+            self.enabled.into(),
+        ]
+    }
+    /// The row alone: its links are read apart, from their own table.
+    fn decode(r: &Row<'_>) -> Result<Self> {
+        Ok(Category {
+            id: r.get("id")?,
             name: name(r)?,
             sort_order: r.get("sort_order")?,
             enabled: r.get("enabled")?,
             allowed_groups: Vec::new(),
-        };
-        stamps(r, cat)
-    })?
-    .ok_or(StoreError::NotFound("category"))?;
-    saved.value.allowed_groups = all(
-        c,
-        "SELECT group_id FROM category_groups WHERE category_id = ? ORDER BY position",
-        params![id],
-        |r| Ok(r.get(0)?),
-    )?;
-    Ok(saved)
-}
-
-fn save_category(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: Option<i64>,
-    c: Category,
-) -> Result<Stamped<Category>> {
-    let action = if id.is_some() { "update" } else { "create" };
-    check_groups(ctx.conn(), cafe, &c.allowed_groups)?;
-    let t = ts(now());
-    let res = match id {
-        None => returning_id(
-            ctx.conn(),
-            "INSERT INTO categories (cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            params![cafe, c.name.as_str(), c.sort_order, c.enabled, t, t],
-        ),
-        Some(id) => returning_id(
-            ctx.conn(),
-            "UPDATE categories SET name = ?, sort_order = ?, enabled = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
-            params![c.name.as_str(), c.sort_order, c.enabled, t, cafe, id],
-        ),
-    };
-    let id: i64 = res.map_err(|e| unique_name(e, "category"))?;
-    write_links(ctx.conn(), cafe, id, &c.allowed_groups)?;
-    let saved = category(ctx.conn(), cafe, id)?;
-    changed(ctx, cafe, "category", action, &saved.value)?;
-    Ok(saved)
-}
-
-// ---- items ------------------------------------------------------------------------------
-
-fn save_item(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, i: Item) -> Result<Stamped<Item>> {
-    let action = if id.is_some() { "update" } else { "create" };
-    if !exists(ctx.conn(), "categories", cafe, i.category_id)? {
-        return Err(Rejection::one(
-            "category_id",
-            "unknown",
-            format!("there is no category with id {}", i.category_id),
-        )
-        .into());
+        })
     }
-    let t = ts(now());
-    let res = match id {
-        None => returning_id(
-            ctx.conn(),
-            "INSERT INTO items (cafe_id, category_id, name, price, image, enabled, sold_out, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                cafe,
-                i.category_id,
-                i.name.as_str(),
-                i.price.minor(),
-                i.image,
-                i.enabled,
-                i.sold_out,
-                i.sort_order,
-                t,
-                t
-            ],
-        ),
-        Some(id) => returning_id(
-            ctx.conn(),
-            "UPDATE items SET category_id = ?, name = ?, price = ?, image = ?, enabled = ?, sold_out = ?, sort_order = ?, updated_at = ?
-             WHERE cafe_id = ? AND id = ? RETURNING id",
-            params![
-                i.category_id,
-                i.name.as_str(),
-                i.price.minor(),
-                i.image,
-                i.enabled,
-                i.sold_out,
-                i.sort_order,
-                t,
-                cafe,
-                id
-            ],
-        ),
-    };
-    let id: i64 = res.map_err(|e| unique_name(e, "menu item"))?;
-    let saved = row(ctx.conn(), "items", cafe, id, |r| stamps(r, item_of(r)?))?
-        .ok_or(StoreError::NotFound("item"))?;
-    changed(ctx, cafe, "item", action, &saved.value)?;
-    Ok(saved)
+    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Option<Stamped<Self>>> {
+        let Some(mut saved) = row(c, "categories", cafe, id, |r| stamps(r, Self::decode(r)?))?
+        else {
+            return Ok(None);
+        };
+        saved.value.allowed_groups = all(
+            c,
+            "SELECT group_id FROM category_groups WHERE category_id = ? ORDER BY position",
+            params![id],
+            |r| Ok(r.get(0)?),
+        )?;
+        Ok(Some(saved))
+    }
+    fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
+        check_groups(c, cafe, &self.allowed_groups)
+    }
+    fn after_write(&self, c: &Conn, cafe: CafeId, id: i64, _updated: bool) -> Result<()> {
+        write_links(c, cafe, id, &self.allowed_groups)
+    }
 }
 
-// ---- modifier groups --------------------------------------------------------------------
+impl Stored for Item {
+    const CLASH: &'static str = "menu item";
+    const COLUMNS: &'static str = "category_id, name, price, image, enabled, sold_out, sort_order";
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.category_id.into(),
+            self.name.as_str().to_owned().into(),
+            self.price.minor().into(),
+            self.image.clone().into(),
+            self.enabled.into(),
+            self.sold_out.into(),
+            self.sort_order.into(),
+        ]
+    }
+    fn decode(r: &Row<'_>) -> Result<Self> {
+        Ok(Item {
+            id: r.get("id")?,
+            category_id: r.get("category_id")?,
+            name: name(r)?,
+            price: Amount::new(r.get("price")?).map_err(|e| bad("price", e))?,
+            image: r.get("image")?,
+            enabled: r.get("enabled")?,
+            sold_out: r.get("sold_out")?,
+            sort_order: r.get("sort_order")?,
+        })
+    }
+    /// Its category must be the café's.
+    fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
+        must_exist(c, MenuKind::Category, cafe, self.category_id, "category_id")
+    }
+}
 
-fn save_group(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: Option<i64>,
-    g: ModifierGroup,
-) -> Result<Stamped<ModifierGroup>> {
-    let action = if id.is_some() { "update" } else { "create" };
-    if let Some(d) = g.default_option {
+impl Stored for ModifierGroup {
+    const CLASH: &'static str = "modifier group";
+    const COLUMNS: &'static str = "name, label_color, mode, required, min_select, max_select, default_option_id, enabled, sort_order";
+    fn values(&self) -> Vec<Value> {
+        let mode = match self.rule.mode() {
+            SelectionMode::Single => "single",
+            SelectionMode::Multiple => "multiple",
+        };
+        vec![
+            self.name.as_str().to_owned().into(),
+            self.label_color
+                .as_ref()
+                .map(|c| c.as_str().to_owned())
+                .into(),
+            mode.to_owned().into(),
+            self.rule.required().into(),
+            i64::from(self.rule.min()).into(),
+            self.rule.max().map(i64::from).into(),
+            self.default_option.into(),
+            self.enabled.into(),
+            self.sort_order.into(),
+        ]
+    }
+    fn decode(r: &Row<'_>) -> Result<Self> {
+        let mode = match r.get_ref("mode")?.as_str()? {
+            "multiple" => SelectionMode::Multiple,
+            _ => SelectionMode::Single,
+        };
+        let max: Option<i64> = r.get("max_select")?;
+        let rule = SelectionRule::new(
+            mode,
+            r.get("required")?,
+            Some(r.get::<_, i64>("min_select")? as u32),
+            max.map(|m| m as u32),
+        )
+        .map_err(|e| bad("selection rule", e))?;
+        let color: Option<String> = r.get("label_color")?;
+        Ok(ModifierGroup {
+            id: r.get("id")?,
+            name: name(r)?,
+            label_color: color.as_deref().and_then(|c| LabelColor::parse(c).ok()),
+            rule,
+            default_option: r.get("default_option_id")?,
+            enabled: r.get("enabled")?,
+            sort_order: r.get("sort_order")?,
+        })
+    }
+    /// The default option must be one of the group's own (a new group has none yet).
+    fn check(&self, c: &Conn, cafe: CafeId, id: Option<i64>) -> Result<()> {
+        let Some(d) = self.default_option else {
+            return Ok(());
+        };
         let ok = match id {
             Some(gid) => {
                 let n: i64 = scalar(
-                    ctx.conn(),
+                    c,
                     "SELECT count(*) FROM modifier_options WHERE cafe_id = ? AND id = ? AND group_id = ?",
                     params![cafe, d, gid],
                 )?;
                 n > 0
             }
-            // A new group has no options yet.
             None => false,
         };
-        if !ok {
-            return Err(Rejection::one(
-                "default_option_id",
-                "not_in_group",
-                format!("option {d} is not an option of this group"),
-            )
-            .into());
+        if ok {
+            return Ok(());
         }
-    }
-    let t = ts(now());
-    let mode = match g.rule.mode() {
-        SelectionMode::Single => "single",
-        SelectionMode::Multiple => "multiple",
-    };
-    let res = match id {
-        None => returning_id(
-            ctx.conn(),
-            "INSERT INTO modifier_groups (cafe_id, name, label_color, mode, required, min_select, max_select, default_option_id, enabled, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                cafe,
-                g.name.as_str(),
-                g.label_color.as_ref().map(|c| c.as_str()),
-                mode,
-                g.rule.required(),
-                i64::from(g.rule.min()),
-                g.rule.max().map(i64::from),
-                g.default_option,
-                g.enabled,
-                g.sort_order,
-                t,
-                t
-            ],
-        ),
-        Some(id) => returning_id(
-            ctx.conn(),
-            "UPDATE modifier_groups SET name = ?, label_color = ?, mode = ?, required = ?, min_select = ?, max_select = ?, default_option_id = ?,
-             enabled = ?, sort_order = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
-            params![
-                g.name.as_str(),
-                g.label_color.as_ref().map(|c| c.as_str()),
-                mode,
-                g.rule.required(),
-                i64::from(g.rule.min()),
-                g.rule.max().map(i64::from),
-                g.default_option,
-                g.enabled,
-                g.sort_order,
-                t,
-                cafe,
-                id
-            ],
-        ),
-    };
-    let id: i64 = res.map_err(|e| unique_name(e, "modifier group"))?;
-    let saved = row(ctx.conn(), "modifier_groups", cafe, id, |r| {
-        stamps(r, group_of(r)?)
-    })?
-    .ok_or(StoreError::NotFound("modifier group"))?;
-    changed(ctx, cafe, "modifier_group", action, &saved.value)?;
-    Ok(saved)
-}
-
-// ---- modifier options -------------------------------------------------------------------
-
-fn save_option(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: Option<i64>,
-    o: ModifierOption,
-) -> Result<Stamped<ModifierOption>> {
-    let action = if id.is_some() { "update" } else { "create" };
-    if !exists(ctx.conn(), "modifier_groups", cafe, o.group_id)? {
-        return Err(Rejection::one(
-            "group_id",
-            "unknown",
-            format!("there is no modifier group with id {}", o.group_id),
+        Err(Rejection::one(
+            "default_option_id",
+            "not_in_group",
+            format!("option {d} is not an option of this group"),
         )
-        .into());
+        .into())
     }
+}
+
+impl Stored for ModifierOption {
+    const CLASH: &'static str = "option in this group";
+    const COLUMNS: &'static str =
+        "group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order";
+    fn values(&self) -> Vec<Value> {
+        let (kind, value) = match self.effect {
+            PriceEffect::Fixed(v) => ("fixed", v),
+            PriceEffect::Percent(p) => ("percent", i64::from(p)),
+        };
+        vec![
+            self.group_id.into(),
+            self.name.as_str().to_owned().into(),
+            kind.to_owned().into(),
+            value.into(),
+            self.enabled.into(),
+            self.sold_out.into(),
+            self.sort_order.into(),
+        ]
+    }
+    fn decode(r: &Row<'_>) -> Result<Self> {
+        let v: i64 = r.get("effect_value")?;
+        let effect = match r.get_ref("effect_kind")?.as_str()? {
+            "percent" => PriceEffect::Percent(v.clamp(0, i64::from(u32::MAX)) as u32),
+            _ => PriceEffect::Fixed(v),
+        };
+        Ok(ModifierOption {
+            id: r.get("id")?,
+            group_id: r.get("group_id")?,
+            name: name(r)?,
+            effect,
+            enabled: r.get("enabled")?,
+            sold_out: r.get("sold_out")?,
+            sort_order: r.get("sort_order")?,
+        })
+    }
+    /// Its group must be the café's.
+    fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
+        must_exist(c, MenuKind::ModifierGroup, cafe, self.group_id, "group_id")
+    }
+    /// Moved to another group: it cannot stay the default of the old one.
+    fn after_write(&self, c: &Conn, _cafe: CafeId, id: i64, updated: bool) -> Result<()> {
+        if updated {
+            exec(
+                c,
+                "UPDATE modifier_groups SET default_option_id = NULL WHERE default_option_id = ? AND id != ?",
+                params![id, self.group_id],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+// ---- written once for the four kinds ----------------------------------------------------
+
+/// The café's record `id`, or a 404 naming its kind.
+fn load<T: Stored>(c: &Conn, cafe: CafeId, id: i64) -> Result<Stamped<T>> {
+    T::load(c, cafe, id)?.ok_or(StoreError::NotFound(T::KIND.noun()))
+}
+
+/// Writes `v` as a new row (no `id`) or over row `id`, and announces it.
+fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: T) -> Result<Stamped<T>> {
+    let kind = T::KIND;
+    v.check(ctx.conn(), cafe, id)?;
     let t = ts(now());
-    let (kind, value) = match o.effect {
-        PriceEffect::Fixed(v) => ("fixed", v),
-        PriceEffect::Percent(p) => ("percent", i64::from(p)),
+    let mut values = v.values();
+    let n = values.len();
+    let (sql, action) = match id {
+        None => {
+            values.insert(0, cafe.into());
+            values.extend([t.clone().into(), t.into()]);
+            let marks = vec!["?"; n + 3].join(", ");
+            let sql = format!(
+                "INSERT INTO {} (cafe_id, {}, created_at, updated_at) VALUES ({marks}) RETURNING id",
+                kind.table(),
+                T::COLUMNS,
+            );
+            (sql, "create")
+        }
+        Some(id) => {
+            values.extend([t.into(), cafe.into(), id.into()]);
+            let sql = format!(
+                "UPDATE {} SET {} = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
+                kind.table(),
+                T::COLUMNS.replace(", ", " = ?, "),
+            );
+            (sql, "update")
+        }
     };
-    let res = match id {
-        None => returning_id(
-            ctx.conn(),
-            "INSERT INTO modifier_options (cafe_id, group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                cafe,
-                o.group_id,
-                o.name.as_str(),
-                kind,
-                value,
-                o.enabled,
-                o.sold_out,
-                o.sort_order,
-                t,
-                t
-            ],
-        ),
-        Some(id) => returning_id(
-            ctx.conn(),
-            "UPDATE modifier_options SET group_id = ?, name = ?, effect_kind = ?, effect_value = ?, enabled = ?, sold_out = ?, sort_order = ?, updated_at = ?
-             WHERE cafe_id = ? AND id = ? RETURNING id",
-            params![
-                o.group_id,
-                o.name.as_str(),
-                kind,
-                value,
-                o.enabled,
-                o.sold_out,
-                o.sort_order,
-                t,
-                cafe,
-                id
-            ],
-        ),
-    };
-    let id: i64 = res.map_err(|e| unique_name(e, "option in this group"))?;
-    if action == "update" {
-        // Moved to another group: it cannot stay the default of the old one.
-        exec(
-            ctx.conn(),
-            "UPDATE modifier_groups SET default_option_id = NULL WHERE default_option_id = ? AND id != ?",
-            params![id, o.group_id],
-        )?;
-    }
-    let saved = row(ctx.conn(), "modifier_options", cafe, id, |r| {
-        stamps(r, option_of(r)?)
-    })?
-    .ok_or(StoreError::NotFound("option"))?;
-    changed(ctx, cafe, "modifier_option", action, &saved.value)?;
+    let saved_id = returning_id(ctx.conn(), &sql, params_from_iter(values))
+        .map_err(|e| unique_name(e, T::CLASH))?;
+    v.after_write(ctx.conn(), cafe, saved_id, id.is_some())?;
+    let saved = load::<T>(ctx.conn(), cafe, saved_id)?;
+    changed(ctx, cafe, kind.event(), action, &saved.value)?;
     Ok(saved)
 }
 
-fn delete_row(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    table: &'static str,
-    entity: &'static str,
-    id: i64,
-) -> Result<()> {
-    let human = match entity {
-        "modifier_group" => "modifier group",
-        "modifier_option" => "option",
-        other => other,
-    };
-    // The record as it was, for the audit trail. A category's record includes its links,
-    // read apart by `category` once the row is known to exist.
-    let found = row(ctx.conn(), table, cafe, id, |r| {
-        Ok(match entity {
-            "category" => None,
-            "item" => Some(serde_json::to_value(item_of(r)?)?),
-            "modifier_group" => Some(serde_json::to_value(group_of(r)?)?),
-            _ => Some(serde_json::to_value(option_of(r)?)?),
-        })
-    })?;
-    let before: Option<serde_json::Value> = match found {
-        None => None,
-        Some(Some(v)) => Some(v),
-        Some(None) => Some(serde_json::to_value(category(ctx.conn(), cafe, id)?.value)?),
-    };
-    let res = exec(
-        ctx.conn(),
-        &format!("DELETE FROM {table} WHERE cafe_id = ? AND id = ?"),
-        params![cafe, id],
-    );
-    match res {
-        Ok(0) => Err(StoreError::NotFound(human)),
-        Ok(_) => {
-            changed(ctx, cafe, entity, "delete", serde_json::json!({ "id": id }))?;
-            let target = format!("{}:{id}", if entity == "modifier_option" { "option" } else { entity });
-            let action = format!("{}.delete", if entity == "modifier_option" { "option" } else { entity });
-            ctx.record(cafe, &action, target, before.as_ref(), None::<&()>)
-        }
-        Err(e) if super::is_foreign_key(&e) => Err(StoreError::Conflict {
-            field: None,
-            message: format!("this {human} is still in use (a category with items cannot be deleted: move or delete its items first)"),
-        }),
-        Err(e) => Err(e),
-    }
-}
-
-/// A menu record that can be changed in place: how it is loaded, saved and audited.
-trait Editable: Clone + Serialize + Sized {
-    /// The audit trail's name for it (`<entity>.update` on `<entity>:<id>`).
-    const ENTITY: &'static str;
-    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self>;
-    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>>;
-    fn set_id(&mut self, id: i64);
-    fn set_sort_order(&mut self, n: i64);
-}
-
-impl Editable for Category {
-    const ENTITY: &'static str = "category";
-    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
-        Ok(category(c, cafe, id)?.value)
-    }
-    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
-        save_category(ctx, cafe, id, v)
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
-    fn set_sort_order(&mut self, n: i64) {
-        self.sort_order = n;
-    }
-}
-
-impl Editable for Item {
-    const ENTITY: &'static str = "item";
-    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
-        row(c, "items", cafe, id, item_of)?.ok_or(StoreError::NotFound("item"))
-    }
-    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
-        save_item(ctx, cafe, id, v)
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
-    fn set_sort_order(&mut self, n: i64) {
-        self.sort_order = n;
-    }
-}
-
-impl Editable for ModifierGroup {
-    const ENTITY: &'static str = "modifier_group";
-    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
-        row(c, "modifier_groups", cafe, id, group_of)?.ok_or(StoreError::NotFound("modifier group"))
-    }
-    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
-        save_group(ctx, cafe, id, v)
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
-    fn set_sort_order(&mut self, n: i64) {
-        self.sort_order = n;
-    }
-}
-
-impl Editable for ModifierOption {
-    const ENTITY: &'static str = "option";
-    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Self> {
-        row(c, "modifier_options", cafe, id, option_of)?.ok_or(StoreError::NotFound("option"))
-    }
-    fn save(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: Self) -> Result<Stamped<Self>> {
-        save_option(ctx, cafe, id, v)
-    }
-    fn set_id(&mut self, id: i64) {
-        self.id = id;
-    }
-    fn set_sort_order(&mut self, n: i64) {
-        self.sort_order = n;
-    }
+/// Creates `v`, audits and announces it.
+fn create_in<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, v: T) -> Result<Stamped<T>> {
+    let saved = save(ctx, cafe, None, v)?;
+    audit_save(
+        ctx,
+        cafe,
+        T::KIND.audit(),
+        saved.value.id(),
+        None,
+        &saved.value,
+    )?;
+    Ok(saved)
 }
 
 /// Applies `edit` to the café's record `id`, saves, audits and announces it.
-fn update_in<T: Editable>(
+fn update_in<T: Stored>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
     id: i64,
     edit: Edit<T>,
 ) -> Result<Stamped<T>> {
-    let mut cur = T::load(ctx.conn(), cafe, id)?;
+    let mut cur = load::<T>(ctx.conn(), cafe, id)?.value;
     let before = cur.clone();
     edit(&mut cur)?;
     cur.set_id(id);
-    let saved = T::save(ctx, cafe, Some(id), cur)?;
-    audit_save(ctx, cafe, T::ENTITY, id, Some(&before), &saved.value)?;
+    let saved = save(ctx, cafe, Some(id), cur)?;
+    audit_save(ctx, cafe, T::KIND.audit(), id, Some(&before), &saved.value)?;
     Ok(saved)
+}
+
+/// Deletes the café's record `id`, audits and announces it. A row still pointed at (a
+/// category with items) is a 409.
+fn delete_in<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: i64) -> Result<()> {
+    let kind = T::KIND;
+    // The record as it was, for the audit trail (as a JSON value: its keys in order).
+    let before = match T::load(ctx.conn(), cafe, id)? {
+        Some(s) => Some(serde_json::to_value(s.value)?),
+        None => None,
+    };
+    let res = exec(
+        ctx.conn(),
+        &format!("DELETE FROM {} WHERE cafe_id = ? AND id = ?", kind.table()),
+        params![cafe, id],
+    );
+    match res {
+        Ok(0) => Err(StoreError::NotFound(kind.noun())),
+        Ok(_) => {
+            changed(ctx, cafe, kind.event(), "delete", serde_json::json!({ "id": id }))?;
+            let entity = kind.audit();
+            ctx.record(
+                cafe,
+                &format!("{entity}.delete"),
+                format!("{entity}:{id}"),
+                before.as_ref(),
+                None::<&()>,
+            )
+        }
+        Err(e) if super::is_foreign_key(&e) => Err(StoreError::Conflict {
+            field: None,
+            message: format!(
+                "this {} is still in use (a category with items cannot be deleted: move or delete its items first)",
+                kind.noun()
+            ),
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets the `sort_order` of the café's record `id` like an update.
+fn resort<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: i64, want: i64) -> Result<()> {
+    let edit: Edit<T> = Box::new(move |v: &mut T| {
+        v.set_sort_order(want);
+        Ok(())
+    });
+    update_in(ctx, cafe, id, edit).map(drop)
 }
 
 /// Numbers the café's rows of one kind 10, 20, 30 … in the order of `ids`. Every id is
@@ -687,6 +603,12 @@ fn reorder_in(ctx: &mut WriteCtx, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -
         }
     }
     rej.into_result(())?;
+    let resort: fn(&mut WriteCtx, CafeId, i64, i64) -> Result<()> = match kind {
+        MenuKind::Category => resort::<Category>,
+        MenuKind::Item => resort::<Item>,
+        MenuKind::ModifierGroup => resort::<ModifierGroup>,
+        MenuKind::Option => resort::<ModifierOption>,
+    };
     for (i, id) in ids.into_iter().enumerate() {
         let want = (i as i64 + 1) * 10;
         let now: i64 = scalar(
@@ -694,135 +616,42 @@ fn reorder_in(ctx: &mut WriteCtx, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -
             &format!("SELECT sort_order FROM {} WHERE id = ?", kind.table()),
             params![id],
         )?;
-        if now == want {
-            continue;
+        if now != want {
+            resort(ctx, cafe, id, want)?;
         }
-        match kind {
-            MenuKind::Category => update_in(ctx, cafe, id, sort_to::<Category>(want)).map(drop),
-            MenuKind::Item => update_in(ctx, cafe, id, sort_to::<Item>(want)).map(drop),
-            MenuKind::ModifierGroup => {
-                update_in(ctx, cafe, id, sort_to::<ModifierGroup>(want)).map(drop)
-            }
-            MenuKind::Option => update_in(ctx, cafe, id, sort_to::<ModifierOption>(want)).map(drop),
-        }?;
     }
     Ok(())
 }
 
-/// An edit that sets `sort_order`.
-fn sort_to<T: Editable + 'static>(want: i64) -> Edit<T> {
-    Box::new(move |v: &mut T| {
-        v.set_sort_order(want);
-        Ok(())
-    })
+/// [`MenuRepo`] for the kinds of [`menu_kinds`]: each method is one job of the writer that
+/// runs the generic step above.
+macro_rules! menu_repo {
+    ($($t:ident: $kind:ident, $list:ident, $create:ident, $update:ident, $delete:ident;)*) => {
+        #[async_trait]
+        impl MenuRepo for SqliteStore {
+            async fn menu(&self, cafe: CafeId) -> Result<MenuRecords> {
+                self.read(move |c| load_menu(c, cafe)).await
+            }
+
+            async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
+                self.write(move |ctx| reorder_in(ctx, cafe, kind, ids)).await
+            }
+
+            $(
+                async fn $create(&self, cafe: CafeId, v: $t) -> Result<Stamped<$t>> {
+                    self.write(move |ctx| create_in(ctx, cafe, v)).await
+                }
+
+                async fn $update(&self, cafe: CafeId, id: i64, edit: Edit<$t>) -> Result<Stamped<$t>> {
+                    self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
+                }
+
+                async fn $delete(&self, cafe: CafeId, id: i64) -> Result<()> {
+                    self.write(move |ctx| delete_in::<$t>(ctx, cafe, id)).await
+                }
+            )*
+        }
+    };
 }
 
-#[async_trait]
-impl MenuRepo for SqliteStore {
-    async fn menu(&self, cafe: CafeId) -> Result<MenuRecords> {
-        self.read(move |c| load_menu(c, cafe)).await
-    }
-
-    async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>> {
-        self.write(move |ctx| {
-            let saved = save_category(ctx, cafe, None, c)?;
-            audit_save(ctx, cafe, "category", saved.value.id, None, &saved.value)?;
-            Ok(saved)
-        })
-        .await
-    }
-
-    async fn update_category(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<Category>,
-    ) -> Result<Stamped<Category>> {
-        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
-    }
-
-    async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| delete_row(ctx, cafe, "categories", "category", id))
-            .await
-    }
-
-    async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>> {
-        self.write(move |ctx| {
-            let saved = save_item(ctx, cafe, None, i)?;
-            audit_save(ctx, cafe, "item", saved.value.id, None, &saved.value)?;
-            Ok(saved)
-        })
-        .await
-    }
-
-    async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>> {
-        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
-    }
-
-    async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| delete_row(ctx, cafe, "items", "item", id))
-            .await
-    }
-
-    async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>> {
-        self.write(move |ctx| {
-            let saved = save_group(ctx, cafe, None, g)?;
-            audit_save(
-                ctx,
-                cafe,
-                "modifier_group",
-                saved.value.id,
-                None,
-                &saved.value,
-            )?;
-            Ok(saved)
-        })
-        .await
-    }
-
-    async fn update_group(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<ModifierGroup>,
-    ) -> Result<Stamped<ModifierGroup>> {
-        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
-    }
-
-    async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| delete_row(ctx, cafe, "modifier_groups", "modifier_group", id))
-            .await
-    }
-
-    async fn create_option(
-        &self,
-        cafe: CafeId,
-        o: ModifierOption,
-    ) -> Result<Stamped<ModifierOption>> {
-        self.write(move |ctx| {
-            let saved = save_option(ctx, cafe, None, o)?;
-            audit_save(ctx, cafe, "option", saved.value.id, None, &saved.value)?;
-            Ok(saved)
-        })
-        .await
-    }
-
-    async fn update_option(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<ModifierOption>,
-    ) -> Result<Stamped<ModifierOption>> {
-        self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
-    }
-
-    async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
-        self.write(move |ctx| reorder_in(ctx, cafe, kind, ids))
-            .await
-    }
-
-    async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| delete_row(ctx, cafe, "modifier_options", "modifier_option", id))
-            .await
-    }
-}
+menu_kinds!(menu_repo);

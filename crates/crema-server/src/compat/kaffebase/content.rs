@@ -7,11 +7,11 @@ use super::fields::Reader;
 use super::params::Params;
 use super::records::{self, ok, KbJson};
 use super::{cafe_for, Id, KbActor};
+use crate::api::content::{MessageBody, StatusBody};
 use crate::auth::Permission;
 use crate::state::State;
 use axum::extract::State as S;
 use axum::http::StatusCode;
-use crema_store::MessageFields;
 
 // ---- message --------------------------------------------------------------------------------
 
@@ -36,20 +36,13 @@ pub async fn get_message(
 }
 
 /// `title` (a null title is `""`: the admin page adds messages with an empty one) and
-/// `subtitle`.
-struct MessageChange {
-    title: Option<String>,
-    subtitle: Option<Option<String>>,
-}
-
-impl MessageChange {
-    fn read(p: &Params) -> KbResult<Self> {
-        let mut r = Reader::new(p, false);
-        let title = r.text("title");
-        let subtitle = r.nullable_string("subtitle");
-        r.finish()?;
-        Ok(Self { title, subtitle })
-    }
+/// `subtitle`, as the native API reads them.
+fn read_message(p: &Params) -> KbResult<MessageBody> {
+    let mut r = Reader::new(p, false);
+    let title = r.text("title");
+    let subtitle = r.nullable_string("subtitle");
+    r.finish()?;
+    Ok(MessageBody { title, subtitle })
 }
 
 pub async fn create_message(
@@ -58,16 +51,10 @@ pub async fn create_message(
     p: Params,
 ) -> KbResult<KbJson<records::MessageRec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
-    let ch = MessageChange::read(&p)?;
+    let ch = read_message(&p)?;
     let rec = state
         .store
-        .create_message(
-            cafe.cafe.id,
-            MessageFields {
-                title: ch.title.unwrap_or_default(),
-                subtitle: ch.subtitle.flatten(),
-            },
-        )
+        .create_message(cafe.cafe.id, ch.fields())
         .await?;
     Ok(KbJson(StatusCode::CREATED, records::message(&rec)))
 }
@@ -79,22 +66,10 @@ pub async fn update_message(
     p: Params,
 ) -> KbResult<KbJson<records::MessageRec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
-    let ch = MessageChange::read(&p)?;
+    let ch = read_message(&p)?;
     let rec = state
         .store
-        .update_message(
-            cafe.cafe.id,
-            id,
-            Box::new(move |m| {
-                if let Some(v) = ch.title {
-                    m.title = v;
-                }
-                if let Some(v) = ch.subtitle {
-                    m.subtitle = v;
-                }
-                Ok(())
-            }),
-        )
+        .update_message(cafe.cafe.id, id, ch.edit())
         .await?;
     Ok(ok(records::message(&rec)))
 }
@@ -152,23 +127,14 @@ pub async fn update_status(
     if state.store.status(cafe.cafe.id).await?.id != id {
         return Err(KaffebaseError::NotFound);
     }
+    let change = StatusBody {
+        open,
+        show_message,
+        message_id,
+    };
     let rec = state
         .store
-        .update_status(
-            cafe.cafe.id,
-            Box::new(move |s| {
-                if let Some(v) = open {
-                    s.open = v;
-                }
-                if let Some(v) = show_message {
-                    s.show_message = v;
-                }
-                if let Some(v) = message_id {
-                    s.message_id = v;
-                }
-                Ok(())
-            }),
-        )
+        .update_status(cafe.cafe.id, change.edit())
         .await?;
     Ok(ok(records::status(&rec)))
 }

@@ -3,37 +3,39 @@
 //! store keeps them. Creates fill what the body leaves out with Kaffebase's column defaults
 //! (`enable` false, `sort_order` 0), except a value's `constant_price`, which defaults to true:
 //! Kaffebase's default (a 0 % multiplier) would make every drink with that value free.
+//!
+//! A change of `enable` alone on an item or a value marks it available or not: like the
+//! native API's toggles, it needs `ToggleAvailability` (every member of staff), not `EditMenu`.
 
-use super::error::{KaffebaseError, KbResult};
+use super::error::{KaffebaseError, KbResult, Rename};
 use super::fields::{Reader, INVALID};
 use super::params::{cast_int, Params};
 use super::records::{self, ok, KbJson, Major};
 use super::{cafe_for, uploads, Id, KbActor};
-use crate::auth::Permission;
+use crate::api::menu::{patch, ApiEntity};
+use crate::auth::{Actor, Permission};
 use crate::state::State;
 use axum::extract::State as S;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
 use crema_core::money::Amount;
-use crema_core::text::{LabelColor, Name};
+use crema_core::text::LabelColor;
 use crema_core::Rejection;
-use crema_store::{CafeRecord, MenuRecords, StoreError};
+use crema_store::{CafeRecord, Edit, MenuRecords, Stamped, StoreError};
+use serde::Serialize;
 use serde_json::Value;
+use std::future::Future;
 
 fn major(cafe: &CafeRecord) -> Major {
     Major::of(cafe.cafe.currency)
 }
 
-async fn menu_of(state: &State, actor: &crate::auth::Actor) -> KbResult<(CafeRecord, MenuRecords)> {
+async fn menu_of(state: &State, actor: &Actor) -> KbResult<(CafeRecord, MenuRecords)> {
     let cafe = cafe_for(state, actor, Permission::ReadMenu).await?;
     let m = state.store.menu(cafe.cafe.id).await?;
     Ok((cafe, m))
-}
-
-fn found<T>(v: Option<T>) -> KbResult<T> {
-    v.ok_or(KaffebaseError::NotFound)
 }
 
 // Field names: crema's on the left, Kaffebase's on the right.
@@ -74,19 +76,197 @@ fn value_field(f: &str) -> String {
     }
 }
 
-/// A new record's name, which [`Reader::name`] has made sure of on create.
-fn new_name(n: Option<Name>) -> KbResult<Name> {
-    n.ok_or_else(|| KaffebaseError::field("name", super::fields::BLANK))
+/// What a create or an update is read from.
+struct Sent<'a> {
+    state: &'a State,
+    cafe: &'a CafeRecord,
+    p: &'a Params,
+    headers: &'a HeaderMap,
+    /// The record changed; `None` on a create.
+    id: Option<i64>,
+}
+
+impl Sent<'_> {
+    fn reader(&self) -> Reader<'_> {
+        Reader::new(self.p, self.id.is_none())
+    }
+}
+
+/// A change as read: the edit, and the name of an upload stored for it (removed again when
+/// the write fails).
+type Read<T> = (Edit<T>, Option<String>);
+
+/// A kind of menu record as its Kaffebase collection reads and shows it. A new record is
+/// crema's ([`ApiEntity::blank`]) with Kaffebase's column default `enable` false.
+trait KbEntity: ApiEntity {
+    type Rec: Serialize + Send;
+    /// crema's field names as the collection names them.
+    const RENAME: Rename;
+    /// Whether [`KbEntity::rec`] reads the menu (an item names its category): only then is
+    /// the menu read again after a write.
+    const READS_MENU: bool = false;
+    /// Reads the fields sent (every bad one named) and whatever else must hold before the
+    /// write.
+    fn read(sent: &Sent<'_>) -> impl Future<Output = KbResult<Read<Self>>> + Send;
+    fn rec(m: &MenuRecords, s: &Stamped<Self>, major: Major) -> Self::Rec;
+    /// The permission an update with these fields needs.
+    fn update_needs(_p: &Params) -> Permission {
+        Permission::EditMenu
+    }
+    fn delete_error(e: StoreError) -> KaffebaseError {
+        KaffebaseError::store(e, Self::RENAME)
+    }
+}
+
+/// The permission an update of an item or a value needs: `ToggleAvailability` when it sends
+/// none of `edits` (the fields besides `enable`), as the native API decides.
+fn only_enable(p: &Params, edits: &[&str]) -> Permission {
+    let upload = p.upload.as_ref().map(|u| u.field.as_str());
+    let edited = edits.iter().any(|f| p.has(f) || upload == Some(*f));
+    crate::api::menu::change_needs(!edited)
+}
+
+async fn list<T: KbEntity>(state: State, actor: Actor) -> KbResult<KbJson<Vec<T::Rec>>> {
+    let (cafe, m) = menu_of(&state, &actor).await?;
+    let major = major(&cafe);
+    Ok(ok(T::list(&m)
+        .iter()
+        .map(|s| T::rec(&m, s, major))
+        .collect()))
+}
+
+async fn get<T: KbEntity>(state: State, actor: Actor, id: i64) -> KbResult<KbJson<T::Rec>> {
+    let (cafe, m) = menu_of(&state, &actor).await?;
+    let s = T::list(&m).iter().find(|s| s.value.id() == id);
+    let s = s.ok_or(KaffebaseError::NotFound)?;
+    Ok(ok(T::rec(&m, s, major(&cafe))))
+}
+
+/// The record as saved, as the collection shows it.
+async fn shown<T: KbEntity>(
+    state: &State,
+    cafe: &CafeRecord,
+    saved: &Stamped<T>,
+) -> KbResult<T::Rec> {
+    let m = if T::READS_MENU {
+        state.store.menu(cafe.cafe.id).await?
+    } else {
+        MenuRecords::default()
+    };
+    Ok(T::rec(&m, saved, major(cafe)))
+}
+
+/// `res`; when it failed, the upload stored for it is removed.
+async fn discarding<T>(state: &State, stored: Option<String>, res: KbResult<T>) -> KbResult<T> {
+    if res.is_err() {
+        uploads::discard(state, stored.as_deref()).await;
+    }
+    res
+}
+
+/// A new record with the change applied, as it is to be created.
+fn fresh<T: KbEntity>(edit: Edit<T>) -> KbResult<T> {
+    // A stand-in: the change names the record (a create without a name is refused on reading).
+    let name =
+        crema_core::text::Name::parse("-").map_err(|e| KaffebaseError::Internal(e.to_string()))?;
+    let mut v = T::blank(name);
+    v.set_enabled(false);
+    edit(&mut v).map_err(|r| KaffebaseError::rejected(r, T::RENAME))?;
+    Ok(v)
+}
+
+async fn create<T: KbEntity>(
+    state: State,
+    actor: Actor,
+    headers: HeaderMap,
+    p: Params,
+) -> KbResult<KbJson<T::Rec>> {
+    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
+    let sent = Sent {
+        state: &state,
+        cafe: &cafe,
+        p: &p,
+        headers: &headers,
+        id: None,
+    };
+    let (edit, stored) = T::read(&sent).await?;
+    let res = match fresh(edit) {
+        Ok(v) => T::create(state.store.as_ref(), cafe.cafe.id, v)
+            .await
+            .map_err(|e| KaffebaseError::store(e, T::RENAME)),
+        Err(e) => Err(e),
+    };
+    let saved = discarding(&state, stored, res).await?;
+    Ok(KbJson(
+        StatusCode::CREATED,
+        shown(&state, &cafe, &saved).await?,
+    ))
+}
+
+async fn update<T: KbEntity>(
+    state: State,
+    actor: Actor,
+    id: i64,
+    headers: HeaderMap,
+    p: Params,
+) -> KbResult<KbJson<T::Rec>> {
+    let cafe = cafe_for(&state, &actor, T::update_needs(&p)).await?;
+    let sent = Sent {
+        state: &state,
+        cafe: &cafe,
+        p: &p,
+        headers: &headers,
+        id: Some(id),
+    };
+    let (edit, stored) = T::read(&sent).await?;
+    let res = T::update(state.store.as_ref(), cafe.cafe.id, id, edit)
+        .await
+        .map_err(|e| KaffebaseError::store(e, T::RENAME));
+    let saved = discarding(&state, stored, res).await?;
+    Ok(ok(shown(&state, &cafe, &saved).await?))
+}
+
+async fn delete<T: KbEntity>(state: State, actor: Actor, id: i64) -> KbResult<StatusCode> {
+    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
+    T::delete(state.store.as_ref(), cafe.cafe.id, id)
+        .await
+        .map_err(T::delete_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The handlers of each collection (the router names them), one row a collection.
+macro_rules! collections {
+    ($($t:ident($rec:ident): $list:ident, $get:ident, $create:ident, $update:ident, $delete:ident;)*) => {$(
+        pub async fn $list(S(state): S<State>, KbActor(actor): KbActor) -> KbResult<KbJson<Vec<records::$rec>>> {
+            list::<$t>(state, actor).await
+        }
+
+        pub async fn $get(S(state): S<State>, KbActor(actor): KbActor, Id(id): Id) -> KbResult<KbJson<records::$rec>> {
+            get::<$t>(state, actor, id).await
+        }
+
+        pub async fn $create(S(state): S<State>, KbActor(actor): KbActor, headers: HeaderMap, p: Params) -> KbResult<KbJson<records::$rec>> {
+            create::<$t>(state, actor, headers, p).await
+        }
+
+        pub async fn $update(S(state): S<State>, KbActor(actor): KbActor, Id(id): Id, headers: HeaderMap, p: Params) -> KbResult<KbJson<records::$rec>> {
+            update::<$t>(state, actor, id, headers, p).await
+        }
+
+        pub async fn $delete(S(state): S<State>, KbActor(actor): KbActor, Id(id): Id) -> KbResult<StatusCode> {
+            delete::<$t>(state, actor, id).await
+        }
+    )*};
+}
+
+collections! {
+    Category(CategoryRec): list_categories, get_category, create_category, update_category, delete_category;
+    Item(ItemRec): list_items, get_item, create_item, update_item, delete_item;
+    ModifierGroup(KeyRec): list_keys, get_key, create_key, update_key, delete_key;
+    ModifierOption(ValueRec): list_values, get_value, create_value, update_value, delete_value;
 }
 
 // ---- category -------------------------------------------------------------------------------
-
-struct CategoryChange {
-    name: Option<Name>,
-    sort_order: Option<i64>,
-    enabled: Option<bool>,
-    groups: Option<Vec<i64>>,
-}
 
 /// `valid_customizations` as the admin page sends it (`[3, 5]`) or as Kaffebase stored it
 /// (`[{"key_id": 3}]`); a key listed twice counts once.
@@ -102,9 +282,11 @@ fn key_ids(v: &Value) -> Option<Vec<i64>> {
     Some(out)
 }
 
-impl CategoryChange {
-    fn read(p: &Params, create: bool) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for Category {
+    type Rec = records::CategoryRec;
+    const RENAME: Rename = category_field;
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let mut r = sent.reader();
         let name = r.name("name");
         let sort_order = r.int("sort_order");
         let enabled = r.bool("enable");
@@ -120,132 +302,41 @@ impl CategoryChange {
             }
         };
         r.finish()?;
-        Ok(Self {
-            name,
-            sort_order,
-            enabled,
-            groups,
-        })
+        let edit = move |c: &mut Category| {
+            patch!(c; name, sort_order, enabled, allowed_groups = groups);
+            Ok(())
+        };
+        Ok((Box::new(edit), None))
     }
-
-    fn apply(self, c: &mut Category) {
-        if let Some(v) = self.name {
-            c.name = v;
-        }
-        if let Some(v) = self.sort_order {
-            c.sort_order = v;
-        }
-        if let Some(v) = self.enabled {
-            c.enabled = v;
-        }
-        if let Some(v) = self.groups {
-            c.allowed_groups = v;
-        }
+    fn rec(_m: &MenuRecords, s: &Stamped<Self>, _major: Major) -> records::CategoryRec {
+        records::category(s)
     }
-}
-
-pub async fn list_categories(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-) -> KbResult<KbJson<Vec<records::CategoryRec>>> {
-    let (_, m) = menu_of(&state, &actor).await?;
-    Ok(ok(m.categories.iter().map(records::category).collect()))
-}
-
-pub async fn get_category(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<KbJson<records::CategoryRec>> {
-    let (_, m) = menu_of(&state, &actor).await?;
-    let c = found(m.categories.iter().find(|c| c.value.id == id))?;
-    Ok(ok(records::category(c)))
-}
-
-pub async fn create_category(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    p: Params,
-) -> KbResult<KbJson<records::CategoryRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let mut ch = CategoryChange::read(&p, true)?;
-    let mut c = Category {
-        id: 0,
-        name: new_name(ch.name.take())?,
-        sort_order: 0,
-        enabled: false,
-        allowed_groups: Vec::new(),
-    };
-    ch.apply(&mut c);
-    let saved = state
-        .store
-        .create_category(cafe.cafe.id, c)
-        .await
-        .map_err(|e| KaffebaseError::store(e, category_field))?;
-    Ok(KbJson(StatusCode::CREATED, records::category(&saved)))
-}
-
-pub async fn update_category(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-    p: Params,
-) -> KbResult<KbJson<records::CategoryRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let ch = CategoryChange::read(&p, false)?;
-    let saved = state
-        .store
-        .update_category(
-            cafe.cafe.id,
-            id,
-            Box::new(move |c| {
-                ch.apply(c);
-                Ok(())
-            }),
-        )
-        .await
-        .map_err(|e| KaffebaseError::store(e, category_field))?;
-    Ok(ok(records::category(&saved)))
-}
-
-pub async fn delete_category(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<StatusCode> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    state
-        .store
-        .delete_category(cafe.cafe.id, id)
-        .await
-        .map_err(|e| match e {
+    fn delete_error(e: StoreError) -> KaffebaseError {
+        match e {
             // Items still point at it (Kaffebase answered this with a 500). Ecto's words for
             // a `no_assoc_constraint`.
             StoreError::Conflict { field: None, .. } => {
                 KaffebaseError::field("items", "are still associated with this entry")
             }
             other => KaffebaseError::store(other, category_field),
-        })?;
-    Ok(StatusCode::NO_CONTENT)
+        }
+    }
 }
 
 // ---- item -----------------------------------------------------------------------------------
 
-struct ItemChange {
-    name: Option<Name>,
-    price: Option<Amount>,
-    category_id: Option<i64>,
-    image: Option<Option<String>>,
-    enabled: Option<bool>,
-    sort_order: Option<i64>,
-}
-
 /// An image URL longer than this is refused (a data URL belongs in an upload).
 const MAX_IMAGE_URL: usize = 2048;
 
-impl ItemChange {
-    fn read(p: &Params, create: bool, major: Major) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for Item {
+    type Rec = records::ItemRec;
+    const RENAME: Rename = item_field;
+    const READS_MENU: bool = true;
+    /// An `image` URL must be an upload of this server; an uploaded `image` file is stored
+    /// once the fields are valid.
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let major = major(sent.cafe);
+        let mut r = sent.reader();
         let name = r.name("name");
         let price =
             r.required_int("price_nok")
@@ -262,7 +353,7 @@ impl ItemChange {
                     }
                 });
         let category_id = r.required_int("category_id");
-        let image = match r.nullable_string("image") {
+        let mut image = match r.nullable_string("image") {
             Some(Some(s)) if s.chars().count() > MAX_IMAGE_URL => {
                 r.errors.add(
                     "image",
@@ -275,194 +366,52 @@ impl ItemChange {
         let enabled = r.bool("enable");
         let sort_order = r.int("sort_order");
         r.finish()?;
-        Ok(Self {
-            name,
-            price,
-            category_id,
-            image,
-            enabled,
-            sort_order,
-        })
-    }
-
-    fn apply(self, i: &mut Item) {
-        if let Some(v) = self.name {
-            i.name = v;
+        let (state, headers) = (sent.state, sent.headers);
+        if let Some(Some(v)) = &image {
+            let current = match sent.id {
+                Some(id) => crate::uploads::current_image(state, sent.cafe.cafe.id, id).await,
+                None => None,
+            };
+            if !crate::uploads::image_allowed(state, v, Some(headers), current.as_deref()).await {
+                return Err(KaffebaseError::field("image", crate::uploads::NOT_UPLOADED));
+            }
         }
-        if let Some(v) = self.price {
-            i.price = v;
+        let mut stored = None;
+        if let Some(up) = sent.p.upload.as_ref().filter(|u| u.field == "image") {
+            let name = uploads::save(state, up).await?;
+            image = Some(Some(uploads::url(headers, &name)));
+            stored = Some(name);
         }
-        if let Some(v) = self.category_id {
-            i.category_id = v;
-        }
-        if let Some(v) = self.image {
-            i.image = v;
-        }
-        if let Some(v) = self.enabled {
-            i.enabled = v;
-        }
-        if let Some(v) = self.sort_order {
-            i.sort_order = v;
-        }
-    }
-}
-
-fn item_rec(m: &MenuRecords, i: &crema_store::Stamped<Item>, major: Major) -> records::ItemRec {
-    let name = m
-        .categories
-        .iter()
-        .find(|c| c.value.id == i.value.category_id)
-        .map(|c| c.value.name.as_str());
-    records::item(i, major, name)
-}
-
-/// The item as saved, with its category's name.
-async fn saved_item(
-    state: &State,
-    cafe: &CafeRecord,
-    saved: &crema_store::Stamped<Item>,
-) -> KbResult<records::ItemRec> {
-    let m = state.store.menu(cafe.cafe.id).await?;
-    Ok(item_rec(&m, saved, major(cafe)))
-}
-
-pub async fn list_items(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-) -> KbResult<KbJson<Vec<records::ItemRec>>> {
-    let (cafe, m) = menu_of(&state, &actor).await?;
-    let major = major(&cafe);
-    Ok(ok(m.items.iter().map(|i| item_rec(&m, i, major)).collect()))
-}
-
-pub async fn get_item(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<KbJson<records::ItemRec>> {
-    let (cafe, m) = menu_of(&state, &actor).await?;
-    let i = found(m.items.iter().find(|i| i.value.id == id))?;
-    Ok(ok(item_rec(&m, i, major(&cafe))))
-}
-
-/// Reads the item fields, and stores an uploaded `image` file once they are valid.
-async fn item_change(
-    state: &State,
-    cafe: &CafeRecord,
-    p: &Params,
-    headers: &axum::http::HeaderMap,
-    create: bool,
-    item: Option<i64>,
-) -> KbResult<(ItemChange, Option<String>)> {
-    let mut ch = ItemChange::read(p, create, major(cafe))?;
-    if let Some(Some(v)) = &ch.image {
-        let current = match item {
-            Some(id) => crate::uploads::current_image(state, cafe.cafe.id, id).await,
-            None => None,
+        let edit = move |i: &mut Item| {
+            patch!(i; name, price, category_id, image, enabled, sort_order);
+            Ok(())
         };
-        if !crate::uploads::image_allowed(state, v, Some(headers), current.as_deref()).await {
-            return Err(KaffebaseError::field("image", crate::uploads::NOT_UPLOADED));
-        }
+        Ok((Box::new(edit), stored))
     }
-    let mut stored = None;
-    if let Some(up) = p.upload.as_ref().filter(|u| u.field == "image") {
-        let name = uploads::save(state, up).await?;
-        ch.image = Some(Some(uploads::url(headers, &name)));
-        stored = Some(name);
+    /// With its category's name.
+    fn rec(m: &MenuRecords, i: &Stamped<Item>, major: Major) -> records::ItemRec {
+        let name = m
+            .categories
+            .iter()
+            .find(|c| c.value.id == i.value.category_id)
+            .map(|c| c.value.name.as_str());
+        records::item(i, major, name)
     }
-    Ok((ch, stored))
-}
-
-pub async fn create_item(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    headers: axum::http::HeaderMap,
-    p: Params,
-) -> KbResult<KbJson<records::ItemRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let (mut ch, stored) = item_change(&state, &cafe, &p, &headers, true, None).await?;
-    let mut i = Item {
-        id: 0,
-        category_id: 0,
-        name: new_name(ch.name.take())?,
-        price: Amount::ZERO,
-        image: None,
-        enabled: false,
-        sold_out: false,
-        sort_order: 0,
-    };
-    ch.apply(&mut i);
-    let saved = match state.store.create_item(cafe.cafe.id, i).await {
-        Ok(s) => s,
-        Err(e) => {
-            uploads::discard(&state, stored.as_deref()).await;
-            return Err(KaffebaseError::store(e, item_field));
-        }
-    };
-    Ok(KbJson(
-        StatusCode::CREATED,
-        saved_item(&state, &cafe, &saved).await?,
-    ))
-}
-
-pub async fn update_item(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-    headers: axum::http::HeaderMap,
-    p: Params,
-) -> KbResult<KbJson<records::ItemRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let (ch, stored) = item_change(&state, &cafe, &p, &headers, false, Some(id)).await?;
-    let res = state
-        .store
-        .update_item(
-            cafe.cafe.id,
-            id,
-            Box::new(move |i| {
-                ch.apply(i);
-                Ok(())
-            }),
+    fn update_needs(p: &Params) -> Permission {
+        only_enable(
+            p,
+            &["name", "price_nok", "category_id", "image", "sort_order"],
         )
-        .await;
-    let saved = match res {
-        Ok(s) => s,
-        Err(e) => {
-            uploads::discard(&state, stored.as_deref()).await;
-            return Err(KaffebaseError::store(e, item_field));
-        }
-    };
-    Ok(ok(saved_item(&state, &cafe, &saved).await?))
-}
-
-pub async fn delete_item(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<StatusCode> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    state
-        .store
-        .delete_item(cafe.cafe.id, id)
-        .await
-        .map_err(|e| KaffebaseError::store(e, item_field))?;
-    Ok(StatusCode::NO_CONTENT)
+    }
 }
 
 // ---- customization_key ----------------------------------------------------------------------
 
-struct KeyChange {
-    name: Option<Name>,
-    enabled: Option<bool>,
-    label_color: Option<Option<LabelColor>>,
-    default: Option<Option<i64>>,
-    multiple: Option<bool>,
-    sort_order: Option<i64>,
-}
-
-impl KeyChange {
-    fn read(p: &Params, create: bool) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for ModifierGroup {
+    type Rec = records::KeyRec;
+    const RENAME: Rename = key_field;
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let mut r = sent.reader();
         let name = r.name("name");
         let enabled = r.bool("enable");
         let label_color = match r.nullable_string("label_color") {
@@ -491,141 +440,43 @@ impl KeyChange {
         let multiple = r.bool("multiple_choice");
         let sort_order = r.int("sort_order");
         r.finish()?;
-        Ok(Self {
-            name,
-            enabled,
-            label_color,
-            default,
-            multiple,
-            sort_order,
-        })
-    }
-
-    fn apply(self, g: &mut ModifierGroup) -> Result<(), Rejection> {
-        if let Some(v) = self.name {
-            g.name = v;
-        }
-        if let Some(v) = self.enabled {
-            g.enabled = v;
-        }
-        if let Some(v) = self.label_color {
-            g.label_color = v;
-        }
-        if let Some(v) = self.default {
-            g.default_option = v;
-        }
-        if let Some(m) = self.multiple {
-            let mode = if m {
-                SelectionMode::Multiple
-            } else {
-                SelectionMode::Single
-            };
-            if mode != g.rule.mode() {
-                // Kaffebase knows only the mode; crema's other settings are kept where the
-                // new mode allows them (a single choice allows at most one).
-                let required = g.rule.required();
-                g.rule = SelectionRule::new(mode, required, Some(g.rule.min()), None)
-                    .or_else(|_| SelectionRule::new(mode, required, None, None))
-                    .map_err(|e| Rejection::one("multiple_choice", "invalid", e.to_string()))?;
+        let edit = move |g: &mut ModifierGroup| {
+            patch!(g; name, enabled, label_color, default_option = default);
+            if let Some(m) = multiple {
+                let mode = if m {
+                    SelectionMode::Multiple
+                } else {
+                    SelectionMode::Single
+                };
+                if mode != g.rule.mode() {
+                    // Kaffebase knows only the mode; crema's other settings are kept where the
+                    // new mode allows them (a single choice allows at most one).
+                    let required = g.rule.required();
+                    g.rule = SelectionRule::new(mode, required, Some(g.rule.min()), None)
+                        .or_else(|_| SelectionRule::new(mode, required, None, None))
+                        .map_err(|e| Rejection::one("multiple_choice", "invalid", e.to_string()))?;
+                }
             }
-        }
-        if let Some(v) = self.sort_order {
-            g.sort_order = v;
-        }
-        Ok(())
+            patch!(g; sort_order);
+            Ok(())
+        };
+        Ok((Box::new(edit), None))
     }
-}
-
-pub async fn list_keys(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-) -> KbResult<KbJson<Vec<records::KeyRec>>> {
-    let (_, m) = menu_of(&state, &actor).await?;
-    Ok(ok(m.groups.iter().map(records::key).collect()))
-}
-
-pub async fn get_key(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<KbJson<records::KeyRec>> {
-    let (_, m) = menu_of(&state, &actor).await?;
-    let g = found(m.groups.iter().find(|g| g.value.id == id))?;
-    Ok(ok(records::key(g)))
-}
-
-pub async fn create_key(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    p: Params,
-) -> KbResult<KbJson<records::KeyRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let mut ch = KeyChange::read(&p, true)?;
-    let mut g = ModifierGroup {
-        id: 0,
-        name: new_name(ch.name.take())?,
-        label_color: None,
-        rule: SelectionRule::single(),
-        default_option: None,
-        enabled: false,
-        sort_order: 0,
-    };
-    ch.apply(&mut g)
-        .map_err(|r| KaffebaseError::rejected(r, key_field))?;
-    let saved = state
-        .store
-        .create_group(cafe.cafe.id, g)
-        .await
-        .map_err(|e| KaffebaseError::store(e, key_field))?;
-    Ok(KbJson(StatusCode::CREATED, records::key(&saved)))
-}
-
-pub async fn update_key(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-    p: Params,
-) -> KbResult<KbJson<records::KeyRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let ch = KeyChange::read(&p, false)?;
-    let saved = state
-        .store
-        .update_group(cafe.cafe.id, id, Box::new(move |g| ch.apply(g)))
-        .await
-        .map_err(|e| KaffebaseError::store(e, key_field))?;
-    Ok(ok(records::key(&saved)))
-}
-
-/// Deletes the key and its values (Kaffebase left the values behind). Orders keep their
-/// snapshot, label colour included.
-pub async fn delete_key(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<StatusCode> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    state
-        .store
-        .delete_group(cafe.cafe.id, id)
-        .await
-        .map_err(|e| KaffebaseError::store(e, key_field))?;
-    Ok(StatusCode::NO_CONTENT)
+    fn rec(_m: &MenuRecords, s: &Stamped<Self>, _major: Major) -> records::KeyRec {
+        records::key(s)
+    }
 }
 
 // ---- customization_value --------------------------------------------------------------------
 
-struct ValueChange {
-    name: Option<Name>,
-    group: Option<i64>,
-    amount: Option<i64>,
-    constant: Option<bool>,
-    enabled: Option<bool>,
-    sort_order: Option<i64>,
-}
-
-impl ValueChange {
-    fn read(p: &Params, create: bool) -> KbResult<Self> {
-        let mut r = Reader::new(p, create);
+impl KbEntity for ModifierOption {
+    type Rec = records::ValueRec;
+    const RENAME: Rename = value_field;
+    /// `price_increment_nok` and `constant_price` together are crema's price effect. Changing
+    /// one keeps the other as shown: toggling `constant_price` on "5" turns +5 kr into 5 %.
+    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+        let major = major(sent.cafe);
+        let mut r = sent.reader();
         let name = r.name("name");
         let group = r.required_int("belongs_to");
         let amount = r.int("price_increment_nok");
@@ -633,127 +484,38 @@ impl ValueChange {
         let enabled = r.bool("enable");
         let sort_order = r.int("sort_order");
         r.finish()?;
-        Ok(Self {
-            name,
-            group,
-            amount,
-            constant,
-            enabled,
-            sort_order,
-        })
+        let edit = move |o: &mut ModifierOption| {
+            patch!(o; name, group_id = group);
+            if amount.is_some() || constant.is_some() {
+                let (shown, was_constant) = major.effect(o.effect);
+                let amount = amount.unwrap_or(shown);
+                let effect = if constant.unwrap_or(was_constant) {
+                    major
+                        .minor(amount)
+                        .ok_or_else(|| "is too large".to_owned())
+                        .and_then(|m| PriceEffect::fixed(m).map_err(|e| e.to_string()))
+                } else {
+                    PriceEffect::percent(amount).map_err(|e| e.to_string())
+                };
+                o.effect =
+                    effect.map_err(|m| Rejection::one("price_increment_nok", "out_of_range", m))?;
+            }
+            patch!(o; enabled, sort_order);
+            Ok(())
+        };
+        Ok((Box::new(edit), None))
     }
-
-    /// `price_increment_nok` and `constant_price` together are crema's price effect. Changing
-    /// one keeps the other as shown: toggling `constant_price` on "5" turns +5 kr into 5 %.
-    fn apply(self, o: &mut ModifierOption, major: Major) -> Result<(), Rejection> {
-        if let Some(v) = self.name {
-            o.name = v;
-        }
-        if let Some(v) = self.group {
-            o.group_id = v;
-        }
-        if self.amount.is_some() || self.constant.is_some() {
-            let (shown, constant) = major.effect(o.effect);
-            let amount = self.amount.unwrap_or(shown);
-            let constant = self.constant.unwrap_or(constant);
-            let effect = if constant {
-                major
-                    .minor(amount)
-                    .ok_or_else(|| "is too large".to_owned())
-                    .and_then(|m| PriceEffect::fixed(m).map_err(|e| e.to_string()))
-            } else {
-                PriceEffect::percent(amount).map_err(|e| e.to_string())
-            };
-            o.effect =
-                effect.map_err(|m| Rejection::one("price_increment_nok", "out_of_range", m))?;
-        }
-        if let Some(v) = self.enabled {
-            o.enabled = v;
-        }
-        if let Some(v) = self.sort_order {
-            o.sort_order = v;
-        }
-        Ok(())
+    fn rec(_m: &MenuRecords, s: &Stamped<Self>, major: Major) -> records::ValueRec {
+        records::value(s, major)
     }
-}
-
-pub async fn list_values(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-) -> KbResult<KbJson<Vec<records::ValueRec>>> {
-    let (cafe, m) = menu_of(&state, &actor).await?;
-    let major = major(&cafe);
-    Ok(ok(m
-        .options
-        .iter()
-        .map(|o| records::value(o, major))
-        .collect()))
-}
-
-pub async fn get_value(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<KbJson<records::ValueRec>> {
-    let (cafe, m) = menu_of(&state, &actor).await?;
-    let o = found(m.options.iter().find(|o| o.value.id == id))?;
-    Ok(ok(records::value(o, major(&cafe))))
-}
-
-pub async fn create_value(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    p: Params,
-) -> KbResult<KbJson<records::ValueRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let major = major(&cafe);
-    let mut ch = ValueChange::read(&p, true)?;
-    let mut o = ModifierOption {
-        id: 0,
-        group_id: 0,
-        name: new_name(ch.name.take())?,
-        effect: PriceEffect::Fixed(0),
-        enabled: false,
-        sold_out: false,
-        sort_order: 0,
-    };
-    ch.apply(&mut o, major)
-        .map_err(|r| KaffebaseError::rejected(r, value_field))?;
-    let saved = state
-        .store
-        .create_option(cafe.cafe.id, o)
-        .await
-        .map_err(|e| KaffebaseError::store(e, value_field))?;
-    Ok(KbJson(StatusCode::CREATED, records::value(&saved, major)))
-}
-
-pub async fn update_value(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-    p: Params,
-) -> KbResult<KbJson<records::ValueRec>> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    let major = major(&cafe);
-    let ch = ValueChange::read(&p, false)?;
-    let saved = state
-        .store
-        .update_option(cafe.cafe.id, id, Box::new(move |o| ch.apply(o, major)))
-        .await
-        .map_err(|e| KaffebaseError::store(e, value_field))?;
-    Ok(ok(records::value(&saved, major)))
-}
-
-pub async fn delete_value(
-    S(state): S<State>,
-    KbActor(actor): KbActor,
-    Id(id): Id,
-) -> KbResult<StatusCode> {
-    let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    state
-        .store
-        .delete_option(cafe.cafe.id, id)
-        .await
-        .map_err(|e| KaffebaseError::store(e, value_field))?;
-    Ok(StatusCode::NO_CONTENT)
+    fn update_needs(p: &Params) -> Permission {
+        let edits = [
+            "name",
+            "belongs_to",
+            "price_increment_nok",
+            "constant_price",
+            "sort_order",
+        ];
+        only_enable(p, &edits)
+    }
 }
