@@ -1,0 +1,347 @@
+//! The bulk import on SQLite: the whole job is one job of the writer, so one transaction.
+
+use super::{exec, insert_cafe, load_cafe, opt, params, scalar, ts, Conn, SqliteStore, WriteCtx};
+use crate::import::bulk::{
+    BulkImport, CafeCounts, ImportCategory, ImportGroup, ImportItem, ImportMessage, ImportMove,
+    ImportOption, ImportOrder, ImportSink, ImportStatus, ImportTarget, ImportUser,
+};
+use crate::model::{CafeRecord, Role};
+use crate::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::cafe::{Cafe, CafeId};
+use crema_core::menu::{PriceEffect, SelectionMode};
+use crema_core::order::Customer;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[async_trait]
+impl BulkImport for SqliteStore {
+    async fn bulk_import<R, F>(&self, target: ImportTarget, job: F) -> Result<(CafeRecord, R)>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut dyn ImportSink) -> Result<R> + Send + 'static,
+    {
+        self.write(move |ctx| {
+            let cafe = match target {
+                ImportTarget::Cafe(id) => id,
+                ImportTarget::New { cafe, is_default } => {
+                    insert_cafe(ctx, cafe, is_default)?.cafe.id
+                }
+            };
+            let out = job(&mut Sink { ctx, cafe })?;
+            ctx.touch(cafe);
+            Ok((load_cafe(ctx.conn(), cafe)?, out))
+        })
+        .await
+    }
+}
+
+struct Sink<'a> {
+    ctx: &'a mut WriteCtx,
+    cafe: CafeId,
+}
+
+/// The id to insert with: the one asked for when it is free, or NULL (SQLite picks one).
+fn keep(c: &Conn, table: &str, id: Option<i64>) -> Result<Option<i64>> {
+    let Some(id) = id.filter(|id| *id > 0) else {
+        return Ok(None);
+    };
+    let n: i64 = scalar(
+        c,
+        &format!("SELECT count(*) FROM {table} WHERE id = ?"),
+        params![id],
+    )?;
+    Ok((n == 0).then_some(id))
+}
+
+impl Sink<'_> {
+    fn conn(&self) -> &Conn {
+        self.ctx.conn()
+    }
+
+    fn count(&self, table: &str) -> Result<i64> {
+        scalar(
+            self.conn(),
+            &format!("SELECT count(*) FROM {table} WHERE cafe_id = ?"),
+            params![self.cafe],
+        )
+    }
+}
+
+fn stamps(created: DateTime<Utc>, updated: DateTime<Utc>) -> (String, String) {
+    (ts(created), ts(updated))
+}
+
+impl ImportSink for Sink<'_> {
+    fn cafe(&self) -> CafeId {
+        self.cafe
+    }
+
+    fn settings(&mut self) -> Result<Cafe> {
+        Ok(self.ctx.snapshot(self.cafe)?.cafe.clone())
+    }
+
+    fn has_menu_or_orders(&mut self) -> Result<bool> {
+        for table in ["categories", "items", "modifier_groups", "orders"] {
+            if self.count(table)? > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn insert_group(&mut self, g: ImportGroup) -> Result<i64> {
+        let id = keep(self.conn(), "modifier_groups", g.id)?;
+        let mode = match g.rule.mode() {
+            SelectionMode::Single => "single",
+            SelectionMode::Multiple => "multiple",
+        };
+        let (created, updated) = stamps(g.created_at, g.updated_at);
+        scalar(
+            self.conn(),
+            "INSERT INTO modifier_groups (id, cafe_id, name, label_color, mode, required, min_select, max_select, enabled, sort_order, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            params![
+                id,
+                self.cafe,
+                g.name.as_str(),
+                g.label_color.as_ref().map(|c| c.as_str()),
+                mode,
+                g.rule.required(),
+                i64::from(g.rule.min()),
+                g.rule.max().map(i64::from),
+                g.enabled,
+                g.sort_order,
+                created,
+                updated,
+            ],
+        )
+    }
+
+    fn insert_option(&mut self, o: ImportOption) -> Result<i64> {
+        let id = keep(self.conn(), "modifier_options", o.id)?;
+        let (kind, value) = match o.effect {
+            PriceEffect::Fixed(x) => ("fixed", x),
+            PriceEffect::Percent(p) => ("percent", i64::from(p)),
+        };
+        let (created, updated) = stamps(o.created_at, o.updated_at);
+        scalar(
+            self.conn(),
+            "INSERT INTO modifier_options (id, cafe_id, group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
+            params![
+                id,
+                self.cafe,
+                o.group,
+                o.name.as_str(),
+                kind,
+                value,
+                o.enabled,
+                o.sort_order,
+                created,
+                updated,
+            ],
+        )
+    }
+
+    fn set_default_option(&mut self, group: i64, option: i64) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE modifier_groups SET default_option_id = ? WHERE id = ? AND cafe_id = ?",
+            params![option, group, self.cafe],
+        )?;
+        Ok(())
+    }
+
+    fn insert_category(&mut self, c: ImportCategory) -> Result<i64> {
+        let id = keep(self.conn(), "categories", c.id)?;
+        let (created, updated) = stamps(c.created_at, c.updated_at);
+        scalar(
+            self.conn(),
+            "INSERT INTO categories (id, cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            params![id, self.cafe, c.name.as_str(), c.sort_order, c.enabled, created, updated],
+        )
+    }
+
+    fn allow_group(&mut self, category: i64, group: i64, position: i64) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)",
+            params![self.cafe, category, group, position],
+        )?;
+        Ok(())
+    }
+
+    fn insert_item(&mut self, i: ImportItem) -> Result<i64> {
+        let id = keep(self.conn(), "items", i.id)?;
+        let (created, updated) = stamps(i.created_at, i.updated_at);
+        scalar(
+            self.conn(),
+            "INSERT INTO items (id, cafe_id, category_id, name, price, image, enabled, sold_out, sort_order, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
+            params![
+                id,
+                self.cafe,
+                i.category,
+                i.name.as_str(),
+                i.price.minor(),
+                i.image,
+                i.enabled,
+                i.sort_order,
+                created,
+                updated,
+            ],
+        )
+    }
+
+    fn user_by_email(&mut self, email: &str) -> Result<Option<i64>> {
+        opt(
+            self.conn(),
+            "SELECT id FROM users WHERE email = ?",
+            params![email],
+            |r| Ok(r.get(0)?),
+        )
+    }
+
+    fn insert_user(&mut self, u: ImportUser) -> Result<i64> {
+        let id = keep(self.conn(), "users", u.id)?;
+        let t = ts(u.created_at);
+        scalar(
+            self.conn(),
+            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            params![id, u.email, u.name, u.password_hash, t, t],
+        )
+    }
+
+    fn add_member(&mut self, user: i64, role: Role, at: DateTime<Utc>) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (cafe_id, user_id) DO NOTHING",
+            params![self.cafe, user, role.as_str(), ts(at)],
+        )?;
+        Ok(())
+    }
+
+    fn message_count(&mut self) -> Result<i64> {
+        self.count("messages")
+    }
+
+    fn insert_message(&mut self, m: ImportMessage) -> Result<i64> {
+        let id = keep(self.conn(), "messages", m.id)?;
+        let (created, updated) = stamps(m.created_at, m.updated_at);
+        scalar(
+            self.conn(),
+            "INSERT INTO messages (id, cafe_id, title, subtitle, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            params![id, self.cafe, m.title, m.subtitle, created, updated],
+        )
+    }
+
+    fn set_status(&mut self, s: ImportStatus) -> Result<()> {
+        let (created, updated) = stamps(s.created_at, s.updated_at);
+        exec(
+            self.conn(),
+            "UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, created_at = ?, updated_at = ? WHERE cafe_id = ?",
+            params![s.open, s.show_message, s.message, created, updated, self.cafe],
+        )?;
+        Ok(())
+    }
+
+    fn uuid_taken(&mut self, uuid: Uuid) -> Result<bool> {
+        let n: i64 = scalar(
+            self.conn(),
+            "SELECT count(*) FROM orders WHERE uuid = ?",
+            params![uuid.to_string()],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn insert_order(&mut self, o: ImportOrder) -> Result<i64> {
+        let id = keep(self.conn(), "orders", o.id)?;
+        let customer_user = match o.customer {
+            Customer::User { user_id } => Some(user_id),
+            _ => None,
+        };
+        let (created, updated) = stamps(o.created_at, o.updated_at);
+        scalar(
+            self.conn(),
+            "INSERT INTO orders (id, uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
+                                 currency, subtotal, tip, total, missing_information, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            params![
+                id,
+                o.uuid.to_string(),
+                self.cafe,
+                o.local_date.to_string(),
+                o.day_number,
+                o.channel.as_str(),
+                serde_json::to_string(&o.customer)?,
+                customer_user,
+                o.placed_by,
+                o.step,
+                serde_json::to_string(&o.lines)?,
+                o.currency.code(),
+                o.subtotal.minor(),
+                o.tip.minor(),
+                o.total.minor(),
+                o.missing_information,
+                created,
+                updated,
+            ],
+        )
+    }
+
+    fn insert_move(&mut self, m: ImportMove) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                self.cafe,
+                m.order,
+                m.kind.as_str(),
+                m.from_step,
+                m.to_step,
+                m.actor,
+                m.reason,
+                ts(m.at)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn raise_day_counter(&mut self, date: NaiveDate, last: i64) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
+             ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = max(last_number, excluded.last_number)",
+            params![self.cafe, date.to_string(), last],
+        )?;
+        Ok(())
+    }
+
+    fn counts(&mut self) -> Result<CafeCounts> {
+        let mut steps = BTreeMap::new();
+        let mut st = self
+            .conn()
+            .prepare("SELECT step, count(*) FROM orders WHERE cafe_id = ? GROUP BY step")?;
+        let mut rows = st.query(params![self.cafe])?;
+        while let Some(r) = rows.next()? {
+            steps.insert(r.get::<_, String>(0)?, r.get::<_, i64>(1)?);
+        }
+        Ok(CafeCounts {
+            categories: self.count("categories")?,
+            items: self.count("items")?,
+            groups: self.count("modifier_groups")?,
+            options: self.count("modifier_options")?,
+            messages: self.count("messages")?,
+            orders: self.count("orders")?,
+            steps,
+            revenue: scalar(
+                self.conn(),
+                "SELECT coalesce(sum(total), 0) FROM orders WHERE cafe_id = ?",
+                params![self.cafe],
+            )?,
+        })
+    }
+}
