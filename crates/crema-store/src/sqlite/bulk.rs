@@ -345,3 +345,89 @@ impl ImportSink for Sink<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo::CafeRepo;
+    use crate::sqlite::Options;
+    use crate::StoreError;
+    use crema_core::text::Name;
+
+    fn cafe(slug: &str) -> Cafe {
+        Cafe {
+            id: 0,
+            slug: crema_core::cafe::Slug::parse(slug).expect("a slug"),
+            name: Name::parse(slug).expect("a name"),
+            timezone: crema_core::day::parse_tz("Europe/Oslo").expect("a time zone"),
+            currency: crema_core::money::Currency::NOK,
+            locale: crema_core::cafe::Locale::Nb,
+            first_number: crema_core::day::FirstNumber::KAFFEBASE,
+            workflow: crema_core::workflow::Workflow::kaffediem(),
+            price_rounding: crema_core::money::Amount::new(100).expect("an amount"),
+            age_thresholds: (300, 600),
+        }
+    }
+
+    fn category(id: i64) -> ImportCategory {
+        let t = Utc::now();
+        ImportCategory {
+            id: Some(id),
+            name: Name::parse(&format!("Kaffe {id}")).expect("a name"),
+            sort_order: 0,
+            enabled: true,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_id_asked_for_is_kept_when_free_and_a_failed_job_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(&dir.path().join("t.db"), Options::default())
+            .await
+            .expect("the store opens");
+        let new = |slug: &str| ImportTarget::New {
+            cafe: cafe(slug),
+            is_default: false,
+        };
+        let (a, first) = store
+            .bulk_import(new("a"), |sink| sink.insert_category(category(7)))
+            .await
+            .expect("the first import");
+        assert_eq!(first, 7);
+        let (_, second) = store
+            .bulk_import(new("b"), |sink| sink.insert_category(category(7)))
+            .await
+            .expect("the second import");
+        assert_ne!(second, 7, "7 is café a's");
+
+        let failed = store
+            .bulk_import(new("c"), |sink| {
+                sink.insert_category(category(70))?;
+                Err::<(), _>(StoreError::conflict("source", "refused"))
+            })
+            .await;
+        assert!(
+            matches!(failed, Err(StoreError::Conflict { .. })),
+            "{failed:?}"
+        );
+        let slugs: Vec<String> = store
+            .cafes()
+            .await
+            .expect("the cafés")
+            .into_iter()
+            .map(|c| c.cafe.slug.as_str().to_owned())
+            .collect();
+        assert!(!slugs.contains(&"c".to_owned()), "{slugs:?}");
+        let (_, id) = store
+            .bulk_import(ImportTarget::Cafe(a.cafe.id), |sink| {
+                let id = sink.insert_category(category(70))?;
+                assert_eq!(sink.counts()?.categories, 2);
+                Ok(id)
+            })
+            .await
+            .expect("an import into café a");
+        assert_eq!(id, 70, "the failed job's row is gone");
+    }
+}
