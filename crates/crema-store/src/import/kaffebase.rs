@@ -38,16 +38,18 @@ pub use source::{
     SrcUser, SrcValue,
 };
 
-use super::bulk::{
-    BulkImport, CafeCounts, ImportCategory, ImportGroup, ImportItem, ImportMessage, ImportMove,
-    ImportOption, ImportOrder, ImportSink, ImportStatus, ImportTarget, ImportUser,
+use super::bulk::{BulkImport, CafeCounts, ImportSink, ImportTarget};
+use crate::model::{
+    CafeRecord, MessageFields, MessageRecord, MoveRecord, OrderRecord, Role, Stamped, StatusFields,
+    UserRecord,
 };
-use crate::model::{CafeRecord, Role};
 use crate::sqlite::SqliteStore;
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use crema_core::cafe::{Cafe, CafeId};
-use crema_core::menu::{PriceEffect, SelectionMode, SelectionRule};
+use crema_core::menu::{
+    Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
+};
 use crema_core::money::Amount;
 use crema_core::order::{Channel, Customer, LineSnapshot, ModifierSnapshot};
 use crema_core::pricing::unit_price;
@@ -183,7 +185,11 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     let rounding = settings.price_rounding;
     // Times are kept to the millisecond, as crema keeps them.
     let t0 = Utc::now().trunc_subsecs(3);
+    // A row's times: when it was made, and when it was last changed (then, when not known).
     let stamp = |t: Option<DateTime<Utc>>| t.unwrap_or(t0);
+    let times = |made: Option<DateTime<Utc>>, changed: Option<DateTime<Utc>>| {
+        (stamp(made), stamp(changed.or(made)))
+    };
     let mut rep = Report {
         before: before(&src),
         notes: std::mem::take(&mut src.notes),
@@ -237,16 +243,16 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
         };
         let rule = SelectionRule::new(mode, false, None, None)
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        let new = sink.insert_group(ImportGroup {
-            id: Some(k.id),
+        let group = ModifierGroup {
+            id: k.id,
             name,
             label_color: color.clone(),
             rule,
+            default_option: None,
             enabled: k.enable,
             sort_order: k.sort_order,
-            created_at: stamp(k.inserted_at),
-            updated_at: stamp(k.updated_at.or(k.inserted_at)),
-        })?;
+        };
+        let new = sink.insert_group(stamped(group, times(k.inserted_at, k.updated_at)))?;
         key_ids.insert(k.id, new);
         key_colors.insert(k.id, color.map(|c| c.as_str().to_owned()));
         rep.customization_keys += 1;
@@ -280,16 +286,16 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
                 PriceEffect::Fixed(0)
             }
         };
-        let new = sink.insert_option(ImportOption {
-            id: Some(v.id),
-            group,
+        let option = ModifierOption {
+            id: v.id,
+            group_id: group,
             name,
             effect,
             enabled: v.enable,
+            sold_out: false,
             sort_order: v.sort_order,
-            created_at: stamp(v.inserted_at),
-            updated_at: stamp(v.updated_at.or(v.inserted_at)),
-        })?;
+        };
+        let new = sink.insert_option(stamped(option, times(v.inserted_at, v.updated_at)))?;
         value_ids.insert(v.id, new);
         value_effects.insert(v.id, effect);
         rep.customization_values += 1;
@@ -312,17 +318,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     let mut cat_names = Names::default();
     for c in &src.categories {
         let name = cat_names.unique(&c.name, "category", notes)?;
-        let category_name = name.as_str().to_owned();
-        let new = sink.insert_category(ImportCategory {
-            id: Some(c.id),
-            name,
-            sort_order: c.sort_order,
-            enabled: c.enable,
-            created_at: stamp(c.inserted_at),
-            updated_at: stamp(c.updated_at.or(c.inserted_at)),
-        })?;
-        let mut position = 0_i64;
-        let mut seen = HashSet::new();
+        let mut allowed_groups = Vec::new();
         for k in &c.valid_customizations {
             let Some(group) = key_ids.get(k) else {
                 notes.push(format!(
@@ -331,14 +327,20 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
                 ));
                 continue;
             };
-            if !seen.insert(*group) {
-                continue;
+            if !allowed_groups.contains(group) {
+                allowed_groups.push(*group);
             }
-            sink.allow_group(new, *group, position)?;
-            position += 1;
         }
+        category_names.insert(c.id, name.as_str().to_owned());
+        let category = Category {
+            id: c.id,
+            name,
+            sort_order: c.sort_order,
+            enabled: c.enable,
+            allowed_groups,
+        };
+        let new = sink.insert_category(stamped(category, times(c.inserted_at, c.updated_at)))?;
         category_ids.insert(c.id, new);
-        category_names.insert(c.id, category_name);
         rep.categories += 1;
     }
 
@@ -355,14 +357,14 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
                     None => {
                         // A source category of this name makes it "Uten kategori (2)".
                         let name = cat_names.unique("Uten kategori", "category", notes)?;
-                        let id = sink.insert_category(ImportCategory {
-                            id: None,
+                        let category = Category {
+                            id: 0,
                             name: name.clone(),
                             sort_order: 9999,
                             enabled: false,
-                            created_at: t0,
-                            updated_at: t0,
-                        })?;
+                            allowed_groups: Vec::new(),
+                        };
+                        let id = sink.insert_category(stamped(category, (t0, t0)))?;
                         rep.categories += 1;
                         orphans.insert((id, name)).clone()
                     }
@@ -387,17 +389,17 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
                 ));
                 Amount::ZERO
             });
-        let new = sink.insert_item(ImportItem {
-            id: Some(i.id),
-            category,
+        let item = Item {
+            id: i.id,
+            category_id: category,
             name,
             price,
             image: i.image.clone(),
             enabled: i.enable,
+            sold_out: false,
             sort_order: i.sort_order,
-            created_at: stamp(i.inserted_at),
-            updated_at: stamp(i.updated_at.or(i.inserted_at)),
-        })?;
+        };
+        let new = sink.insert_item(stamped(item, times(i.inserted_at, i.updated_at)))?;
         item_ids.insert(i.id, new);
         rep.items += 1;
     }
@@ -416,8 +418,8 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
                 id
             }
             None => {
-                let new = sink.insert_user(ImportUser {
-                    id: Some(u.id),
+                let new = sink.insert_user(UserRecord {
+                    id: u.id,
                     email,
                     name: u.name.clone(),
                     password_hash: u.hashed_password.clone(),
@@ -454,22 +456,29 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     }
     let mut message_ids: HashMap<i64, i64> = HashMap::new();
     for m in &src.messages {
-        let new = sink.insert_message(ImportMessage {
-            id: Some(m.id),
-            title: m.title.clone(),
-            subtitle: m.subtitle.clone().filter(|s| !s.is_empty()),
-            created_at: stamp(m.inserted_at),
-            updated_at: stamp(m.updated_at.or(m.inserted_at)),
+        let (created_at, updated_at) = times(m.inserted_at, m.updated_at);
+        let new = sink.insert_message(MessageRecord {
+            id: m.id,
+            cafe_id: sink.cafe(),
+            fields: MessageFields {
+                title: m.title.clone(),
+                subtitle: m.subtitle.clone().filter(|s| !s.is_empty()),
+            },
+            created_at,
+            updated_at,
         })?;
         message_ids.insert(m.id, new);
         rep.messages += 1;
     }
     if sink.message_count()? == 0 {
         // The admin page edits messages it can see; a café needs one to start with.
-        sink.insert_message(ImportMessage {
-            id: None,
-            title: "Stengt".into(),
-            subtitle: Some("Vi åpner snart".into()),
+        sink.insert_message(MessageRecord {
+            id: 0,
+            cafe_id: sink.cafe(),
+            fields: MessageFields {
+                title: "Stengt".into(),
+                subtitle: Some("Vi åpner snart".into()),
+            },
             created_at: t0,
             updated_at: t0,
         })?;
@@ -489,13 +498,12 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
         }
         // Its times are Kaffebase's: when the café last opened or closed is history too.
         let created = s.inserted_at.unwrap_or(t0);
-        sink.set_status(ImportStatus {
+        let status = StatusFields {
             open: s.open,
             show_message: s.show_message,
-            message,
-            created_at: created,
-            updated_at: s.updated_at.unwrap_or(created),
-        })?;
+            message_id: message,
+        };
+        sink.set_status(stamped(status, (created, s.updated_at.unwrap_or(created))))?;
         rep.status = true;
     }
 
@@ -566,15 +574,26 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
             Some(user_id) => Customer::User { user_id },
             None => Customer::Anonymous,
         };
-        let row = sink.insert_order(ImportOrder {
-            id: Some(o.id),
+        let day_number = u32::try_from(number).map_err(|_| {
+            StoreError::conflict(
+                "source",
+                format!(
+                    "order {}: number {number} is too large for a day number: fix it in Kaffebase and import again; nothing was imported",
+                    o.id
+                ),
+            )
+        })?;
+        let row = sink.insert_order(OrderRecord {
+            id: o.id,
             uuid,
+            cafe_id: sink.cafe(),
             local_date: date,
-            day_number: number,
+            day_number,
             channel: Channel::Counter,
             customer,
             // Kaffebase's customer_id was the staff member at the front desk.
             placed_by: user,
+            station_id: None,
             step: step.clone(),
             lines,
             currency,
@@ -582,19 +601,21 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
             tip: Amount::ZERO,
             total,
             missing_information: o.missing_information,
+            cancel_reason: None,
             created_at: at,
             updated_at: o.updated_at.unwrap_or(at),
+            line_marks: Vec::new(),
         })?;
         // One move, so the history says where the order came from; there is nothing to undo.
-        sink.insert_move(ImportMove {
-            order: row,
+        let place = MoveRecord {
             kind: MoveKind::Place,
-            from_step: None,
-            to_step: step,
-            actor: user,
+            from: None,
+            to: step,
+            actor_id: user,
             reason: Some("imported from Kaffebase".into()),
             at,
-        })?;
+        };
+        sink.insert_move(row, place)?;
         rep.before.revenue += total.minor();
         rep.orders += 1;
     }
@@ -629,6 +650,14 @@ fn before(src: &Source) -> Tally {
         orders: n(src.orders.len()),
         states,
         revenue: 0,
+    }
+}
+
+fn stamped<T>(value: T, (created_at, updated_at): (DateTime<Utc>, DateTime<Utc>)) -> Stamped<T> {
+    Stamped {
+        value,
+        created_at,
+        updated_at,
     }
 }
 

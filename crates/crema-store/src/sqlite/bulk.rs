@@ -1,18 +1,18 @@
 //! The bulk import on SQLite: the whole job is one job of the writer, so one transaction.
 
-use super::{exec, insert_cafe, load_cafe, opt, params, scalar, ts, Conn, SqliteStore, WriteCtx};
-use crate::import::bulk::{
-    BulkImport, CafeCounts, ImportCategory, ImportGroup, ImportItem, ImportMessage, ImportMove,
-    ImportOption, ImportOrder, ImportSink, ImportStatus, ImportTarget, ImportUser,
+use super::{
+    all, exec, insert_cafe, load_cafe, opt, params, scalar, ts, Conn, SqliteStore, WriteCtx,
 };
-use crate::model::{CafeRecord, Role};
-use crate::Result;
+use crate::import::bulk::{BulkImport, CafeCounts, ImportSink, ImportTarget};
+use crate::model::{
+    CafeRecord, MessageRecord, MoveRecord, OrderRecord, Role, Stamped, StatusFields, UserRecord,
+};
+use crate::{Result, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
-use crema_core::menu::{PriceEffect, SelectionMode};
+use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode};
 use crema_core::order::Customer;
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[async_trait]
@@ -43,10 +43,10 @@ struct Sink<'a> {
 }
 
 /// The id to insert with: the one asked for when it is free, or NULL (SQLite picks one).
-fn keep(c: &Conn, table: &str, id: Option<i64>) -> Result<Option<i64>> {
-    let Some(id) = id.filter(|id| *id > 0) else {
+fn keep(c: &Conn, table: &str, id: i64) -> Result<Option<i64>> {
+    if id <= 0 {
         return Ok(None);
-    };
+    }
     let n: i64 = scalar(
         c,
         &format!("SELECT count(*) FROM {table} WHERE id = ?"),
@@ -69,8 +69,8 @@ impl Sink<'_> {
     }
 }
 
-fn stamps(created: DateTime<Utc>, updated: DateTime<Utc>) -> (String, String) {
-    (ts(created), ts(updated))
+fn stamps<T>(s: &Stamped<T>) -> (String, String) {
+    (ts(s.created_at), ts(s.updated_at))
 }
 
 impl ImportSink for Sink<'_> {
@@ -91,17 +91,18 @@ impl ImportSink for Sink<'_> {
         Ok(false)
     }
 
-    fn insert_group(&mut self, g: ImportGroup) -> Result<i64> {
+    fn insert_group(&mut self, stamped: Stamped<ModifierGroup>) -> Result<i64> {
+        let (created, updated) = stamps(&stamped);
+        let g = stamped.value;
         let id = keep(self.conn(), "modifier_groups", g.id)?;
         let mode = match g.rule.mode() {
             SelectionMode::Single => "single",
             SelectionMode::Multiple => "multiple",
         };
-        let (created, updated) = stamps(g.created_at, g.updated_at);
         scalar(
             self.conn(),
-            "INSERT INTO modifier_groups (id, cafe_id, name, label_color, mode, required, min_select, max_select, enabled, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO modifier_groups (id, cafe_id, name, label_color, mode, required, min_select, max_select, default_option_id, enabled, sort_order, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 id,
                 self.cafe,
@@ -111,6 +112,7 @@ impl ImportSink for Sink<'_> {
                 g.rule.required(),
                 i64::from(g.rule.min()),
                 g.rule.max().map(i64::from),
+                g.default_option,
                 g.enabled,
                 g.sort_order,
                 created,
@@ -119,25 +121,27 @@ impl ImportSink for Sink<'_> {
         )
     }
 
-    fn insert_option(&mut self, o: ImportOption) -> Result<i64> {
+    fn insert_option(&mut self, stamped: Stamped<ModifierOption>) -> Result<i64> {
+        let (created, updated) = stamps(&stamped);
+        let o = stamped.value;
         let id = keep(self.conn(), "modifier_options", o.id)?;
         let (kind, value) = match o.effect {
             PriceEffect::Fixed(x) => ("fixed", x),
             PriceEffect::Percent(p) => ("percent", i64::from(p)),
         };
-        let (created, updated) = stamps(o.created_at, o.updated_at);
         scalar(
             self.conn(),
             "INSERT INTO modifier_options (id, cafe_id, group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 id,
                 self.cafe,
-                o.group,
+                o.group_id,
                 o.name.as_str(),
                 kind,
                 value,
                 o.enabled,
+                o.sold_out,
                 o.sort_order,
                 created,
                 updated,
@@ -154,40 +158,42 @@ impl ImportSink for Sink<'_> {
         Ok(())
     }
 
-    fn insert_category(&mut self, c: ImportCategory) -> Result<i64> {
+    fn insert_category(&mut self, stamped: Stamped<Category>) -> Result<i64> {
+        let (created, updated) = stamps(&stamped);
+        let c = stamped.value;
         let id = keep(self.conn(), "categories", c.id)?;
-        let (created, updated) = stamps(c.created_at, c.updated_at);
-        scalar(
+        let new: i64 = scalar(
             self.conn(),
             "INSERT INTO categories (id, cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![id, self.cafe, c.name.as_str(), c.sort_order, c.enabled, created, updated],
-        )
-    }
-
-    fn allow_group(&mut self, category: i64, group: i64, position: i64) -> Result<()> {
-        exec(
-            self.conn(),
-            "INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)",
-            params![self.cafe, category, group, position],
         )?;
-        Ok(())
+        for (position, group) in c.allowed_groups.iter().enumerate() {
+            exec(
+                self.conn(),
+                "INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)",
+                params![self.cafe, new, group, position as i64],
+            )?;
+        }
+        Ok(new)
     }
 
-    fn insert_item(&mut self, i: ImportItem) -> Result<i64> {
+    fn insert_item(&mut self, stamped: Stamped<Item>) -> Result<i64> {
+        let (created, updated) = stamps(&stamped);
+        let i = stamped.value;
         let id = keep(self.conn(), "items", i.id)?;
-        let (created, updated) = stamps(i.created_at, i.updated_at);
         scalar(
             self.conn(),
             "INSERT INTO items (id, cafe_id, category_id, name, price, image, enabled, sold_out, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 id,
                 self.cafe,
-                i.category,
+                i.category_id,
                 i.name.as_str(),
                 i.price.minor(),
                 i.image,
                 i.enabled,
+                i.sold_out,
                 i.sort_order,
                 created,
                 updated,
@@ -204,7 +210,7 @@ impl ImportSink for Sink<'_> {
         )
     }
 
-    fn insert_user(&mut self, u: ImportUser) -> Result<i64> {
+    fn insert_user(&mut self, u: UserRecord) -> Result<i64> {
         let id = keep(self.conn(), "users", u.id)?;
         let t = ts(u.created_at);
         scalar(
@@ -228,22 +234,29 @@ impl ImportSink for Sink<'_> {
         self.count("messages")
     }
 
-    fn insert_message(&mut self, m: ImportMessage) -> Result<i64> {
+    fn insert_message(&mut self, m: MessageRecord) -> Result<i64> {
         let id = keep(self.conn(), "messages", m.id)?;
-        let (created, updated) = stamps(m.created_at, m.updated_at);
         scalar(
             self.conn(),
             "INSERT INTO messages (id, cafe_id, title, subtitle, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            params![id, self.cafe, m.title, m.subtitle, created, updated],
+            params![
+                id,
+                self.cafe,
+                m.fields.title,
+                m.fields.subtitle,
+                ts(m.created_at),
+                ts(m.updated_at)
+            ],
         )
     }
 
-    fn set_status(&mut self, s: ImportStatus) -> Result<()> {
-        let (created, updated) = stamps(s.created_at, s.updated_at);
+    fn set_status(&mut self, stamped: Stamped<StatusFields>) -> Result<()> {
+        let (created, updated) = stamps(&stamped);
+        let s = stamped.value;
         exec(
             self.conn(),
             "UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, created_at = ?, updated_at = ? WHERE cafe_id = ?",
-            params![s.open, s.show_message, s.message, created, updated, self.cafe],
+            params![s.open, s.show_message, s.message_id, created, updated, self.cafe],
         )?;
         Ok(())
     }
@@ -257,18 +270,22 @@ impl ImportSink for Sink<'_> {
         Ok(n > 0)
     }
 
-    fn insert_order(&mut self, o: ImportOrder) -> Result<i64> {
+    fn insert_order(&mut self, o: OrderRecord) -> Result<i64> {
+        if !o.line_marks.is_empty() {
+            return Err(StoreError::Internal(
+                "an imported order has no kitchen marks".into(),
+            ));
+        }
         let id = keep(self.conn(), "orders", o.id)?;
         let customer_user = match o.customer {
             Customer::User { user_id } => Some(user_id),
             _ => None,
         };
-        let (created, updated) = stamps(o.created_at, o.updated_at);
         scalar(
             self.conn(),
             "INSERT INTO orders (id, uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
-                                 currency, subtotal, tip, total, missing_information, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                 currency, subtotal, tip, total, missing_information, cancel_reason, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 id,
                 o.uuid.to_string(),
@@ -279,6 +296,7 @@ impl ImportSink for Sink<'_> {
                 serde_json::to_string(&o.customer)?,
                 customer_user,
                 o.placed_by,
+                o.station_id,
                 o.step,
                 serde_json::to_string(&o.lines)?,
                 o.currency.code(),
@@ -286,23 +304,24 @@ impl ImportSink for Sink<'_> {
                 o.tip.minor(),
                 o.total.minor(),
                 o.missing_information,
-                created,
-                updated,
+                o.cancel_reason,
+                ts(o.created_at),
+                ts(o.updated_at),
             ],
         )
     }
 
-    fn insert_move(&mut self, m: ImportMove) -> Result<()> {
+    fn insert_move(&mut self, order: i64, m: MoveRecord) -> Result<()> {
         exec(
             self.conn(),
             "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             params![
                 self.cafe,
-                m.order,
+                order,
                 m.kind.as_str(),
-                m.from_step,
-                m.to_step,
-                m.actor,
+                m.from,
+                m.to,
+                m.actor_id,
                 m.reason,
                 ts(m.at)
             ],
@@ -321,14 +340,12 @@ impl ImportSink for Sink<'_> {
     }
 
     fn counts(&mut self) -> Result<CafeCounts> {
-        let mut steps = BTreeMap::new();
-        let mut st = self
-            .conn()
-            .prepare("SELECT step, count(*) FROM orders WHERE cafe_id = ? GROUP BY step")?;
-        let mut rows = st.query(params![self.cafe])?;
-        while let Some(r) = rows.next()? {
-            steps.insert(r.get::<_, String>(0)?, r.get::<_, i64>(1)?);
-        }
+        let steps = all(
+            self.conn(),
+            "SELECT step, count(*) FROM orders WHERE cafe_id = ? GROUP BY step",
+            params![self.cafe],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(CafeCounts {
             categories: self.count("categories")?,
             items: self.count("items")?,
@@ -336,7 +353,7 @@ impl ImportSink for Sink<'_> {
             options: self.count("modifier_options")?,
             messages: self.count("messages")?,
             orders: self.count("orders")?,
-            steps,
+            steps: steps.into_iter().collect(),
             revenue: scalar(
                 self.conn(),
                 "SELECT coalesce(sum(total), 0) FROM orders WHERE cafe_id = ?",
@@ -369,13 +386,16 @@ mod tests {
         }
     }
 
-    fn category(id: i64) -> ImportCategory {
+    fn category(id: i64) -> Stamped<Category> {
         let t = Utc::now();
-        ImportCategory {
-            id: Some(id),
-            name: Name::parse(&format!("Kaffe {id}")).expect("a name"),
-            sort_order: 0,
-            enabled: true,
+        Stamped {
+            value: Category {
+                id,
+                name: Name::parse(&format!("Kaffe {id}")).expect("a name"),
+                sort_order: 0,
+                enabled: true,
+                allowed_groups: Vec::new(),
+            },
             created_at: t,
             updated_at: t,
         }
