@@ -5,6 +5,7 @@
 //! name) is a newtype whose constructor enforces the rule, so code that holds one never has to
 //! check again.
 
+pub mod access;
 pub mod cafe;
 pub mod day;
 pub mod error;

@@ -19,6 +19,39 @@ pub enum TextError {
     Email,
 }
 
+/// The conversions of a newtype over a `String` whose `parse(&str) -> Result<Self, $err>`
+/// enforces its rule: `as_str`, `TryFrom<String>` (through `parse`, so serde checks it too),
+/// `From<$t> for String` and `Display`.
+macro_rules! text_newtype {
+    ($t:ident, $err:ty) => {
+        impl $t {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $t {
+            type Error = $err;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.0
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use text_newtype;
+
 /// Text that must not be empty and has at most `max` characters (not bytes: "Kaffe på
 /// Tårnet" counts as 15, not 17).
 fn non_empty_within(t: &str, max: usize) -> Result<(), TextError> {
@@ -48,30 +81,9 @@ impl Name {
         }
         Ok(Self(t.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Name {
-    type Error = TextError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Name> for String {
-    fn from(n: Name) -> String {
-        n.0
-    }
-}
-
-impl fmt::Display for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(Name, TextError);
 
 /// Free text a customer adds to a line ("extra hot"): at most 200 characters; empty means none.
 /// Line breaks are stored as `\n` (a browser sends a textarea's as `\r\n`).

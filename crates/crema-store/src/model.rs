@@ -149,31 +149,8 @@ pub struct OrderFilter {
     pub limit: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Manager,
-    Barista,
-    Cashier,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Manager, Role::Barista, Role::Cashier];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Manager => "manager",
-            Role::Barista => "barista",
-            Role::Cashier => "cashier",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
+/// A member's role in a café (the domain's: who may do what is decided in core).
+pub use crema_core::access::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {

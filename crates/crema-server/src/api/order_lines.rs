@@ -49,37 +49,44 @@ async fn mark(
     Ok(Json((&marked.order).into()))
 }
 
-/// Marks line `index` (0-based, as `lines[i]`) of an order made.
-///
-/// Marking a line that is already marked changes nothing. Every kitchen and station screen
-/// hears it as `order.line`.
-#[utoipa::path(post, path = "/cafes/{slug}/orders/{id}/lines/{index}/done", tag = "orders",
-    params(("slug" = String, Path), ("id" = Uuid, Path), ("index" = u32, Path, description = "The line, from 0")),
-    responses((status = 200, description = "The order with the line marked", body = OrderOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The order is finished or cancelled", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The order has no such line", body = Problem, content_type = "application/problem+json")))]
-pub async fn mark_done(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(path): ApiPath<(String, String, String)>,
-) -> ApiResult<Json<OrderOut>> {
-    mark(&state, &actor, path, true).await
+/// A handler that marks a line (`done`) or takes the mark off, with its OpenAPI operation:
+/// the two differ only in method, words and `done`.
+macro_rules! mark_handler {
+    ($(#[doc = $doc:literal])* $name:ident, $method:ident, $done:literal, $what:literal) => {
+        $(#[doc = $doc])*
+        #[utoipa::path($method, path = "/cafes/{slug}/orders/{id}/lines/{index}/done", tag = "orders",
+            params(("slug" = String, Path), ("id" = Uuid, Path), ("index" = u32, Path, description = "The line, from 0")),
+            responses((status = 200, description = $what, body = OrderOut),
+                (status = 404, body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The order is finished or cancelled", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "The order has no such line", body = Problem, content_type = "application/problem+json")))]
+        pub async fn $name(
+            S(state): S<State>,
+            actor: Actor,
+            ApiPath(path): ApiPath<(String, String, String)>,
+        ) -> ApiResult<Json<OrderOut>> {
+            mark(&state, &actor, path, $done).await
+        }
+    };
 }
 
-/// Takes the mark off line `index` of an order (a tap by mistake).
-///
-/// Unmarking a line that is not marked changes nothing.
-#[utoipa::path(delete, path = "/cafes/{slug}/orders/{id}/lines/{index}/done", tag = "orders",
-    params(("slug" = String, Path), ("id" = Uuid, Path), ("index" = u32, Path, description = "The line, from 0")),
-    responses((status = 200, description = "The order with the line unmarked", body = OrderOut),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The order is finished or cancelled", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The order has no such line", body = Problem, content_type = "application/problem+json")))]
-pub async fn unmark_done(
-    S(state): S<State>,
-    actor: Actor,
-    ApiPath(path): ApiPath<(String, String, String)>,
-) -> ApiResult<Json<OrderOut>> {
-    mark(&state, &actor, path, false).await
-}
+mark_handler!(
+    /// Marks line `index` (0-based, as `lines[i]`) of an order made.
+    ///
+    /// Marking a line that is already marked changes nothing. Every kitchen and station screen
+    /// hears it as `order.line`.
+    mark_done,
+    post,
+    true,
+    "The order with the line marked"
+);
+
+mark_handler!(
+    /// Takes the mark off line `index` of an order (a tap by mistake).
+    ///
+    /// Unmarking a line that is not marked changes nothing.
+    unmark_done,
+    delete,
+    false,
+    "The order with the line unmarked"
+);

@@ -1,14 +1,17 @@
 //! Who is asking, and whether they may: one mechanism for every surface.
 //!
 //! Every handler receives an [`Actor`] (from a session cookie, an API access token or a device
-//! token) and asks [`authorize`] before it acts. What each role may do is the one table in
-//! [`allowed`]; `docs/security.md` prints it, and the tests enumerate it.
+//! token) and asks [`authorize`] before it acts. [`authorize`] works out what the actor is in
+//! the café (a [`Principal`]) and asks the domain: what each principal may do is the one table
+//! in `crema_core::access` (re-exported here as [`allowed`]); `docs/security.md` prints it, and
+//! the tests enumerate it.
 
 pub mod guard;
 pub mod limit;
 pub mod password;
 pub mod proxy;
 
+pub use crema_core::access::{allows as allowed, Permission, Principal, Role};
 pub use password::{generate_password, hash_password, verify_password};
 
 use crate::error::ApiError;
@@ -17,7 +20,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use crema_core::cafe::CafeId;
-use crema_store::{DevicePurpose, DeviceRecord, Role, UserRecord};
+use crema_store::{DevicePurpose, DeviceRecord, UserRecord};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
@@ -79,123 +82,7 @@ impl Actor {
                 (false, _) => Principal::Outsider,
             };
         }
-        match (&self.user, self.role_in(cafe)) {
-            (_, Some(Role::Owner)) => Principal::Owner,
-            (_, Some(Role::Manager)) => Principal::Manager,
-            (_, Some(Role::Barista)) => Principal::Barista,
-            (_, Some(Role::Cashier)) => Principal::Cashier,
-            (Some(_), None) => Principal::Customer,
-            (None, None) => Principal::Anonymous,
-        }
-    }
-}
-
-/// What an actor is in one café.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Principal {
-    Owner,
-    Manager,
-    Barista,
-    Cashier,
-    /// Signed in, no role in this café.
-    Customer,
-    Anonymous,
-    /// A wall display's device token of this café.
-    Display,
-    /// A kiosk's device token of this café.
-    Kiosk,
-    /// A device token of another café.
-    Outsider,
-}
-
-impl Principal {
-    pub const ALL: [Principal; 9] = [
-        Principal::Owner,
-        Principal::Manager,
-        Principal::Barista,
-        Principal::Cashier,
-        Principal::Customer,
-        Principal::Anonymous,
-        Principal::Display,
-        Principal::Kiosk,
-        Principal::Outsider,
-    ];
-
-    /// Owner, manager, barista or cashier of the café.
-    pub fn is_staff(self) -> bool {
-        matches!(
-            self,
-            Principal::Owner | Principal::Manager | Principal::Barista | Principal::Cashier
-        )
-    }
-}
-
-/// What an actor wants to do in a café.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Permission {
-    /// The menu, the status and messages, the public board: what a café shows everyone.
-    ReadMenu,
-    PlaceOrder,
-    /// Staff lists of orders, and the staff topics.
-    ReadOrders,
-    MoveOrders,
-    /// Move an order straight to the last step (Kaffediem's "reset orders").
-    FinishOrders,
-    /// Mark items and options sold out or available again.
-    ToggleAvailability,
-    EditMenu,
-    /// Open or close the café.
-    SetStatus,
-    /// Messages shown on the display and the menu.
-    EditContent,
-    /// Café settings and stations.
-    EditCafe,
-    /// Invite staff and change their roles (an owner for managers and owners).
-    ManageStaff,
-    ManageDevices,
-    ReadAudit,
-    /// The day's figures and its orders as CSV.
-    ReadReports,
-}
-
-impl Permission {
-    pub const ALL: [Permission; 14] = [
-        Permission::ReadMenu,
-        Permission::PlaceOrder,
-        Permission::ReadOrders,
-        Permission::MoveOrders,
-        Permission::FinishOrders,
-        Permission::ToggleAvailability,
-        Permission::EditMenu,
-        Permission::SetStatus,
-        Permission::EditContent,
-        Permission::EditCafe,
-        Permission::ManageStaff,
-        Permission::ManageDevices,
-        Permission::ReadAudit,
-        Permission::ReadReports,
-    ];
-}
-
-/// The permission matrix: the one table of who may do what.
-pub fn allowed(who: Principal, what: Permission) -> bool {
-    use Permission as P;
-    use Principal as R;
-    match what {
-        P::ReadMenu => who != R::Outsider,
-        P::PlaceOrder => matches!(
-            who,
-            R::Owner | R::Manager | R::Barista | R::Cashier | R::Customer | R::Anonymous | R::Kiosk
-        ),
-        P::ReadOrders | P::MoveOrders | P::ToggleAvailability | P::SetStatus => who.is_staff(),
-        P::FinishOrders
-        | P::EditMenu
-        | P::EditContent
-        | P::EditCafe
-        | P::ManageStaff
-        | P::ManageDevices
-        | P::ReadAudit
-        | P::ReadReports => matches!(who, R::Owner | R::Manager),
+        Principal::person(self.user.is_some(), self.role_in(cafe))
     }
 }
 
@@ -331,55 +218,6 @@ impl FromRequestParts<State> for Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_matrix_gives_owners_and_managers_everything_and_outsiders_nothing() {
-        for p in Permission::ALL {
-            assert!(allowed(Principal::Owner, p), "{p:?}");
-            assert!(allowed(Principal::Manager, p), "{p:?}");
-            assert!(!allowed(Principal::Outsider, p), "{p:?}");
-        }
-    }
-
-    /// The rows below the owner's and manager's, written out from docs/security.md: one
-    /// permission granted too many or too few fails here.
-    #[test]
-    fn the_barista_cashier_customer_anonymous_display_and_kiosk_rows() {
-        use Permission as P;
-        let row = |who: Principal| -> Vec<Permission> {
-            Permission::ALL
-                .into_iter()
-                .filter(|p| allowed(who, *p))
-                .collect()
-        };
-        let floor = [
-            P::ReadMenu,
-            P::PlaceOrder,
-            P::ReadOrders,
-            P::MoveOrders,
-            P::ToggleAvailability,
-            P::SetStatus,
-        ];
-        assert_eq!(row(Principal::Barista), floor);
-        assert_eq!(row(Principal::Cashier), floor);
-        assert_eq!(row(Principal::Customer), [P::ReadMenu, P::PlaceOrder]);
-        assert_eq!(row(Principal::Anonymous), [P::ReadMenu, P::PlaceOrder]);
-        assert_eq!(row(Principal::Display), [P::ReadMenu]);
-        assert_eq!(row(Principal::Kiosk), [P::ReadMenu, P::PlaceOrder]);
-        assert_eq!(row(Principal::Outsider), []);
-    }
-
-    #[test]
-    fn the_public_may_read_the_menu_and_order_but_not_see_orders() {
-        for who in [Principal::Anonymous, Principal::Customer] {
-            assert!(allowed(who, Permission::ReadMenu));
-            assert!(allowed(who, Permission::PlaceOrder));
-            assert!(!allowed(who, Permission::ReadOrders));
-            assert!(!allowed(who, Permission::MoveOrders));
-        }
-        assert!(!allowed(Principal::Display, Permission::PlaceOrder));
-        assert!(allowed(Principal::Kiosk, Permission::PlaceOrder));
-    }
 
     #[test]
     fn refusals_say_as_little_as_they_must() {

@@ -3,9 +3,9 @@
 //! users with their bcrypt hashes (sign-in accepts them and rehashes).
 //!
 //! [`read`] checks that the source is Kaffebase's and reads it without writing anything
-//! ([`source`]). [`SqliteStore::import_kaffebase`] then writes everything in one job of the
-//! writer, which is one transaction: all of it, or nothing; a café made for the import is made
-//! in the same job ([`SqliteStore::import_kaffebase_new`]), so a refused import leaves no café.
+//! ([`source`]). [`import`] then writes everything through the store's bulk import
+//! ([`BulkImport`]), in one transaction: all of it, or nothing; a café made for the import is
+//! made in the same transaction ([`ImportTarget::New`]), so a refused import leaves no café.
 //!
 //! Decisions:
 //! - Ids are kept where crema's table does not already use them (a fresh data directory keeps
@@ -38,16 +38,23 @@ pub use source::{
     SrcUser, SrcValue,
 };
 
-use crate::model::CafeRecord;
-use crate::sqlite::{exec, now, opt, params, scalar, ts, Conn, SqliteStore, WriteCtx};
+use super::bulk::{BulkImport, CafeCounts, ImportSink, ImportTarget};
+use crate::model::{
+    CafeRecord, MessageFields, MessageRecord, MoveRecord, OrderRecord, Role, Stamped, StatusFields,
+    UserRecord,
+};
+use crate::sqlite::SqliteStore;
 use crate::{Result, StoreError};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use crema_core::cafe::{Cafe, CafeId};
-use crema_core::menu::PriceEffect;
-use crema_core::money::{Amount, Currency};
+use crema_core::menu::{
+    Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
+};
+use crema_core::money::Amount;
 use crema_core::order::{Channel, Customer, LineSnapshot, ModifierSnapshot};
 use crema_core::pricing::unit_price;
 use crema_core::text::{LabelColor, Name};
+use crema_core::workflow::MoveKind;
 use price::{charged, Kind};
 use serde::Serialize;
 use serde_json::Value;
@@ -134,31 +141,22 @@ impl Names {
     }
 }
 
-fn free(c: &Conn, table: &str, id: i64) -> Result<bool> {
-    if id <= 0 {
-        return Ok(false);
-    }
-    let n: i64 = scalar(
-        c,
-        &format!("SELECT count(*) FROM {table} WHERE id = ?"),
-        params![id],
-    )?;
-    Ok(n == 0)
-}
-
-/// The id to insert with: the source's when it is free, or NULL (SQLite picks one).
-fn keep(c: &Conn, table: &str, id: i64) -> Result<Option<i64>> {
-    Ok(if free(c, table, id)? { Some(id) } else { None })
-}
-
-fn stamp(t: Option<DateTime<Utc>>, fallback: DateTime<Utc>) -> String {
-    ts(t.unwrap_or(fallback))
+/// Imports `src` into `target` of `store`, in one transaction. Returns the café as the import
+/// left it, and what was imported.
+pub async fn import<S: BulkImport>(
+    store: &S,
+    target: ImportTarget,
+    src: Source,
+) -> Result<(CafeRecord, Report)> {
+    store
+        .bulk_import(target, move |sink| import_job(sink, src))
+        .await
 }
 
 impl SqliteStore {
     /// Imports `src` into café `cafe`, which must have no menu and no orders yet.
     pub async fn import_kaffebase(&self, cafe: CafeId, src: Source) -> Result<Report> {
-        self.write(move |ctx| import_job(ctx, cafe, src)).await
+        Ok(import(self, ImportTarget::Cafe(cafe), src).await?.1)
     }
 
     /// Makes café `cafe` and imports `src` into it, in one transaction: when the import is
@@ -169,36 +167,29 @@ impl SqliteStore {
         is_default: bool,
         src: Source,
     ) -> Result<(CafeRecord, Report)> {
-        self.write(move |ctx| {
-            let made = crate::sqlite::insert_cafe(ctx, cafe, is_default)?;
-            let report = import_job(ctx, made.cafe.id, src)?;
-            let made = crate::sqlite::load_cafe(ctx.conn(), made.cafe.id)?;
-            Ok((made, report))
-        })
-        .await
+        import(self, ImportTarget::New { cafe, is_default }, src).await
     }
 }
 
-fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Report> {
-    for table in ["categories", "items", "modifier_groups", "orders"] {
-        let n: i64 = scalar(
-            ctx.conn(),
-            &format!("SELECT count(*) FROM {table} WHERE cafe_id = ?"),
-            params![cafe],
-        )?;
-        if n > 0 {
-            return Err(StoreError::conflict(
-                "cafe",
-                "the café already has a menu or orders: import into a new café (or a new data directory)",
-            ));
-        }
+fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
+    if sink.has_menu_or_orders()? {
+        return Err(StoreError::conflict(
+            "cafe",
+            "the café already has a menu or orders: import into a new café (or a new data directory)",
+        ));
     }
-    let snap = ctx.snapshot(cafe)?;
-    let currency = snap.cafe.currency;
+    let settings = sink.settings()?;
+    let currency = settings.currency;
     let per = currency.minor_per_major();
-    let workflow = snap.cafe.workflow.clone();
-    let rounding = snap.cafe.price_rounding;
-    let t0 = now();
+    let workflow = settings.workflow;
+    let rounding = settings.price_rounding;
+    // Times are kept to the millisecond, as crema keeps them.
+    let t0 = Utc::now().trunc_subsecs(3);
+    // A row's times: when it was made, and when it was last changed (then, when not known).
+    let stamp = |t: Option<DateTime<Utc>>| t.unwrap_or(t0);
+    let times = |made: Option<DateTime<Utc>>, changed: Option<DateTime<Utc>>| {
+        (stamp(made), stamp(changed.or(made)))
+    };
     let mut rep = Report {
         before: before(&src),
         notes: std::mem::take(&mut src.notes),
@@ -234,7 +225,7 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
                             parsed.as_str()
                         ));
                     }
-                    Some(parsed.as_str().to_owned())
+                    Some(parsed)
                 }
                 Err(_) => {
                     notes.push(format!(
@@ -245,26 +236,25 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
                 }
             },
         };
-        let id = keep(ctx.conn(), "modifier_groups", k.id)?;
-        let new: i64 = scalar(
-            ctx.conn(),
-            "INSERT INTO modifier_groups (id, cafe_id, name, label_color, mode, required, min_select, max_select, enabled, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                id,
-                cafe,
-                name.as_str(),
-                color,
-                if k.multiple_choice { "multiple" } else { "single" },
-                if k.multiple_choice { None } else { Some(1_i64) },
-                k.enable,
-                k.sort_order,
-                stamp(k.inserted_at, t0),
-                stamp(k.updated_at.or(k.inserted_at), t0),
-            ],
-        )?;
+        let mode = if k.multiple_choice {
+            SelectionMode::Multiple
+        } else {
+            SelectionMode::Single
+        };
+        let rule = SelectionRule::new(mode, false, None, None)
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let group = ModifierGroup {
+            id: k.id,
+            name,
+            label_color: color.clone(),
+            rule,
+            default_option: None,
+            enabled: k.enable,
+            sort_order: k.sort_order,
+        };
+        let new = sink.insert_group(stamped(group, times(k.inserted_at, k.updated_at)))?;
         key_ids.insert(k.id, new);
-        key_colors.insert(k.id, color);
+        key_colors.insert(k.id, color.map(|c| c.as_str().to_owned()));
         rep.customization_keys += 1;
     }
 
@@ -296,28 +286,16 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
                 PriceEffect::Fixed(0)
             }
         };
-        let (kind, value) = match effect {
-            PriceEffect::Fixed(x) => ("fixed", x),
-            PriceEffect::Percent(p) => ("percent", i64::from(p)),
+        let option = ModifierOption {
+            id: v.id,
+            group_id: group,
+            name,
+            effect,
+            enabled: v.enable,
+            sold_out: false,
+            sort_order: v.sort_order,
         };
-        let id = keep(ctx.conn(), "modifier_options", v.id)?;
-        let new: i64 = scalar(
-            ctx.conn(),
-            "INSERT INTO modifier_options (id, cafe_id, group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
-            params![
-                id,
-                cafe,
-                group,
-                name.as_str(),
-                kind,
-                value,
-                v.enable,
-                v.sort_order,
-                stamp(v.inserted_at, t0),
-                stamp(v.updated_at.or(v.inserted_at), t0),
-            ],
-        )?;
+        let new = sink.insert_option(stamped(option, times(v.inserted_at, v.updated_at)))?;
         value_ids.insert(v.id, new);
         value_effects.insert(v.id, effect);
         rep.customization_values += 1;
@@ -326,13 +304,7 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
         let Some(d) = k.default_value else { continue };
         let belongs = src.values.iter().any(|v| v.id == d && v.belongs_to == k.id);
         match (belongs, value_ids.get(&d), key_ids.get(&k.id)) {
-            (true, Some(opt), Some(group)) => {
-                exec(
-                    ctx.conn(),
-                    "UPDATE modifier_groups SET default_option_id = ? WHERE id = ?",
-                    params![opt, group],
-                )?;
-            }
+            (true, Some(opt), Some(group)) => sink.set_default_option(*group, *opt)?,
             _ => notes.push(format!(
                 "customization key {:?}: default value {d} is not one of its values, left out",
                 k.name
@@ -346,22 +318,7 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
     let mut cat_names = Names::default();
     for c in &src.categories {
         let name = cat_names.unique(&c.name, "category", notes)?;
-        let id = keep(ctx.conn(), "categories", c.id)?;
-        let new: i64 = scalar(
-            ctx.conn(),
-            "INSERT INTO categories (id, cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                id,
-                cafe,
-                name.as_str(),
-                c.sort_order,
-                c.enable,
-                stamp(c.inserted_at, t0),
-                stamp(c.updated_at.or(c.inserted_at), t0),
-            ],
-        )?;
-        let mut position = 0_i64;
-        let mut seen = HashSet::new();
+        let mut allowed_groups = Vec::new();
         for k in &c.valid_customizations {
             let Some(group) = key_ids.get(k) else {
                 notes.push(format!(
@@ -370,18 +327,20 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
                 ));
                 continue;
             };
-            if !seen.insert(*group) {
-                continue;
+            if !allowed_groups.contains(group) {
+                allowed_groups.push(*group);
             }
-            exec(
-                ctx.conn(),
-                "INSERT INTO category_groups (cafe_id, category_id, group_id, position) VALUES (?, ?, ?, ?)",
-                params![cafe, new, group, position],
-            )?;
-            position += 1;
         }
-        category_ids.insert(c.id, new);
         category_names.insert(c.id, name.as_str().to_owned());
+        let category = Category {
+            id: c.id,
+            name,
+            sort_order: c.sort_order,
+            enabled: c.enable,
+            allowed_groups,
+        };
+        let new = sink.insert_category(stamped(category, times(c.inserted_at, c.updated_at)))?;
+        category_ids.insert(c.id, new);
         rep.categories += 1;
     }
 
@@ -398,12 +357,14 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
                     None => {
                         // A source category of this name makes it "Uten kategori (2)".
                         let name = cat_names.unique("Uten kategori", "category", notes)?;
-                        let t = ts(t0);
-                        let id: i64 = scalar(
-                            ctx.conn(),
-                            "INSERT INTO categories (cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, 9999, 0, ?, ?) RETURNING id",
-                            params![cafe, name.as_str(), t, t],
-                        )?;
+                        let category = Category {
+                            id: 0,
+                            name: name.clone(),
+                            sort_order: 9999,
+                            enabled: false,
+                            allowed_groups: Vec::new(),
+                        };
+                        let id = sink.insert_category(stamped(category, (t0, t0)))?;
                         rep.categories += 1;
                         orphans.insert((id, name)).clone()
                     }
@@ -428,24 +389,17 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
                 ));
                 Amount::ZERO
             });
-        let id = keep(ctx.conn(), "items", i.id)?;
-        let new: i64 = scalar(
-            ctx.conn(),
-            "INSERT INTO items (id, cafe_id, category_id, name, price, image, enabled, sold_out, sort_order, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING id",
-            params![
-                id,
-                cafe,
-                category,
-                name.as_str(),
-                price.minor(),
-                i.image,
-                i.enable,
-                i.sort_order,
-                stamp(i.inserted_at, t0),
-                stamp(i.updated_at.or(i.inserted_at), t0),
-            ],
-        )?;
+        let item = Item {
+            id: i.id,
+            category_id: category,
+            name,
+            price,
+            image: i.image.clone(),
+            enabled: i.enable,
+            sold_out: false,
+            sort_order: i.sort_order,
+        };
+        let new = sink.insert_item(stamped(item, times(i.inserted_at, i.updated_at)))?;
         item_ids.insert(i.id, new);
         rep.items += 1;
     }
@@ -455,13 +409,7 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
     for u in &src.users {
         // crema keeps emails in lower case; Kaffebase compared them without case.
         let email = u.email.to_lowercase();
-        let existing: Option<i64> = opt(
-            ctx.conn(),
-            "SELECT id FROM users WHERE email = ?",
-            params![email],
-            |r| Ok(r.get(0)?),
-        )?;
-        let uid = match existing {
+        let uid = match sink.user_by_email(&email)? {
             Some(id) => {
                 notes.push(format!(
                     "user {}: already in crema (id {id}), kept as it is; their Kaffebase orders are theirs",
@@ -470,30 +418,25 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
                 id
             }
             None => {
-                let id = keep(ctx.conn(), "users", u.id)?;
-                if id.is_none() {
+                let new = sink.insert_user(UserRecord {
+                    id: u.id,
+                    email,
+                    name: u.name.clone(),
+                    password_hash: u.hashed_password.clone(),
+                    created_at: stamp(u.inserted_at),
+                })?;
+                if new != u.id {
                     notes.push(format!(
                         "user {}: id {} is someone else's in crema, so they get a new id; their orders follow them",
                         u.email, u.id
                     ));
                 }
-                let t = stamp(u.inserted_at, t0);
-                let new: i64 = scalar(
-                    ctx.conn(),
-                    "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    params![id, email, u.name, u.hashed_password, t, t],
-                )?;
                 rep.users += 1;
                 new
             }
         };
         if u.is_admin {
-            exec(
-                ctx.conn(),
-                "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, 'manager', ?)
-                 ON CONFLICT (cafe_id, user_id) DO NOTHING",
-                params![cafe, uid, ts(t0)],
-            )?;
+            sink.add_member(uid, Role::Manager, t0)?;
             rep.managers += 1;
         }
         user_ids.insert(u.id, uid);
@@ -505,11 +448,7 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
     }
 
     // Messages and the status.
-    let own: i64 = scalar(
-        ctx.conn(),
-        "SELECT count(*) FROM messages WHERE cafe_id = ?",
-        params![cafe],
-    )?;
+    let own = sink.message_count()?;
     if own > 0 && !src.messages.is_empty() {
         notes.push(format!(
             "the café had {own} message(s) of its own already (a new crema café starts with one): kept beside Kaffebase's; delete what you do not want in /admin/message"
@@ -517,35 +456,32 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
     }
     let mut message_ids: HashMap<i64, i64> = HashMap::new();
     for m in &src.messages {
-        let id = keep(ctx.conn(), "messages", m.id)?;
-        let new: i64 = scalar(
-            ctx.conn(),
-            "INSERT INTO messages (id, cafe_id, title, subtitle, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                id,
-                cafe,
-                m.title,
-                m.subtitle.as_deref().filter(|s| !s.is_empty()),
-                stamp(m.inserted_at, t0),
-                stamp(m.updated_at.or(m.inserted_at), t0),
-            ],
-        )?;
+        let (created_at, updated_at) = times(m.inserted_at, m.updated_at);
+        let new = sink.insert_message(MessageRecord {
+            id: m.id,
+            cafe_id: sink.cafe(),
+            fields: MessageFields {
+                title: m.title.clone(),
+                subtitle: m.subtitle.clone().filter(|s| !s.is_empty()),
+            },
+            created_at,
+            updated_at,
+        })?;
         message_ids.insert(m.id, new);
         rep.messages += 1;
     }
-    let have_messages: i64 = scalar(
-        ctx.conn(),
-        "SELECT count(*) FROM messages WHERE cafe_id = ?",
-        params![cafe],
-    )?;
-    if have_messages == 0 {
+    if sink.message_count()? == 0 {
         // The admin page edits messages it can see; a café needs one to start with.
-        let t = ts(t0);
-        exec(
-            ctx.conn(),
-            "INSERT INTO messages (cafe_id, title, subtitle, created_at, updated_at) VALUES (?, 'Stengt', 'Vi åpner snart', ?, ?)",
-            params![cafe, t, t],
-        )?;
+        sink.insert_message(MessageRecord {
+            id: 0,
+            cafe_id: sink.cafe(),
+            fields: MessageFields {
+                title: "Stengt".into(),
+                subtitle: Some("Vi åpner snart".into()),
+            },
+            created_at: t0,
+            updated_at: t0,
+        })?;
         notes.push("the source had no messages: added \"Stengt\"".into());
     }
     if src.statuses.len() > 1 {
@@ -562,18 +498,12 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
         }
         // Its times are Kaffebase's: when the café last opened or closed is history too.
         let created = s.inserted_at.unwrap_or(t0);
-        exec(
-            ctx.conn(),
-            "UPDATE cafe_status SET open = ?, show_message = ?, message_id = ?, created_at = ?, updated_at = ? WHERE cafe_id = ?",
-            params![
-                s.open,
-                s.show_message,
-                message,
-                ts(created),
-                ts(s.updated_at.unwrap_or(created)),
-                cafe
-            ],
-        )?;
+        let status = StatusFields {
+            open: s.open,
+            show_message: s.show_message,
+            message_id: message,
+        };
+        sink.set_status(stamped(status, (created, s.updated_at.unwrap_or(created))))?;
         rep.status = true;
     }
 
@@ -622,7 +552,7 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
             .as_deref()
             .and_then(|u| Uuid::parse_str(u.trim()).ok())
         {
-            Some(u) if uuids.insert(u) && free_uuid(ctx.conn(), u)? => u,
+            Some(u) if uuids.insert(u) && !sink.uuid_taken(u)? => u,
             _ => {
                 let u = Uuid::new_v4();
                 uuids.insert(u);
@@ -644,40 +574,48 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
             Some(user_id) => Customer::User { user_id },
             None => Customer::Anonymous,
         };
-        let id = keep(ctx.conn(), "orders", o.id)?;
-        let updated = o.updated_at.unwrap_or(at);
-        let row: i64 = scalar(
-            ctx.conn(),
-            "INSERT INTO orders (id, uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
-                                 currency, subtotal, tip, total, missing_information, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id",
-            params![
-                id,
-                uuid.to_string(),
-                cafe,
-                date.to_string(),
-                number,
-                Channel::Counter.as_str(),
-                serde_json::to_string(&customer)?,
-                user,
-                // Kaffebase's customer_id was the staff member at the front desk.
-                user,
-                step,
-                serde_json::to_string(&lines)?,
-                currency_code(currency),
-                total.minor(),
-                total.minor(),
-                o.missing_information,
-                ts(at),
-                ts(updated),
-            ],
-        )?;
+        let day_number = u32::try_from(number).map_err(|_| {
+            StoreError::conflict(
+                "source",
+                format!(
+                    "order {}: number {number} is too large for a day number: fix it in Kaffebase and import again; nothing was imported",
+                    o.id
+                ),
+            )
+        })?;
+        let row = sink.insert_order(OrderRecord {
+            id: o.id,
+            uuid,
+            cafe_id: sink.cafe(),
+            local_date: date,
+            day_number,
+            channel: Channel::Counter,
+            customer,
+            // Kaffebase's customer_id was the staff member at the front desk.
+            placed_by: user,
+            station_id: None,
+            step: step.clone(),
+            lines,
+            currency,
+            subtotal: total,
+            tip: Amount::ZERO,
+            total,
+            missing_information: o.missing_information,
+            cancel_reason: None,
+            created_at: at,
+            updated_at: o.updated_at.unwrap_or(at),
+            line_marks: Vec::new(),
+        })?;
         // One move, so the history says where the order came from; there is nothing to undo.
-        exec(
-            ctx.conn(),
-            "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, 'place', NULL, ?, ?, 'imported from Kaffebase', ?)",
-            params![cafe, row, step, user, ts(at)],
-        )?;
+        let place = MoveRecord {
+            kind: MoveKind::Place,
+            from: None,
+            to: step,
+            actor_id: user,
+            reason: Some("imported from Kaffebase".into()),
+            at,
+        };
+        sink.insert_move(row, place)?;
         rep.before.revenue += total.minor();
         rep.orders += 1;
     }
@@ -688,16 +626,10 @@ fn import_job(ctx: &mut WriteCtx, cafe: CafeId, mut src: Source) -> Result<Repor
         ));
     }
     for (date, last) in counters {
-        exec(
-            ctx.conn(),
-            "INSERT INTO day_counters (cafe_id, local_date, last_number) VALUES (?, ?, ?)
-             ON CONFLICT (cafe_id, local_date) DO UPDATE SET last_number = max(last_number, excluded.last_number)",
-            params![cafe, date.to_string(), last],
-        )?;
+        sink.raise_day_counter(date, last)?;
     }
-    ctx.touch(cafe);
     let users: HashSet<i64> = user_ids.values().copied().collect();
-    rep.after = after(ctx.conn(), cafe, users.len() as i64)?;
+    rep.after = after(sink.counts()?, users.len() as i64);
     Ok(rep)
 }
 
@@ -721,36 +653,27 @@ fn before(src: &Source) -> Tally {
     }
 }
 
-/// The café as the import left it, counted in the database.
-fn after(c: &Conn, cafe: CafeId, users: i64) -> Result<Tally> {
-    let count = |table: &str| -> Result<i64> {
-        scalar(
-            c,
-            &format!("SELECT count(*) FROM {table} WHERE cafe_id = ?"),
-            params![cafe],
-        )
-    };
-    let mut states = BTreeMap::new();
-    let mut st = c.prepare("SELECT step, count(*) FROM orders WHERE cafe_id = ? GROUP BY step")?;
-    let mut rows = st.query(params![cafe])?;
-    while let Some(r) = rows.next()? {
-        states.insert(r.get::<_, String>(0)?, r.get::<_, i64>(1)?);
+fn stamped<T>(value: T, (created_at, updated_at): (DateTime<Utc>, DateTime<Utc>)) -> Stamped<T> {
+    Stamped {
+        value,
+        created_at,
+        updated_at,
     }
-    Ok(Tally {
-        categories: count("categories")?,
-        items: count("items")?,
-        customization_keys: count("modifier_groups")?,
-        customization_values: count("modifier_options")?,
-        messages: count("messages")?,
+}
+
+/// The café as the import left it, counted by the store.
+fn after(c: CafeCounts, users: i64) -> Tally {
+    Tally {
+        categories: c.categories,
+        items: c.items,
+        customization_keys: c.groups,
+        customization_values: c.options,
+        messages: c.messages,
         users,
-        orders: count("orders")?,
-        states,
-        revenue: scalar(
-            c,
-            "SELECT coalesce(sum(total), 0) FROM orders WHERE cafe_id = ?",
-            params![cafe],
-        )?,
-    })
+        orders: c.orders,
+        states: c.steps,
+        revenue: c.revenue,
+    }
 }
 
 /// Each order's day number. Kaffebase's numbers are kept; where one was given twice on a UTC
@@ -799,19 +722,6 @@ fn day_numbers(orders: &[SrcOrder], placed: &[DateTime<Utc>], notes: &mut Vec<St
         holder.insert((date, numbers[i]), o.id);
     }
     numbers
-}
-
-fn currency_code(c: Currency) -> String {
-    c.code().to_owned()
-}
-
-fn free_uuid(c: &Conn, u: Uuid) -> Result<bool> {
-    let n: i64 = scalar(
-        c,
-        "SELECT count(*) FROM orders WHERE uuid = ?",
-        params![u.to_string()],
-    )?;
-    Ok(n == 0)
 }
 
 /// A value's price effect: kroner added, or a percentage.

@@ -107,15 +107,10 @@ impl AuthRepo for SqliteStore {
     }
 
     async fn revoke_session(&self, token_hash: &str) -> Result<()> {
-        let token_hash = token_hash.to_owned();
-        self.write(move |ctx| {
-            exec(
-                ctx.conn(),
-                "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-                params![ts(now()), token_hash],
-            )?;
-            Ok(())
-        })
+        self.revoke(
+            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            token_hash,
+        )
         .await
     }
 
@@ -186,29 +181,19 @@ impl AuthRepo for SqliteStore {
     }
 
     async fn revoke_family_of(&self, token_hash: &str) -> Result<()> {
-        let token_hash = token_hash.to_owned();
-        self.write(move |ctx| {
-            exec(
-                ctx.conn(),
-                "UPDATE api_tokens SET revoked_at = ? WHERE revoked_at IS NULL
-                 AND family = (SELECT family FROM api_tokens WHERE token_hash = ?)",
-                params![ts(now()), token_hash],
-            )?;
-            Ok(())
-        })
+        self.revoke(
+            "UPDATE api_tokens SET revoked_at = ? WHERE revoked_at IS NULL
+             AND family = (SELECT family FROM api_tokens WHERE token_hash = ?)",
+            token_hash,
+        )
         .await
     }
 
     async fn revoke_family(&self, family: &str) -> Result<()> {
-        let family = family.to_owned();
-        self.write(move |ctx| {
-            exec(
-                ctx.conn(),
-                "UPDATE api_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
-                params![ts(now()), family],
-            )?;
-            Ok(())
-        })
+        self.revoke(
+            "UPDATE api_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
+            family,
+        )
         .await
     }
 
@@ -400,6 +385,16 @@ fn signed(c: &super::Conn, user: Option<UserRecord>) -> Result<Option<Signed>> {
 }
 
 impl SqliteStore {
+    /// Revokes now what `sql` picks by `key`: its parameters are the time, then `key`.
+    async fn revoke(&self, sql: &'static str, key: &str) -> Result<()> {
+        let key = key.to_owned();
+        self.write(move |ctx| {
+            exec(ctx.conn(), sql, params![ts(now()), key])?;
+            Ok(())
+        })
+        .await
+    }
+
     /// The user behind a session or access token, with their roles in one read.
     async fn signed_by(
         &self,

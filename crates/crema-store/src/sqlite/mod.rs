@@ -15,6 +15,7 @@
 //! (profile in docs/benchmarks.md). sqlx is still used to run the embedded migrations.
 
 mod auth;
+mod bulk;
 mod cache;
 mod cafes;
 mod content;

@@ -20,6 +20,29 @@ const roleName = (r) => t(`people.role_${r}`);
 /** A role inside a sentence ("is now barista"). */
 const roleWord = (r) => roleName(r).toLocaleLowerCase(lang);
 
+/**
+ * A list as a table: a hidden caption, a head of column names (the last column, the row's
+ * actions, has only a hidden one) and `rows`.
+ */
+function listTable(cls, caption, columns, rows) {
+  return el(
+    "table",
+    { class: cls },
+    el("caption", { class: "visually-hidden" }, caption),
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        columns.map((c) => el("th", { scope: "col" }, c)),
+        el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, t("people.actions"))),
+      ),
+    ),
+    el("tbody", {}, rows),
+  );
+}
+
 function when(iso) {
   return new Intl.DateTimeFormat(lang === "nb" ? "nb-NO" : "en-GB", {
     dateStyle: "medium",
@@ -180,15 +203,7 @@ async function loadMembers() {
     const list = await api("GET", cafePath("members"));
     const order = ["owner", "manager", "barista", "cashier"];
     list.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role) || (a.name || a.email).localeCompare(b.name || b.email));
-    membersBox.replaceChildren(
-      el(
-        "table",
-        { class: "members" },
-        el("caption", { class: "visually-hidden" }, t("people.members")),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("people.person")), el("th", { scope: "col" }, t("people.role")), el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, t("people.actions"))))),
-        el("tbody", {}, list.map(memberRow)),
-      ),
-    );
+    membersBox.replaceChildren(listTable("members", t("people.members"), [t("people.person"), t("people.role")], list.map(memberRow)));
   } catch (e) {
     membersBox.replaceChildren(el("p", { class: "alert", role: "alert" }, e.message));
   }
@@ -283,24 +298,7 @@ async function loadInvitations() {
       return;
     }
     invitationsBox.replaceChildren(
-      el(
-        "table",
-        { class: "invitations" },
-        el("caption", { class: "visually-hidden" }, t("people.invitations")),
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            el("th", { scope: "col" }, t("people.person")),
-            el("th", { scope: "col" }, t("people.role")),
-            el("th", { scope: "col" }, t("people.valid_until")),
-            el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, t("people.actions"))),
-          ),
-        ),
-        el("tbody", {}, list.map(invitationRow)),
-      ),
+      listTable("invitations", t("people.invitations"), [t("people.person"), t("people.role"), t("people.valid_until")], list.map(invitationRow)),
     );
   } catch (e) {
     invitationsBox.replaceChildren(el("p", { class: "alert", role: "alert" }, e.message));
@@ -347,24 +345,7 @@ async function loadDevices() {
     // Working devices first, newest first; revoked ones after, for the record.
     list.sort((a, b) => Boolean(a.revoked_at) - Boolean(b.revoked_at) || b.id - a.id);
     devicesBox.replaceChildren(
-      el(
-        "table",
-        { class: "devices" },
-        el("caption", { class: "visually-hidden" }, t("people.devices")),
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            el("th", { scope: "col" }, t("people.device_name")),
-            el("th", { scope: "col" }, t("people.device_purpose")),
-            el("th", { scope: "col" }, t("people.state")),
-            el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, t("people.actions"))),
-          ),
-        ),
-        el("tbody", {}, list.map(deviceRow)),
-      ),
+      listTable("devices", t("people.devices"), [t("people.device_name"), t("people.device_purpose"), t("people.state")], list.map(deviceRow)),
     );
   } catch (e) {
     devicesBox.replaceChildren(el("p", { class: "alert", role: "alert" }, e.message));
