@@ -719,3 +719,87 @@ async fn only_a_trusted_proxy_may_say_the_request_came_over_https() {
             .await;
     assert!(!secure(&untrusted).await);
 }
+
+#[tokio::test]
+async fn the_same_bad_order_gets_the_same_refusal_on_every_surface() {
+    // Both surfaces place through the application layer (`crema_app::orders::place_as`): a
+    // request the rules refuse is refused for the same field on each, each in its own dialect
+    // (a problem document on /api/v1, Kaffebase's `errors` by field), and changes nothing.
+    let s = Server::start_configured(true, true, |_| {}).await;
+    let m = s.menu().await;
+    let latte = m.item("Caffè latte");
+    let native = |body: Value| s.send(s.anon.post(s.cafe("/orders")).json(&body));
+    let kaffebase = |body: Value| {
+        s.send(
+            s.anon
+                .post(s.url("/api/collections/order/records"))
+                .json(&body),
+        )
+    };
+    let before = s.written().await;
+
+    // An item the café does not have.
+    native(json!({"lines": [{"item_id": 999_999}]}))
+        .await
+        .rejects(422, "lines[0].item_id", "unknown");
+    let r = kaffebase(json!({"items": [{"item": 999_999}]})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        r.body["errors"]["items"][0]["item"].is_array(),
+        "{}",
+        r.text
+    );
+
+    // An order for someone else, from someone who is not staff.
+    native(json!({"customer_user_id": 1, "lines": [{"item_id": latte}]}))
+        .await
+        .rejects(422, "customer_user_id", "forbidden");
+    let r = kaffebase(json!({"customer_id": 1, "items": [{"item": latte}]})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.body["errors"]["customer_id"].is_array(), "{}", r.text);
+
+    // A sold-out item.
+    s.patch(
+        s.cafe(&format!("/items/{latte}")),
+        json!({"sold_out": true}),
+    )
+    .await
+    .expect(200);
+    native(json!({"lines": [{"item_id": latte}]}))
+        .await
+        .names_field(422, "lines[0].item_id");
+    let r = kaffebase(json!({"items": [{"item": latte}]})).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        r.body["errors"]["items"][0]["item"].is_array(),
+        "{}",
+        r.text
+    );
+
+    // Nothing was placed by any of them. Each attempt counts against the one limit, refused or
+    // not (it is a wall against scripts, which send garbage too): of the 30 a minute, the six
+    // refused ones leave 24, whichever surface they come through, then 429 on both.
+    let after = s.written().await;
+    assert_eq!(before.orders, after.orders);
+    s.patch(
+        s.cafe(&format!("/items/{latte}")),
+        json!({"sold_out": false}),
+    )
+    .await
+    .expect(200);
+    for i in 0..24 {
+        let r = if i % 2 == 0 {
+            native(json!({"lines": [{"item_id": latte}]})).await
+        } else {
+            kaffebase(json!({"items": [{"item": latte}]})).await
+        };
+        assert_eq!(r.status, 201, "order {i}: {}", r.text);
+    }
+    native(json!({"lines": [{"item_id": latte}]}))
+        .await
+        .problem(429);
+    assert_eq!(
+        kaffebase(json!({"items": [{"item": latte}]})).await.status,
+        429
+    );
+}
