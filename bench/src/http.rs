@@ -75,6 +75,8 @@ struct Writer {
     /// Seconds running the batches' jobs, and committing them.
     run: f64,
     commit: f64,
+    /// The writer thread's CPU time, µs (0 from a build without the counter).
+    cpu_us: f64,
 }
 
 impl Writer {
@@ -98,6 +100,7 @@ impl Writer {
             batches: get("crema_writer_batch_run_seconds_count")?,
             run: get("crema_writer_batch_run_seconds_sum")?,
             commit: get("crema_writer_batch_commit_seconds_sum")?,
+            cpu_us: get("crema_writer_cpu_microseconds_total").unwrap_or(0.0),
         })
     }
 
@@ -107,6 +110,7 @@ impl Writer {
             batches: self.batches - before.batches,
             run: self.run - before.run,
             commit: self.commit - before.commit,
+            cpu_us: self.cpu_us - before.cpu_us,
         }
     }
 }
@@ -523,19 +527,20 @@ fn report(
         let _ = writeln!(
             o,
             "\ncrema's writer (`crema_writer_*` in `/metrics`, read before and after each run):\n\n\
-             | Scenario | Run | Jobs | Jobs per batch | µs per job running the jobs | µs per job committing | Writer busy, share of the run |\n|---|---|---|---|---|---|---|"
+             | Scenario | Run | Jobs | Jobs per batch | µs per job running the jobs | µs per job committing | Writer CPU, µs per job | Writer busy, share of the run |\n|---|---|---|---|---|---|---|---|"
         );
         for r in writer_rows {
             let Some(w) = r.writer else { continue };
             let _ = writeln!(
                 o,
-                "| {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} % |",
+                "| {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} % |",
                 r.what,
                 r.rep + 1,
                 w.jobs,
                 w.jobs / w.batches.max(1.0),
                 w.run * 1e6 / w.jobs,
                 w.commit * 1e6 / w.jobs,
+                w.cpu_us / w.jobs,
                 (w.run + w.commit) * 100.0 / args.secs.max(1) as f64,
             );
         }
