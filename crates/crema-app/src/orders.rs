@@ -1,4 +1,5 @@
-//! Orders: place, move through the workflow (forward, undo, cancel, finish), delete.
+//! Orders: place, move through the workflow (forward, undo, cancel, finish), delete, mark
+//! lines made in the kitchen.
 //!
 //! Placement is split so that the writer (one thread, every write waits for it) does only what
 //! must be serialised. Before the transaction: the order is priced and checked against the
@@ -13,9 +14,10 @@ use crema_core::day::{local_date, DayNumber};
 use crema_core::event::Event;
 use crema_core::money::Amount;
 use crema_core::order::{place as price, Customer, OrderDraft};
-use crema_core::record::{MoveRecord, OrderRecord};
+use crema_core::record::{LineChange, LineMark, MoveRecord, OrderRecord};
 use crema_core::workflow::{parse_reason, MoveKind, UndoWalk, WorkflowError, CANCELLED};
 use crema_core::Rejection;
+use crema_store::line_marks::LineMarked;
 use crema_store::tx::{transact, OrderTx, Prepared};
 use crema_store::{MoveRequest, NewOrder, Placed, Result, Store, StoreError};
 use serde_json::json;
@@ -350,6 +352,121 @@ pub async fn delete(
         Ok(order)
     })
     .await
+}
+
+/// Marks line `index` of an order made in the kitchen (`done`), or takes the mark off. Refused
+/// for an order that is finished (at the last step) or cancelled, and for an index the order
+/// does not have. Marking a marked line, or unmarking an unmarked one, changes nothing and
+/// says nothing (`changed` false).
+pub async fn mark_line(
+    store: &dyn Store,
+    cafe: CafeId,
+    uuid: Uuid,
+    index: u32,
+    done: bool,
+    actor: Option<i64>,
+) -> Result<LineMarked> {
+    transact(store, move |tx| mark_in(tx, cafe, uuid, index, done, actor)).await
+}
+
+fn mark_in(
+    tx: &mut dyn OrderTx,
+    cafe: CafeId,
+    uuid: Uuid,
+    index: u32,
+    done: bool,
+    actor: Option<i64>,
+) -> Result<LineMarked> {
+    let mut order = tx.order(cafe, uuid)?;
+    let snap = tx.cafe(cafe)?;
+    let n = order.day_number;
+    if order.step == CANCELLED {
+        return Err(StoreError::conflict(
+            "step",
+            format!("order {n} is cancelled: its lines can no longer be marked"),
+        ));
+    }
+    if order.step == snap.cafe.workflow.last().as_str() {
+        return Err(StoreError::conflict(
+            "step",
+            format!(
+                "order {n} is finished ({}): its lines can no longer be marked",
+                order.step
+            ),
+        ));
+    }
+    let count = order.lines.len();
+    if index as usize >= count {
+        return Err(Rejection::one(
+            "index",
+            "out_of_range",
+            format!(
+                "order {n} has {count} line{}: index must be 0 to {}",
+                if count == 1 { "" } else { "s" },
+                count.saturating_sub(1)
+            ),
+        )
+        .into());
+    }
+    let was = order.line_done_at(index as usize);
+    if was.is_some() == done {
+        return Ok(LineMarked {
+            order,
+            changed: false,
+        });
+    }
+    // The order's `updated_at` moves on with each mark, and never stays the same: screens keep
+    // the newest copy of an order by it, so a late answer to an earlier tap cannot undo a
+    // later one.
+    let t = tx
+        .now()
+        .max(order.updated_at + chrono::Duration::milliseconds(1));
+    if done {
+        let mark = LineMark {
+            index,
+            done_at: t,
+            actor_id: actor,
+        };
+        tx.set_line_mark(order.id, index, Some(&mark))?;
+        order.line_marks.push(mark);
+        order.line_marks.sort_by_key(|m| m.index);
+    } else {
+        tx.set_line_mark(order.id, index, None)?;
+        order.line_marks.retain(|m| m.index != index);
+    }
+    order.updated_at = t;
+    tx.update_order(&order)?;
+    let change = LineChange {
+        index,
+        done_at: done.then_some(t),
+        actor_id: actor,
+        at: t,
+    };
+    tx.audit(
+        cafe,
+        if done {
+            "order.line_done"
+        } else {
+            "order.line_undone"
+        },
+        target(&order),
+        Some(json!({ "line": index, "done_at": was })),
+        Some(json!({ "line": index, "done_at": change.done_at })),
+    )?;
+    // Staff feeds only (the event's projection decides): the public board shows numbers, and
+    // the customer's page follows moves, not the kitchen's progress within a step.
+    tx.append(
+        cafe,
+        Event::OrderLine {
+            order: order.clone(),
+            line: change,
+        },
+        t,
+    )?;
+    Ok(LineMarked {
+        order,
+        changed: true,
+    })
 }
 
 /// A new order's id: UUIDv7 (RFC 9562), its first 48 bits the time in milliseconds and the

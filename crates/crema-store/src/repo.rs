@@ -218,7 +218,6 @@ pub trait Store:
     + AdminRepo
     + crate::pairing::PairingRepo
     + crate::invitations::InvitationRepo
-    + crate::line_marks::LineMarkRepo
     + crate::tx::OrderStore
 {
 }
@@ -234,7 +233,6 @@ impl<T> Store for T where
         + AdminRepo
         + crate::pairing::PairingRepo
         + crate::invitations::InvitationRepo
-        + crate::line_marks::LineMarkRepo
         + crate::tx::OrderStore
 {
 }

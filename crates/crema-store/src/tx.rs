@@ -7,6 +7,7 @@
 //! thread inside a savepoint of the current group commit: whatever the closure returns, its
 //! writes are committed with the batch if it returns `Ok`, and rolled back if it returns `Err`.
 
+use crate::line_marks::LineMark;
 use crate::model::{MoveRecord, OrderRecord};
 use crate::Result;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -78,6 +79,8 @@ pub trait OrderTx {
     fn order(&mut self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
     fn order_by_id(&mut self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
     fn insert_move(&mut self, o: &OrderRecord, mv: &MoveRecord) -> Result<()>;
+    /// Marks line `index` of the order made (`Some`), or takes its mark off (`None`).
+    fn set_line_mark(&mut self, order_id: i64, index: u32, mark: Option<&LineMark>) -> Result<()>;
     /// Visits the order's moves newest first (kind and the step it left) until `visit` says
     /// it has seen enough.
     fn moves_newest_first(

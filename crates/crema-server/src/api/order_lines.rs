@@ -42,10 +42,15 @@ async fn mark(
     authorize(actor, cafe.cafe.id, Permission::MoveOrders)?;
     let uuid = parse_uuid(&id)?;
     let index = parse_index(&index)?;
-    let marked = state
-        .store
-        .mark_line(cafe.cafe.id, uuid, index, done, actor.user_id)
-        .await?;
+    let marked = crema_app::orders::mark_line(
+        state.store.as_ref(),
+        cafe.cafe.id,
+        uuid,
+        index,
+        done,
+        actor.user_id,
+    )
+    .await?;
     Ok(Json((&marked.order).into()))
 }
 

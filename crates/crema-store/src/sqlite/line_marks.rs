@@ -1,16 +1,9 @@
 //! Line marks in SQLite (see [`crate::line_marks`]): one row per marked line in
 //! `order_line_marks`, read with every order through [`order_columns!`].
 
-use super::orders::by_uuid;
-use super::{exec, params, ts, SqliteStore, WriteCtx};
-use crate::line_marks::{LineChange, LineMark, LineMarkRepo, LineMarked};
-use crate::{Result, StoreError};
-use async_trait::async_trait;
-use crema_core::cafe::CafeId;
-use crema_core::event::Event;
-use crema_core::workflow::CANCELLED;
-use crema_core::Rejection;
-use uuid::Uuid;
+use super::{exec, params, ts, WriteCtx};
+use crate::line_marks::LineMark;
+use crate::Result;
 
 /// The columns every read of an order selects: the row, and its marks as one JSON array of
 /// `[index, done_at, actor_id]` (one correlated lookup on the marks' primary key, so a list of
@@ -40,128 +33,24 @@ pub(super) fn marks_of(json: &str) -> Result<Vec<LineMark>> {
     Ok(marks)
 }
 
-fn mark_job(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    uuid: Uuid,
+/// Marks line `index` of order `order_id` made at `mark`'s time, or takes its mark off.
+pub(super) fn set_mark(
+    ctx: &WriteCtx,
+    order_id: i64,
     index: u32,
-    done: bool,
-    actor: Option<i64>,
-) -> Result<LineMarked> {
-    let mut order = by_uuid(ctx.conn(), cafe, uuid)?;
-    let snap = ctx.snapshot(cafe)?;
-    let n = order.day_number;
-    if order.step == CANCELLED {
-        return Err(StoreError::conflict(
-            "step",
-            format!("order {n} is cancelled: its lines can no longer be marked"),
-        ));
-    }
-    if order.step == snap.cafe.workflow.last().as_str() {
-        return Err(StoreError::conflict(
-            "step",
-            format!(
-                "order {n} is finished ({}): its lines can no longer be marked",
-                order.step
-            ),
-        ));
-    }
-    let count = order.lines.len();
-    if index as usize >= count {
-        return Err(Rejection::one(
-            "index",
-            "out_of_range",
-            format!(
-                "order {n} has {count} line{}: index must be 0 to {}",
-                if count == 1 { "" } else { "s" },
-                count.saturating_sub(1)
-            ),
-        )
-        .into());
-    }
-    let was = order.line_done_at(index as usize);
-    if was.is_some() == done {
-        return Ok(LineMarked {
-            order,
-            changed: false,
-        });
-    }
-    // The order's `updated_at` moves on with each mark, and never stays the same: screens keep
-    // the newest copy of an order by it, so a late answer to an earlier tap cannot undo a
-    // later one.
-    let t = ctx
-        .now()
-        .max(order.updated_at + chrono::Duration::milliseconds(1));
-    if done {
-        exec(
+    mark: Option<&LineMark>,
+) -> Result<()> {
+    match mark {
+        Some(m) => exec(
             ctx.conn(),
             "INSERT INTO order_line_marks (order_id, line_index, done_at, actor_id) VALUES (?, ?, ?, ?)",
-            params![order.id, index, ts(t), actor],
-        )?;
-        order.line_marks.push(LineMark {
-            index,
-            done_at: t,
-            actor_id: actor,
-        });
-        order.line_marks.sort_by_key(|m| m.index);
-    } else {
-        exec(
+            params![order_id, index, ts(m.done_at), m.actor_id],
+        )?,
+        None => exec(
             ctx.conn(),
             "DELETE FROM order_line_marks WHERE order_id = ? AND line_index = ?",
-            params![order.id, index],
-        )?;
-        order.line_marks.retain(|m| m.index != index);
-    }
-    exec(
-        ctx.conn(),
-        "UPDATE orders SET updated_at = ? WHERE id = ?",
-        params![ts(t), order.id],
-    )?;
-    order.updated_at = t;
-    let change = LineChange {
-        index,
-        done_at: done.then_some(t),
-        actor_id: actor,
-        at: t,
+            params![order_id, index],
+        )?,
     };
-    ctx.record(
-        cafe,
-        if done {
-            "order.line_done"
-        } else {
-            "order.line_undone"
-        },
-        format!("order:{}", order.uuid),
-        Some(&serde_json::json!({ "line": index, "done_at": was })),
-        Some(&serde_json::json!({ "line": index, "done_at": change.done_at })),
-    )?;
-    // Staff feeds only (the event's projection decides): the public board shows numbers, and
-    // the customer's page follows moves, not the kitchen's progress within a step.
-    ctx.append(
-        cafe,
-        Event::OrderLine {
-            order: order.clone(),
-            line: change,
-        },
-        t,
-    )?;
-    Ok(LineMarked {
-        order,
-        changed: true,
-    })
-}
-
-#[async_trait]
-impl LineMarkRepo for SqliteStore {
-    async fn mark_line(
-        &self,
-        cafe: CafeId,
-        uuid: Uuid,
-        index: u32,
-        done: bool,
-        actor: Option<i64>,
-    ) -> Result<LineMarked> {
-        self.write(move |ctx| mark_job(ctx, cafe, uuid, index, done, actor))
-            .await
-    }
+    Ok(())
 }

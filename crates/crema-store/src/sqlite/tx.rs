@@ -3,6 +3,7 @@
 
 use super::orders::{by_id, by_uuid, record_move};
 use super::{exec, opt, params, parse_ts, scalar, ts, SqliteStore, WriteCtx};
+use crate::line_marks::LineMark;
 use crate::model::{MoveRecord, OrderRecord};
 use crate::tx::{CafeSnapshot, OrderStore, OrderTx, Prepared, SeenKey, TxJob, TxResult};
 use crate::{Result, StoreError};
@@ -184,6 +185,10 @@ impl OrderTx for WriteCtx {
 
     fn insert_move(&mut self, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
         record_move(self, o, mv)
+    }
+
+    fn set_line_mark(&mut self, order_id: i64, index: u32, mark: Option<&LineMark>) -> Result<()> {
+        super::line_marks::set_mark(self, order_id, index, mark)
     }
 
     fn moves_newest_first(
