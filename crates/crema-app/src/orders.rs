@@ -67,6 +67,14 @@ pub async fn place_as(
     Ok(place(store, o).await?)
 }
 
+/// Forgets the idempotency keys no retry can use any more (older than [`KEY_TTL_HOURS`]);
+/// returns how many. The server runs it with its hourly pruning.
+pub async fn prune_keys(store: &dyn Store, now: DateTime<Utc>) -> Result<u64> {
+    store
+        .prune_keys(now - chrono::Duration::hours(KEY_TTL_HOURS))
+        .await
+}
+
 /// The order priced before its transaction, against snapshot `version`.
 struct Priced {
     version: u64,

@@ -96,6 +96,9 @@ fn spawn_background(state: State) -> tokio::task::JoinHandle<()> {
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "could not prune events"),
                     }
+                    if let Err(e) = crema_app::orders::prune_keys(store.as_ref(), chrono::Utc::now()).await {
+                        tracing::warn!(error = %e, "could not prune idempotency keys");
+                    }
                 }
             }
         }

@@ -192,6 +192,8 @@ pub trait EventRepo: Send + Sync {
     async fn oldest_seq(&self) -> Result<i64>;
     /// Drops events older than `before`; returns how many.
     async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// Drops idempotency keys used before `before`; returns how many.
+    async fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64>;
     /// Every committed event, in sequence order, as it is committed.
     fn subscribe(&self) -> broadcast::Receiver<std::sync::Arc<EventRecord>>;
 }

@@ -1422,3 +1422,22 @@ async fn the_writers_time_per_batch_is_in_the_metrics() {
         );
     }
 }
+
+#[tokio::test]
+async fn idempotency_keys_are_forgotten_once_no_retry_can_use_them() {
+    let t0 = chrono::Utc::now();
+    let clock = crema_store::Clock::fixed(t0);
+    let s = Server::start_at(clock.clone()).await;
+    let body = json!({"lines": [{"item_id": s.menu().await.item("Americano")}]});
+    s.place_with_key("k-1", &body).await.expect(201);
+    s.place_with_key("k-1", &body).await.expect(200);
+    // Within the 24 hours a key protects a retry, nothing is forgotten.
+    let store = s.store.as_ref();
+    let kept = crema_app::orders::prune_keys(store, t0 + chrono::Duration::hours(23)).await;
+    assert_eq!(kept.unwrap(), 0);
+    // After them, the key goes, and the same key places a new order.
+    let gone = crema_app::orders::prune_keys(store, t0 + chrono::Duration::hours(25)).await;
+    assert_eq!(gone.unwrap(), 1);
+    clock.set(t0 + chrono::Duration::hours(25));
+    s.place_with_key("k-1", &body).await.expect(201);
+}

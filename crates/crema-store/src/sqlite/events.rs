@@ -90,10 +90,17 @@ impl EventRepo for SqliteStore {
                 "DELETE FROM events WHERE created_at < ?",
                 params![ts(before)],
             )?;
-            exec(
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn prune_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.write(move |ctx| {
+            let n = exec(
                 ctx.conn(),
                 "DELETE FROM idempotency_keys WHERE created_at < ?",
-                params![ts(Utc::now() - chrono::Duration::hours(24))],
+                params![ts(before)],
             )?;
             Ok(n as u64)
         })
