@@ -221,7 +221,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Closed => Self::Unavailable("the server is shutting down".into()),
             StoreError::Internal(m) => Self::Internal(m),
-            e @ StoreError::Sqlite { .. } => Self::Internal(e.to_string()),
+            e @ StoreError::Database { .. } => Self::Internal(e.to_string()),
         }
     }
 }

@@ -27,9 +27,25 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Internal(String),
     /// A statement failed in a way the store did not turn into one of the above (kept apart
-    /// from `Internal` so the store can recognise constraint violations by their code).
+    /// from `Internal` so the store can recognise constraint violations), in terms of no
+    /// particular database.
     #[error("database error: {message}")]
-    Sqlite { extended: i32, message: String },
+    Database {
+        violated: Option<Constraint>,
+        message: String,
+    },
+}
+
+/// Which kind of constraint a failed statement violated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// A unique index or primary key.
+    Unique,
+    /// A foreign key (a row that names one that does not exist, or a delete of a row still
+    /// named).
+    ForeignKey,
+    /// Any other (NOT NULL, CHECK, a trigger).
+    Other,
 }
 
 impl StoreError {
@@ -70,8 +86,8 @@ impl From<rusqlite::Error> for StoreError {
                     | ErrorCode::SystemIoFailure
                     | ErrorCode::DiskFull
                     | ErrorCode::CannotOpen => StoreError::Unavailable(message),
-                    _ => StoreError::Sqlite {
-                        extended: f.extended_code,
+                    _ => StoreError::Database {
+                        violated: constraint_of(f.code, f.extended_code, &message),
                         message,
                     },
                 }
@@ -80,6 +96,22 @@ impl From<rusqlite::Error> for StoreError {
             other => StoreError::Internal(other.to_string()),
         }
     }
+}
+
+/// The constraint a SQLite failure reports, if it is a constraint violation. SQLite reports an
+/// `ON DELETE RESTRICT` refusal as SQLITE_CONSTRAINT_TRIGGER (1811) rather than
+/// SQLITE_CONSTRAINT_FOREIGNKEY, with the same message.
+fn constraint_of(code: rusqlite::ErrorCode, extended: i32, message: &str) -> Option<Constraint> {
+    use rusqlite::ffi;
+    if code != rusqlite::ErrorCode::ConstraintViolation {
+        return None;
+    }
+    Some(match extended {
+        ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => Constraint::Unique,
+        ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Constraint::ForeignKey,
+        _ if message == "FOREIGN KEY constraint failed" => Constraint::ForeignKey,
+        _ => Constraint::Other,
+    })
 }
 
 impl From<rusqlite::types::FromSqlError> for StoreError {

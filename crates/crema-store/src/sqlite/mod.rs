@@ -29,6 +29,7 @@ mod tx;
 mod users;
 
 use crate::clock::Clock;
+use crate::error::Constraint;
 use crate::model::EventRecord;
 use crate::tx::CafeSnapshot;
 use crate::{Result, StoreError};
@@ -723,22 +724,21 @@ fn clone_err(e: &StoreError) -> StoreError {
     }
 }
 
-fn constraint(e: &StoreError) -> Option<(i32, &str)> {
+fn violated(e: &StoreError) -> Option<Constraint> {
     match e {
-        StoreError::Sqlite { extended, message } => Some((*extended, message.as_str())),
+        StoreError::Database { violated, .. } => *violated,
         _ => None,
     }
 }
 
 /// Whether `e` is a unique-constraint violation.
 pub(crate) fn is_unique(e: &StoreError) -> bool {
-    matches!(constraint(e), Some((c, _)) if c == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || c == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    violated(e) == Some(Constraint::Unique)
 }
 
-/// Whether `e` is a foreign-key violation. SQLite reports an `ON DELETE RESTRICT` refusal as
-/// SQLITE_CONSTRAINT_TRIGGER (1811) rather than SQLITE_CONSTRAINT_FOREIGNKEY, with the same message.
+/// Whether `e` is a foreign-key violation.
 pub(crate) fn is_foreign_key(e: &StoreError) -> bool {
-    matches!(constraint(e), Some((c, m)) if c == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY || m == "FOREIGN KEY constraint failed")
+    violated(e) == Some(Constraint::ForeignKey)
 }
 
 #[cfg(test)]
@@ -783,7 +783,7 @@ mod tests {
         let panics = store.write(|_ctx| -> Result<()> { panic!("a bug in a job") });
         let read = store.read(|c| scalar::<i64>(c, "SELECT 41 + 1", []));
         let (bad, panics, read) = tokio::join!(bad, panics, read);
-        assert!(matches!(bad, Err(StoreError::Sqlite { .. })), "{bad:?}");
+        assert!(matches!(bad, Err(StoreError::Database { .. })), "{bad:?}");
         assert!(matches!(panics, Err(StoreError::Internal(_))), "{panics:?}");
         assert_eq!(read.expect("the read answers"), 42);
         let after = store

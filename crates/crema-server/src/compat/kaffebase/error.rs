@@ -252,7 +252,7 @@ impl KaffebaseError {
             StoreError::Unavailable(m) => Self::Unavailable(m),
             StoreError::Closed => Self::Unavailable("the server is shutting down".into()),
             StoreError::Internal(m) => Self::Internal(m),
-            e @ StoreError::Sqlite { .. } => Self::Internal(e.to_string()),
+            e @ StoreError::Database { .. } => Self::Internal(e.to_string()),
         }
     }
 
