@@ -168,3 +168,144 @@ pub async fn replay(
         .filter_map(|e| frame_for(e, &topic, name))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crema_core::event::Change;
+    use crema_core::money::{Amount, Currency};
+    use crema_core::order::{Channel, Customer};
+    use crema_core::record::{MoveRecord, OrderRecord};
+    use crema_core::workflow::MoveKind;
+    use uuid::Uuid;
+
+    fn order(station: Option<i64>) -> OrderRecord {
+        let t = chrono::Utc::now();
+        OrderRecord {
+            id: 7,
+            uuid: Uuid::from_u128(42),
+            cafe_id: 1,
+            local_date: t.date_naive(),
+            day_number: 101,
+            channel: Channel::Web,
+            customer: Customer::Anonymous,
+            placed_by: None,
+            station_id: station,
+            step: "received".into(),
+            lines: Vec::new(),
+            currency: Currency::NOK,
+            subtotal: Amount::ZERO,
+            tip: Amount::ZERO,
+            total: Amount::ZERO,
+            missing_information: false,
+            cancel_reason: None,
+            created_at: t,
+            updated_at: t,
+            line_marks: Vec::new(),
+        }
+    }
+
+    fn events() -> Vec<Event> {
+        let t = chrono::Utc::now();
+        let mv = MoveRecord {
+            kind: MoveKind::Forward,
+            from: Some("received".into()),
+            to: "production".into(),
+            actor_id: None,
+            reason: None,
+            at: t,
+        };
+        let change = Change {
+            entity: "item".into(),
+            action: "update".into(),
+            record: serde_json::json!({"id": 1}),
+        };
+        let mut all = Vec::new();
+        for station in [None, Some(3)] {
+            let o = order(station);
+            all.push(Event::OrderPlaced {
+                order: o.clone(),
+                mv: mv.clone(),
+            });
+            all.push(Event::OrderMoved {
+                order: o.clone(),
+                mv: mv.clone(),
+            });
+            all.push(Event::OrderDeleted {
+                order: o.clone(),
+                deleted_by: None,
+                deleted_at: t,
+            });
+            all.push(Event::OrderLine {
+                order: o,
+                line: LineChange {
+                    index: 0,
+                    done_at: Some(t),
+                    actor_id: None,
+                    at: t,
+                },
+            });
+        }
+        for kind in [
+            "menu.changed",
+            "status.update",
+            "message.create",
+            "message.update",
+            "message.delete",
+        ] {
+            all.extend(Event::content(kind, change.clone()));
+        }
+        all
+    }
+
+    /// Every topic a client may follow in café 1 (`c`), with its name.
+    fn topics() -> Vec<(Topic, String)> {
+        vec![
+            (Topic::Orders { cafe: 1 }, "cafe:c:orders".into()),
+            (Topic::Board { cafe: 1 }, "cafe:c:board".into()),
+            (Topic::Menu { cafe: 1 }, "cafe:c:menu".into()),
+            (Topic::Status { cafe: 1 }, "cafe:c:status".into()),
+            (
+                Topic::Order {
+                    cafe: 1,
+                    uuid: Uuid::from_u128(42),
+                },
+                format!("order:{}", Uuid::from_u128(42)),
+            ),
+            (Topic::Station { cafe: 1, id: 3 }, "station:3".into()),
+            (Topic::Station { cafe: 1, id: 4 }, "station:4".into()),
+        ]
+    }
+
+    #[test]
+    fn live_delivery_and_replay_reach_the_same_topics_with_the_same_view() {
+        // Live delivery goes by `audience`, a replay by `view`: they must agree for every
+        // event and topic, or a screen that reconnects would see what it never saw live.
+        for ev in events() {
+            let live = audience(&ev, "c");
+            for (topic, name) in topics() {
+                let live_view = live.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+                assert_eq!(view(&topic, &ev), live_view, "{} on {name}", ev.kind());
+            }
+        }
+    }
+
+    #[test]
+    fn the_board_sees_no_kitchen_marks_and_nothing_personal() {
+        for ev in events() {
+            let board = view(&Topic::Board { cafe: 1 }, &ev);
+            assert_eq!(board.is_some(), ev.on_board(), "{}", ev.kind());
+            if let Some(v) = board {
+                let p = payload(&ev, v).expect("renders");
+                let keys: Vec<String> = serde_json::from_str::<serde_json::Value>(&p)
+                    .expect("JSON")
+                    .as_object()
+                    .expect("an object")
+                    .keys()
+                    .cloned()
+                    .collect();
+                assert_eq!(keys, ["day_number", "local_date", "step"], "{p}");
+            }
+        }
+    }
+}
