@@ -584,3 +584,14 @@ async fn health_is_503_when_the_database_does_not_answer() {
         &json!({"status": "unavailable", "database": "unavailable"})
     );
 }
+
+#[tokio::test]
+async fn a_slug_cannot_name_a_cafe_by_its_cached_id() {
+    // The café lookup is cached by slug and by `#<id>`; a URL's slug never reaches the id's
+    // entries, even after realtime delivery has filled them.
+    let s = Server::start().await;
+    s.place_item("Americano").await;
+    for path in ["/cafes/%231", "/cafes/%231/menu", "/cafes/%231/orders"] {
+        s.get(s.api(path)).await.problem(404);
+    }
+}

@@ -122,7 +122,11 @@ impl CafeRepo for SqliteStore {
 
     async fn cafe_by_slug(&self, slug: &str) -> Result<CafeRecord> {
         // Every API request starts here; the answer comes from memory unless a write touched
-        // a café since (see `CafeCache`).
+        // a café since (see `CafeCache`). The cache also holds cafés by id, under `#<id>`: no
+        // slug starts with `#`, so no slug from a URL can name one of those.
+        if slug.starts_with('#') {
+            return Err(StoreError::NotFound("café"));
+        }
         if let Some(c) = self.cafes.get(slug) {
             return Ok(c);
         }
@@ -144,7 +148,16 @@ impl CafeRepo for SqliteStore {
     }
 
     async fn cafe_by_id(&self, id: CafeId) -> Result<CafeRecord> {
-        self.read(move |c| load_cafe(c, id)).await
+        // Realtime delivery asks this for every event (the topics are named by the café's
+        // slug), so it is served from memory like the lookup by slug.
+        let key = format!("#{id}");
+        if let Some(c) = self.cafes.get(&key) {
+            return Ok(c);
+        }
+        let generation = self.cafes.generation();
+        let rec = self.read(move |c| load_cafe(c, id)).await?;
+        self.cafes.insert(generation, &key, rec.clone());
+        Ok(rec)
     }
 
     async fn default_cafe(&self) -> Result<CafeRecord> {
