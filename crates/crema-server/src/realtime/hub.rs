@@ -63,17 +63,6 @@ impl Encoded {
     }
 }
 
-impl Encoded {
-    /// The payload, parsed: `data` of crema's envelope, or the whole body of a raw frame.
-    pub fn data(&self) -> serde_json::Value {
-        let v: serde_json::Value = serde_json::from_str(&self.body).unwrap_or_default();
-        match v.get("data") {
-            Some(d) if v.get("seq").is_some() => d.clone(),
-            _ => v,
-        }
-    }
-}
-
 /// What a connection holds to receive from the hub.
 pub struct Subscription {
     pub id: u64,

@@ -284,9 +284,9 @@ async fn content_changes_are_logged_on_the_status_topic() {
     .unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["status.update", "message.create"]);
-    let status: Value = events[0].data();
+    let status: Value = common::data(&events[0]);
     assert_eq!(status["record"]["open"], false);
-    let msg: Value = events[1].data();
+    let msg: Value = common::data(&events[1]);
     assert_eq!(msg["record"]["id"], m["id"]);
     assert_eq!(msg["record"]["title"], "Pause");
     assert!(events[0].seq < events[1].seq);

@@ -596,7 +596,7 @@ async fn menu_changes_are_logged_as_events() {
     .unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].kind, "menu.changed");
-    let payload: Value = events[0].data();
+    let payload: Value = common::data(&events[0]);
     assert_eq!(payload["entity"], "item");
     assert_eq!(payload["action"], "update");
 }
@@ -712,7 +712,7 @@ async fn a_list_is_reordered_in_one_change_and_bad_ids_change_nothing() {
     assert_eq!(events.len(), moved, "{events:?}");
     assert!(events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
     for e in &events {
-        let p: Value = e.data();
+        let p: Value = common::data(e);
         assert_eq!(
             (p["entity"].as_str(), p["action"].as_str()),
             (Some("category"), Some("update"))

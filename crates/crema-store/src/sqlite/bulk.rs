@@ -12,7 +12,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode};
-use crema_core::order::Customer;
 use uuid::Uuid;
 
 #[async_trait]
@@ -277,56 +276,11 @@ impl ImportSink for Sink<'_> {
             ));
         }
         let id = keep(self.conn(), "orders", o.id)?;
-        let customer_user = match o.customer {
-            Customer::User { user_id } => Some(user_id),
-            _ => None,
-        };
-        scalar(
-            self.conn(),
-            "INSERT INTO orders (id, uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
-                                 currency, subtotal, tip, total, missing_information, cancel_reason, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                id,
-                o.uuid.to_string(),
-                self.cafe,
-                o.local_date.to_string(),
-                o.day_number,
-                o.channel.as_str(),
-                serde_json::to_string(&o.customer)?,
-                customer_user,
-                o.placed_by,
-                o.station_id,
-                o.step,
-                serde_json::to_string(&o.lines)?,
-                o.currency.code(),
-                o.subtotal.minor(),
-                o.tip.minor(),
-                o.total.minor(),
-                o.missing_information,
-                o.cancel_reason,
-                ts(o.created_at),
-                ts(o.updated_at),
-            ],
-        )
+        super::orders::insert_order_row(self.conn(), self.cafe, id, &o, None)
     }
 
     fn insert_move(&mut self, order: i64, m: MoveRecord) -> Result<()> {
-        exec(
-            self.conn(),
-            "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            params![
-                self.cafe,
-                order,
-                m.kind.as_str(),
-                m.from,
-                m.to,
-                m.actor_id,
-                m.reason,
-                ts(m.at)
-            ],
-        )?;
-        Ok(())
+        super::orders::insert_move_row(self.conn(), self.cafe, order, &m)
     }
 
     fn raise_day_counter(&mut self, date: NaiveDate, last: i64) -> Result<()> {

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::model::{Edit, MessageFields, MessageRecord, StationRecord, StatusFields, StatusRecord};
 use crate::repo::ContentRepo;
-use crate::{topics, Result, StoreError};
+use crate::{Result, StoreError};
 use async_trait::async_trait;
 use crema_core::cafe::CafeId;
 use crema_core::Rejection;
@@ -70,7 +70,7 @@ fn load_message(c: &Conn, cafe: CafeId, id: i64) -> Result<MessageRecord> {
     .ok_or(StoreError::NotFound("message"))
 }
 
-/// Appends the event of a change to the café's status topic, as `<entity>.<action>`.
+/// Appends the event of a change of the café's status or messages, as `<entity>.<action>`.
 fn changed<T: Serialize>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
@@ -79,7 +79,7 @@ fn changed<T: Serialize>(
     record: T,
 ) -> Result<()> {
     let kind = format!("{entity}.{action}");
-    announce(ctx, cafe, topics::status, &kind, entity, action, record)
+    announce(ctx, cafe, &kind, entity, action, record)
 }
 
 #[derive(Serialize)]

@@ -7,9 +7,10 @@ use super::{
 use crate::menu_entity::{menu_kinds, MenuEntity};
 use crate::model::{Edit, MenuKind, MenuRecords, Stamped};
 use crate::repo::MenuRepo;
-use crate::{topics, Result, StoreError};
+use crate::{Result, StoreError};
 use async_trait::async_trait;
 use crema_core::cafe::CafeId;
+use crema_core::event::{Change, Event};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -100,41 +101,24 @@ fn exists(c: &Conn, table: &str, cafe: CafeId, id: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
-pub(crate) fn slug_of(c: &Conn, cafe: CafeId) -> Result<String> {
-    super::opt(
-        c,
-        "SELECT slug FROM cafes WHERE id = ?",
-        params![cafe],
-        |r| Ok(r.get(0)?),
-    )?
-    .ok_or(StoreError::NotFound("café"))
-}
-
-#[derive(Serialize)]
-struct Change<'a, T: Serialize> {
-    entity: &'a str,
-    action: &'a str,
-    record: T,
-}
-
 /// Appends the event of a change of the café's `entity` (`action` is `create`, `update` or
-/// `delete`) to the café's topic `topic(slug)`, as `kind`, with `record` as it is now.
+/// `delete`) as `kind`, with `record` as it is now.
 pub(super) fn announce<T: Serialize>(
     ctx: &mut WriteCtx,
     cafe: CafeId,
-    topic: fn(&str) -> String,
     kind: &str,
     entity: &str,
     action: &str,
     record: T,
 ) -> Result<()> {
-    let slug = slug_of(ctx.conn(), cafe)?;
-    let payload = serde_json::to_string(&Change {
-        entity,
-        action,
-        record,
-    })?;
-    ctx.emit(cafe, topic(&slug), kind, payload, now())
+    let change = Change {
+        entity: entity.to_owned(),
+        action: action.to_owned(),
+        record: serde_json::to_value(record)?,
+    };
+    let event = Event::content(kind, change)
+        .ok_or_else(|| StoreError::Internal(format!("no event of kind {kind:?}")))?;
+    ctx.append(cafe, event, now())
 }
 
 /// Records a menu change: forgets the cached snapshot and appends the event.
@@ -146,15 +130,7 @@ fn changed<T: Serialize>(
     record: T,
 ) -> Result<()> {
     ctx.touch(cafe);
-    announce(
-        ctx,
-        cafe,
-        topics::menu,
-        "menu.changed",
-        entity,
-        action,
-        record,
-    )
+    announce(ctx, cafe, "menu.changed", entity, action, record)
 }
 
 /// Records a create (no `before`) or an update in the audit trail, as `<entity>.create|update`

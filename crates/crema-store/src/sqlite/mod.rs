@@ -36,7 +36,7 @@ use crate::{Result, StoreError};
 use cache::{CafeCache, Credentials};
 use chrono::{DateTime, SecondsFormat, Utc};
 use crema_core::cafe::CafeId;
-use crema_core::event::{Change, Event};
+use crema_core::event::Event;
 use rusqlite::{OpenFlags, Params};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
@@ -184,22 +184,6 @@ impl WriteCtx {
             event,
         });
         Ok(())
-    }
-
-    /// Appends a change of the café's menu, status or messages (`kind` `menu.changed`,
-    /// `status.update`, `message.<action>`; `payload` the change's `{entity, action, record}`).
-    pub(crate) fn emit(
-        &mut self,
-        cafe_id: CafeId,
-        _topic: String,
-        kind: &str,
-        payload: String,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let change: Change = serde_json::from_str(&payload)?;
-        let event = Event::content(kind, change)
-            .ok_or_else(|| StoreError::Internal(format!("no event of kind {kind:?}")))?;
-        self.append(cafe_id, event, now)
     }
 
     /// The café's menu, settings and open state, loaded once and kept until a write touches

@@ -2,9 +2,7 @@
 //! order write means is decided in `crema-app`.
 
 use super::line_marks::{marks_of, order_columns};
-use super::{
-    all, exec, opt, params, params_from_iter, ts, ts_col, Conn, Row, SqliteStore, WriteCtx,
-};
+use super::{all, exec, opt, params, params_from_iter, scalar, ts, ts_col, Conn, Row, SqliteStore};
 use crate::model::{MoveRecord, OrderFilter, OrderRecord};
 use crate::repo::OrderRepo;
 use crate::{Result, StoreError};
@@ -99,13 +97,69 @@ fn move_of(r: &Row<'_>) -> Result<MoveRecord> {
     })
 }
 
-pub(super) fn record_move(ctx: &mut WriteCtx, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
+/// Appends one move of order `order_id` in café `cafe`: the one statement placement, moves
+/// and the import share.
+pub(super) fn insert_move_row(
+    c: &Conn,
+    cafe: CafeId,
+    order_id: i64,
+    mv: &MoveRecord,
+) -> Result<()> {
     exec(
-        ctx.conn(),
+        c,
         "INSERT INTO order_moves (cafe_id, order_id, kind, from_step, to_step, actor_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        params![o.cafe_id, o.id, mv.kind.as_str(), mv.from, mv.to, mv.actor_id, mv.reason, ts(mv.at)],
+        params![cafe, order_id, mv.kind.as_str(), mv.from, mv.to, mv.actor_id, mv.reason, ts(mv.at)],
     )?;
     Ok(())
+}
+
+/// Inserts the row of order `o` in café `cafe` and returns its id: `id` when given (the
+/// import keeps Kaffebase's), else the next one. `lines_json` is the lines already serialised,
+/// when the caller did that outside the writer. The one statement placement and the import
+/// share.
+pub(super) fn insert_order_row(
+    c: &Conn,
+    cafe: CafeId,
+    id: Option<i64>,
+    o: &OrderRecord,
+    lines_json: Option<&str>,
+) -> Result<i64> {
+    let customer_user = match &o.customer {
+        crema_core::order::Customer::User { user_id } => Some(*user_id),
+        _ => None,
+    };
+    let lines = match lines_json {
+        Some(l) => l.to_owned(),
+        None => serde_json::to_string(&o.lines)?,
+    };
+    scalar(
+        c,
+        "INSERT INTO orders (id, uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
+                             currency, subtotal, tip, total, missing_information, cancel_reason, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        params![
+            id,
+            o.uuid.to_string(),
+            cafe,
+            o.local_date.to_string(),
+            i64::from(o.day_number),
+            o.channel.as_str(),
+            serde_json::to_string(&o.customer)?,
+            customer_user,
+            o.placed_by,
+            o.station_id,
+            o.step,
+            lines,
+            o.currency.code(),
+            o.subtotal.minor(),
+            o.tip.minor(),
+            o.total.minor(),
+            o.missing_information,
+            o.cancel_reason,
+            ts(o.created_at),
+            ts(o.updated_at),
+        ],
+    )
 }
 
 fn push_filters(sql: &mut String, f: &OrderFilter) {

@@ -1,7 +1,7 @@
 //! The unit of work for orders (`crate::tx`) on SQLite: each operation one or two statements
 //! on the writer's connection, inside the job's savepoint.
 
-use super::orders::{by_id, by_uuid, record_move};
+use super::orders::{by_id, by_uuid, insert_move_row, insert_order_row};
 use super::{exec, opt, params, parse_ts, scalar, ts, SqliteStore, WriteCtx};
 use crate::line_marks::LineMark;
 use crate::model::{MoveRecord, OrderRecord};
@@ -113,41 +113,8 @@ impl OrderTx for WriteCtx {
     }
 
     fn insert_order(&mut self, o: &OrderRecord, prepared: &Prepared) -> Result<i64> {
-        let customer_user = match &o.customer {
-            crema_core::order::Customer::User { user_id } => Some(*user_id),
-            _ => None,
-        };
-        let lines = match &prepared.lines_json {
-            Some(l) => l.clone(),
-            None => serde_json::to_string(&o.lines)?,
-        };
-        scalar(
-            self.conn(),
-            "INSERT INTO orders (uuid, cafe_id, local_date, day_number, channel, customer, customer_user_id, placed_by, station_id, step, lines,
-                                 currency, subtotal, tip, total, missing_information, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                o.uuid.to_string(),
-                o.cafe_id,
-                o.local_date.to_string(),
-                i64::from(o.day_number),
-                o.channel.as_str(),
-                serde_json::to_string(&o.customer)?,
-                customer_user,
-                o.placed_by,
-                o.station_id,
-                o.step,
-                lines,
-                o.currency.code(),
-                o.subtotal.minor(),
-                o.tip.minor(),
-                o.total.minor(),
-                o.missing_information,
-                ts(o.created_at),
-                ts(o.updated_at),
-            ],
-        )
-        .map_err(|e| {
+        let lines = prepared.lines_json.as_deref();
+        insert_order_row(self.conn(), o.cafe_id, None, o, lines).map_err(|e| {
             if super::is_foreign_key(&e) {
                 StoreError::Rejected(Rejection::one(
                     "placed_by",
@@ -184,7 +151,7 @@ impl OrderTx for WriteCtx {
     }
 
     fn insert_move(&mut self, o: &OrderRecord, mv: &MoveRecord) -> Result<()> {
-        record_move(self, o, mv)
+        insert_move_row(self.conn(), o.cafe_id, o.id, mv)
     }
 
     fn set_line_mark(&mut self, order_id: i64, index: u32, mark: Option<&LineMark>) -> Result<()> {

@@ -22,6 +22,12 @@ pub const OWNER_EMAIL: &str = "owner@test.example";
 pub const PASSWORD: &str = "correct horse battery";
 
 /// An email for a test account (the store takes only parsed ones).
+/// The payload of a frame replayed from the log: `data` of crema's `{"seq","data"}` envelope.
+pub fn data(e: &crema_server::realtime::hub::Encoded) -> Value {
+    let body: Value = serde_json::from_str(&e.body).expect("a frame's body is JSON");
+    body["data"].clone()
+}
+
 pub fn email(s: &str) -> Email {
     Email::parse(s).expect("a valid email")
 }
