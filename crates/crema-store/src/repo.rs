@@ -220,7 +220,7 @@ pub trait Store:
     + AdminRepo
     + crate::pairing::PairingRepo
     + crate::invitations::InvitationRepo
-    + crate::tx::OrderStore
+    + crate::tx::UnitOfWork
 {
 }
 
@@ -235,6 +235,6 @@ impl<T> Store for T where
         + AdminRepo
         + crate::pairing::PairingRepo
         + crate::invitations::InvitationRepo
-        + crate::tx::OrderStore
+        + crate::tx::UnitOfWork
 {
 }

@@ -145,7 +145,7 @@ pub struct WriteCtx {
 }
 
 /// The writer's snapshots, shared with callers that price an order before its transaction
-/// (`OrderStore::current_snapshot`). Only the writer inserts (what it loaded itself) and
+/// (`UnitOfWork::current_snapshot`). Only the writer inserts (what it loaded itself) and
 /// removes (when a write touches the café, or a job that may have seen its own rolled-back
 /// changes fails), so a snapshot found here is what the database held when it was loaded.
 type Published = Arc<std::sync::RwLock<HashMap<CafeId, Arc<CafeSnapshot>>>>;

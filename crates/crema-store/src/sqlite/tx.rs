@@ -5,7 +5,10 @@ use super::orders::{by_id, by_uuid, insert_move_row, insert_order_row};
 use super::{exec, opt, params, parse_ts, scalar, ts, SqliteStore, WriteCtx};
 use crate::line_marks::LineMark;
 use crate::model::{MoveRecord, OrderRecord};
-use crate::tx::{CafeSnapshot, OrderStore, OrderTx, Prepared, SeenKey, TxJob, TxResult};
+use crate::tx::{
+    AccountTx, CafeSnapshot, ContentTx, Journal, MenuTx, OrderTx, Prepared, SeenKey, TxJob,
+    TxResult, UnitOfWork,
+};
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
@@ -17,11 +20,28 @@ use crema_core::Rejection;
 use std::sync::Arc;
 use uuid::Uuid;
 
-impl OrderTx for WriteCtx {
+impl Journal for WriteCtx {
     fn now(&self) -> DateTime<Utc> {
         WriteCtx::now(self)
     }
 
+    fn append(&mut self, cafe: CafeId, event: Event, at: DateTime<Utc>) -> Result<()> {
+        WriteCtx::append(self, cafe, event, at)
+    }
+
+    fn audit(
+        &mut self,
+        cafe: CafeId,
+        action: &str,
+        target: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<()> {
+        self.record(cafe, action, target, before.as_ref(), after.as_ref())
+    }
+}
+
+impl OrderTx for WriteCtx {
     fn cafe(&mut self, cafe: CafeId) -> Result<Arc<CafeSnapshot>> {
         self.snapshot(cafe)
     }
@@ -178,26 +198,16 @@ impl OrderTx for WriteCtx {
         }
         Ok(())
     }
-
-    fn append(&mut self, cafe: CafeId, event: Event, at: DateTime<Utc>) -> Result<()> {
-        WriteCtx::append(self, cafe, event, at)
-    }
-
-    fn audit(
-        &mut self,
-        cafe: CafeId,
-        action: &str,
-        target: String,
-        before: Option<serde_json::Value>,
-        after: Option<serde_json::Value>,
-    ) -> Result<()> {
-        self.record(cafe, action, target, before.as_ref(), after.as_ref())
-    }
 }
 
+// The areas' operations live beside their reads: `menu.rs`, `content.rs`, `users.rs`.
+impl MenuTx for WriteCtx {}
+impl ContentTx for WriteCtx {}
+impl AccountTx for WriteCtx {}
+
 #[async_trait::async_trait]
-impl OrderStore for SqliteStore {
-    async fn run_orders(&self, job: TxJob) -> TxResult {
+impl UnitOfWork for SqliteStore {
+    async fn run(&self, job: TxJob) -> TxResult {
         self.write(move |ctx| job(ctx)).await
     }
 

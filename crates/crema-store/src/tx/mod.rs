@@ -1,11 +1,23 @@
-//! The unit of work for orders: one transaction, typed operations, no rules. The application
-//! layer (`crema-app`) decides (idempotency, day numbers, the workflow, what is audited) and
-//! calls these to read and write inside one commit; a backend implements them with its own
-//! statements. Nothing here names a database type.
+//! The unit of work: one transaction, typed operations, no rules. The application layer
+//! (`crema-app`) decides (validation, idempotency, day numbers, the workflow, what is audited,
+//! which event tells whom) and calls these to read and write inside one commit; a backend
+//! implements them with its own statements. Nothing here names a database type.
 //!
-//! A job is a closure over `&mut dyn OrderTx`. The SQLite backend runs it on its one writer
-//! thread inside a savepoint of the current group commit: whatever the closure returns, its
-//! writes are committed with the batch if it returns `Ok`, and rolled back if it returns `Err`.
+//! The operations come in areas, one trait each: [`Journal`] (the clock, the event log, the
+//! audit trail) which every area extends, [`OrderTx`] (orders and their moves), and the areas
+//! in [`menu`], [`content`] and [`accounts`]. [`Tx`] is all of them together.
+//!
+//! A job is a closure over `&mut dyn Tx`. The SQLite backend runs it on its one writer thread
+//! inside a savepoint of the current group commit: whatever the closure returns, its writes
+//! are committed with the batch if it returns `Ok`, and rolled back if it returns `Err`.
+
+pub mod accounts;
+pub mod content;
+pub mod menu;
+
+pub use accounts::AccountTx;
+pub use content::ContentTx;
+pub use menu::MenuTx;
 
 use crate::line_marks::LineMark;
 use crate::model::{MoveRecord, OrderRecord};
@@ -49,9 +61,25 @@ pub struct Prepared {
     pub lines_json: Option<String>,
 }
 
-pub trait OrderTx {
+/// What every area of the unit of work shares: the clock, the event log and the audit trail.
+pub trait Journal {
     /// The store's clock (the system's, or a test's).
     fn now(&self) -> DateTime<Utc>;
+    /// Appends an event to the log; subscribers get it after the commit.
+    fn append(&mut self, cafe: CafeId, event: Event, at: DateTime<Utc>) -> Result<()>;
+    /// Writes an audit entry for the caller the store was told of (`audit::scope`), if any.
+    fn audit(
+        &mut self,
+        cafe: CafeId,
+        action: &str,
+        target: String,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<()>;
+}
+
+/// Orders, their moves, line marks and idempotency keys.
+pub trait OrderTx: Journal {
     /// The café's snapshot as the transaction sees it.
     fn cafe(&mut self, cafe: CafeId) -> Result<Arc<CafeSnapshot>>;
     fn seen_key(&mut self, cafe: CafeId, key: &IdempotencyKey) -> Result<Option<SeenKey>>;
@@ -88,42 +116,36 @@ pub trait OrderTx {
         order_id: i64,
         visit: &mut dyn FnMut(MoveKind, Option<&str>) -> bool,
     ) -> Result<()>;
-    /// Appends an event to the log; subscribers get it after the commit.
-    fn append(&mut self, cafe: CafeId, event: Event, at: DateTime<Utc>) -> Result<()>;
-    /// Writes an audit entry for the caller the store was told of (`audit::scope`), if any.
-    fn audit(
-        &mut self,
-        cafe: CafeId,
-        action: &str,
-        target: String,
-        before: Option<serde_json::Value>,
-        after: Option<serde_json::Value>,
-    ) -> Result<()>;
 }
+
+/// Every area of the unit of work, as one transaction sees them.
+pub trait Tx: OrderTx + MenuTx + ContentTx + AccountTx {}
+
+impl<T: OrderTx + MenuTx + ContentTx + AccountTx> Tx for T {}
 
 /// A job's result, typed by [`transact`].
 pub type TxResult = Result<Box<dyn Any + Send>>;
-/// A job for [`OrderStore::run_orders`].
-pub type TxJob = Box<dyn FnOnce(&mut dyn OrderTx) -> TxResult + Send>;
+/// A job for [`UnitOfWork::run`].
+pub type TxJob = Box<dyn FnOnce(&mut dyn Tx) -> TxResult + Send>;
 
-/// The store's side of order writes.
+/// The store's side of every write.
 #[async_trait::async_trait]
-pub trait OrderStore: Send + Sync {
+pub trait UnitOfWork: Send + Sync {
     /// Runs `job` in one transaction (see the module's comment).
-    async fn run_orders(&self, job: TxJob) -> TxResult;
+    async fn run(&self, job: TxJob) -> TxResult;
     /// The café's snapshot as the writer last loaded it, if it has one and no write has
     /// changed the café since: for pricing an order before its transaction.
     fn current_snapshot(&self, cafe: CafeId) -> Option<Arc<CafeSnapshot>>;
 }
 
 /// Runs `f` as one transaction of `store` and hands back its typed result.
-pub async fn transact<T, F>(store: &dyn OrderStore, f: F) -> Result<T>
+pub async fn transact<T, F>(store: &dyn UnitOfWork, f: F) -> Result<T>
 where
     T: Send + 'static,
-    F: FnOnce(&mut dyn OrderTx) -> Result<T> + Send + 'static,
+    F: FnOnce(&mut dyn Tx) -> Result<T> + Send + 'static,
 {
     let out = store
-        .run_orders(Box::new(move |tx| {
+        .run(Box::new(move |tx| {
             f(tx).map(|v| Box::new(v) as Box<dyn Any + Send>)
         }))
         .await?;
