@@ -7,7 +7,7 @@ use crate::workflow::Workflow;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-pub type CafeId = i64;
+pub use crate::id::CafeId;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SlugError {

@@ -10,6 +10,7 @@ pub mod cafe;
 pub mod day;
 pub mod error;
 pub mod event;
+pub mod id;
 pub mod menu;
 pub mod money;
 pub mod order;

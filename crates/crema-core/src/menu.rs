@@ -7,10 +7,7 @@ use crate::money::{Amount, Currency};
 use crate::text::{LabelColor, Name};
 use serde::{Deserialize, Serialize};
 
-pub type CategoryId = i64;
-pub type ItemId = i64;
-pub type GroupId = i64;
-pub type OptionId = i64;
+pub use crate::id::{CategoryId, GroupId, ItemId, OptionId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
