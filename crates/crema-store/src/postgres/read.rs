@@ -1,0 +1,1 @@
+//! Reads on PostgreSQL (inherent methods until the repository traits settle).
