@@ -5,7 +5,7 @@ use super::migrate::{compare, copy_sqlite_to_postgres};
 use super::schema::{Kind, TABLES};
 use super::testing::TestDb;
 use super::PgStore;
-use crate::repo::{AdminRepo, CafeRepo, MenuRepo, UserRepo};
+use crate::repo::{AdminRepo, CafeRepo, EventRepo, MenuRepo, UserRepo};
 use crate::sqlite::{Options, SqliteStore};
 use crate::{Role, StoreError};
 use crema_core::cafe::{Cafe, Locale, Slug};
@@ -392,4 +392,102 @@ async fn the_table_list_matches_the_postgres_schema() {
         .collect();
     want.sort();
     assert_eq!(found, want);
+}
+
+/// The reads answer on the copy as the SQLite store answers on the original.
+#[tokio::test]
+async fn reads_on_the_copy_answer_as_sqlite_does() {
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("crema.db");
+    let store = SqliteStore::open(&path, Options::default())
+        .await
+        .expect("sqlite store");
+    let a = store
+        .create_cafe(cafe("hjornet", "Europe/Oslo"), true)
+        .await
+        .expect("cafe");
+    for name in ["Kaffe", "Te"] {
+        store
+            .create_category(
+                a.cafe.id,
+                Category {
+                    id: 0,
+                    name: Name::parse(name).expect("name"),
+                    sort_order: 1,
+                    enabled: true,
+                    allowed_groups: vec![],
+                },
+            )
+            .await
+            .expect("category");
+    }
+    // Pruned events leave the oldest seq above 1 and the latest above every seq kept.
+    let first = store.events_since(0, 100).await.expect("events");
+    assert!(
+        !first.is_empty(),
+        "the store's writes made no events to read"
+    );
+    let cut = first.last().expect("event").at + chrono::Duration::milliseconds(1);
+    store.prune_events(cut).await.expect("prune");
+    let b = store
+        .create_cafe(cafe("corner", "Europe/London"), false)
+        .await
+        .expect("cafe");
+    store
+        .create_category(
+            b.cafe.id,
+            Category {
+                id: 0,
+                name: Name::parse("Kaker").expect("name"),
+                sort_order: 1,
+                enabled: true,
+                allowed_groups: vec![],
+            },
+        )
+        .await
+        .expect("category");
+    assert!(
+        !store.events_since(0, 100).await.expect("events").is_empty(),
+        "no events after the prune"
+    );
+    let s_latest = store.latest_seq().await.expect("latest");
+    let s_oldest = store.oldest_seq().await.expect("oldest");
+    let s_events = store.events_since(0, 1000).await.expect("events");
+    let s_cafes = store.cafes().await.expect("cafes");
+    assert!(s_oldest > 1, "nothing was pruned: oldest {s_oldest}");
+    assert!(s_latest >= s_oldest && s_events.len() as i64 == s_latest - s_oldest + 1);
+    store.close().await;
+
+    let report = copy_sqlite_to_postgres(&path, db.url())
+        .await
+        .expect("copy");
+    assert!(report.all_match(), "{report}");
+    let pg = PgStore::open(db.url()).await.expect("open");
+    assert_eq!(pg.latest_seq().await.expect("latest"), s_latest);
+    assert_eq!(pg.oldest_seq().await.expect("oldest"), s_oldest);
+    assert_eq!(pg.events_since(0, 1000).await.expect("events"), s_events);
+    // CafeRecord has no PartialEq: compare everything Debug shows.
+    let dbg = |c: &[crate::CafeRecord]| format!("{c:?}");
+    assert_eq!(dbg(&pg.cafes().await.expect("cafes")), dbg(&s_cafes));
+    assert_eq!(
+        dbg(&[pg.cafe_by_slug("corner").await.expect("slug")]),
+        dbg(&s_cafes[1..])
+    );
+    assert_eq!(
+        dbg(&[pg.cafe_by_id(a.cafe.id).await.expect("id")]),
+        dbg(&s_cafes[..1])
+    );
+    assert!(s_cafes[0].is_default && !s_cafes[1].is_default);
+    assert_eq!(s_cafes[1].cafe.id, b.cafe.id);
+    assert!(matches!(
+        pg.cafe_by_slug("nowhere").await,
+        Err(StoreError::NotFound("café"))
+    ));
+    assert!(matches!(
+        pg.cafe_by_id(999).await,
+        Err(StoreError::NotFound("café"))
+    ));
 }
