@@ -342,9 +342,29 @@ async fn a_missing_source_or_bad_rows_are_refused_with_the_reason() {
             .contains("sessions.expires_at of the row with id = 1"),
         "{err}"
     );
-    // Nothing was committed: a fixed source then copies.
+    // A column or a table the copier does not know would be left behind: refused.
     c.execute("UPDATE sessions SET expires_at = created_at", [])
         .expect("fix");
+    c.execute_batch("ALTER TABLE stations ADD COLUMN color TEXT")
+        .expect("column");
+    let err = copy_sqlite_to_postgres(&path, db.url())
+        .await
+        .expect_err("column");
+    assert!(
+        err.to_string()
+            .contains("table stations of the SQLite database"),
+        "{err}"
+    );
+    c.execute_batch(
+        "ALTER TABLE stations DROP COLUMN color; CREATE TABLE notes (id INTEGER PRIMARY KEY)",
+    )
+    .expect("table");
+    let err = copy_sqlite_to_postgres(&path, db.url())
+        .await
+        .expect_err("table");
+    assert!(err.to_string().contains("does not know: notes"), "{err}");
+    c.execute_batch("DROP TABLE notes").expect("drop");
+    // Nothing was committed by the failed copies: the fixed source then copies.
     let report = copy_sqlite_to_postgres(&path, db.url())
         .await
         .expect("copy");
