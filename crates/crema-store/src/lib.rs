@@ -13,6 +13,7 @@ pub mod line_marks;
 pub mod menu_entity;
 pub mod model;
 pub mod pairing;
+pub mod postgres;
 pub mod repo;
 pub mod sqlite;
 pub mod tx;
