@@ -15,31 +15,31 @@ use uuid::Uuid;
 pub enum Topic {
     /// Staff: full orders.
     Orders {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     /// Public: day number and step only.
     Board {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     Menu {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     /// Open/closed and messages.
     Status {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     /// One order, for the customer's page.
     Order {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
         uuid: Uuid,
     },
     Station {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
         id: i64,
     },
     /// Kaffebase's `collection:<name>` on the default café (`compat::kaffebase::realtime`).
     Collection {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
         name: String,
     },
 }
@@ -179,7 +179,7 @@ pub const SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10
 /// orders are left out: the screens drop them anyway, and a busy day has thousands.
 async fn open_today(
     state: &State,
-    cafe: i64,
+    cafe: crema_core::id::CafeId,
     station: Option<i64>,
 ) -> Result<Vec<crema_store::OrderRecord>, StoreError> {
     let c = state.store.cafe_by_id(cafe).await?;

@@ -327,7 +327,7 @@ mod tests {
 
     fn cafe(slug: &str) -> Cafe {
         Cafe {
-            id: 0,
+            id: CafeId(0),
             slug: crema_core::cafe::Slug::parse(slug).expect("a slug"),
             name: Name::parse(slug).expect("a name"),
             timezone: crema_core::day::parse_tz("Europe/Oslo").expect("a time zone"),

@@ -281,7 +281,7 @@ impl SqliteStore {
         sql.push_str(" ORDER BY ");
         sql.push_str(if f.newest_first { "id DESC" } else { order_by });
         sql.push_str(" LIMIT ?");
-        let mut args: Vec<Value> = vec![Value::Integer(cafe)];
+        let mut args: Vec<Value> = vec![cafe.into()];
         if let Some(v) = &f.step {
             args.push(Value::Text(v.clone()));
         }

@@ -46,7 +46,7 @@ const RECENT_FINISHED: u32 = 20;
 /// payload's `options`.
 pub async fn join_reply(
     state: &State,
-    cafe: i64,
+    cafe: crema_core::id::CafeId,
     name: &str,
     actor: &Actor,
     options: Option<&Value>,
@@ -130,7 +130,10 @@ async fn join_orders(
     ))
 }
 
-async fn menu_payload(state: &State, cafe: i64) -> Result<records::MenuPayload, StoreError> {
+async fn menu_payload(
+    state: &State,
+    cafe: crema_core::id::CafeId,
+) -> Result<records::MenuPayload, StoreError> {
     let c = state.store.cafe_by_id(cafe).await?;
     let m = state.store.menu(cafe).await?;
     Ok(records::menu(&m, Major::of(c.cafe.currency)))
