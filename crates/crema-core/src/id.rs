@@ -69,14 +69,14 @@ macro_rules! ids {
 ids! {
     CafeId,
     UserId,
+    /// An order's row id (its public id is its UUID).
+    OrderId,
 }
 
 pub type DeviceId = i64;
 pub type StationId = i64;
 pub type MessageId = i64;
 pub type InvitationId = i64;
-/// An order's row id (its public id is its UUID).
-pub type OrderId = i64;
 pub type CategoryId = i64;
 pub type ItemId = i64;
 pub type GroupId = i64;

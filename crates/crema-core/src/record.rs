@@ -13,7 +13,7 @@ use uuid::Uuid;
 /// log keeps; [`OrderRecord::api_shape`] is the form clients and the audit trail see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRecord {
-    pub id: i64,
+    pub id: crate::id::OrderId,
     pub uuid: Uuid,
     pub cafe_id: CafeId,
     pub local_date: NaiveDate,

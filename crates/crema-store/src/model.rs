@@ -141,7 +141,7 @@ pub struct OrderFilter {
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     /// Keyset pagination: only orders with an id above this.
-    pub after_id: Option<i64>,
+    pub after_id: Option<crema_core::id::OrderId>,
     /// Leave out orders at these steps (a join's snapshot leaves out the finished ones).
     pub exclude_steps: Vec<String>,
     /// The newest orders first (by id), instead of the list's own order.

@@ -426,7 +426,8 @@ impl From<&MoveRecord> for MoveOut {
 pub struct OrderPage {
     pub items: Vec<OrderOut>,
     /// Pass as `after` to get the next page; absent on the last page.
-    pub next_after: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub next_after: Option<crema_core::id::OrderId>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

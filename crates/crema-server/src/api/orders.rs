@@ -307,7 +307,7 @@ pub async fn list(
         station_id: int("station_id", &q.station_id)?,
         customer_user_id: int("customer_user_id", &q.customer_user_id)?,
         channel,
-        after_id: int("after", &q.after)?,
+        after_id: int("after", &q.after)?.map(crema_core::id::OrderId),
         // One more than asked tells whether there is a next page.
         limit: limit + 1,
         ..Default::default()

@@ -183,7 +183,7 @@ mod tests {
     fn order(station: Option<i64>) -> OrderRecord {
         let t = chrono::Utc::now();
         OrderRecord {
-            id: 7,
+            id: crema_core::id::OrderId(7),
             uuid: Uuid::from_u128(42),
             cafe_id: CafeId(1),
             local_date: t.date_naive(),
