@@ -119,7 +119,7 @@ pub async fn matching(
         .store
         .list_orders_by_number(cafe.cafe.id, &filters.to_store(cafe, state.store.now()))
         .await?;
-    Ok(orders.iter().map(|o| records::order(o)).collect())
+    Ok(orders.iter().map(records::order).collect())
 }
 
 pub async fn list(

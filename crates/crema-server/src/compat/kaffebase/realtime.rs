@@ -126,7 +126,7 @@ async fn join_orders(
     list.sort_by(|a, b| {
         (a.day_number, a.created_at, a.id).cmp(&(b.day_number, b.created_at, b.id))
     });
-    Ok(within_budget(list.iter().map(|o| records::public_order(o))))
+    Ok(within_budget(list.iter().map(records::public_order)))
 }
 
 async fn menu_payload(
