@@ -71,10 +71,10 @@ ids! {
     UserId,
     /// An order's row id (its public id is its UUID).
     OrderId,
+    StationId,
 }
 
 pub type DeviceId = i64;
-pub type StationId = i64;
 pub type MessageId = i64;
 pub type InvitationId = i64;
 pub type CategoryId = i64;

@@ -362,7 +362,8 @@ pub struct OrderOut {
     pub channel: String,
     pub customer: CustomerOut,
     pub placed_by: Option<i64>,
-    pub station_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub station_id: Option<crema_core::id::StationId>,
     pub lines: Vec<LineOut>,
     pub currency: String,
     pub subtotal: i64,

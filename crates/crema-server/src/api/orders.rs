@@ -98,7 +98,8 @@ pub struct PlaceOrderBody {
     #[serde(default)]
     pub customer_user_id: Option<i64>,
     #[serde(default)]
-    pub station_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub station_id: Option<crema_core::id::StationId>,
     /// Staff flag: something about the order needs asking the customer.
     #[serde(default)]
     pub missing_information: bool,

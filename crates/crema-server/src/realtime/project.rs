@@ -173,14 +173,14 @@ pub async fn replay(
 mod tests {
     use super::*;
     use crema_core::event::Change;
-    use crema_core::id::CafeId;
+    use crema_core::id::{CafeId, StationId};
     use crema_core::money::{Amount, Currency};
     use crema_core::order::{Channel, Customer};
     use crema_core::record::{MoveRecord, OrderRecord};
     use crema_core::workflow::MoveKind;
     use uuid::Uuid;
 
-    fn order(station: Option<i64>) -> OrderRecord {
+    fn order(station: Option<crema_core::id::StationId>) -> OrderRecord {
         let t = chrono::Utc::now();
         OrderRecord {
             id: crema_core::id::OrderId(7),
@@ -222,7 +222,7 @@ mod tests {
             record: serde_json::json!({"id": 1}),
         };
         let mut all = Vec::new();
-        for station in [None, Some(3)] {
+        for station in [None, Some(StationId(3))] {
             let o = order(station);
             all.push(Event::OrderPlaced {
                 order: o.clone(),
@@ -276,14 +276,14 @@ mod tests {
             (
                 Topic::Station {
                     cafe: CafeId(1),
-                    id: 3,
+                    id: StationId(3),
                 },
                 "station:3".into(),
             ),
             (
                 Topic::Station {
                     cafe: CafeId(1),
-                    id: 4,
+                    id: StationId(4),
                 },
                 "station:4".into(),
             ),

@@ -35,7 +35,7 @@ pub enum Topic {
     },
     Station {
         cafe: crema_core::id::CafeId,
-        id: i64,
+        id: crema_core::id::StationId,
     },
     /// Kaffebase's `collection:<name>` on the default café (`compat::kaffebase::realtime`).
     Collection {
@@ -126,8 +126,8 @@ pub async fn resolve_in(store: &dyn crema_store::Store, name: &str) -> Result<To
             })
         }
         ["station", id] => {
-            let id: i64 = id.parse().map_err(|_| JoinError::Unmatched)?;
-            let station = store.station(id).await?;
+            let id: crema_core::id::StationId = id.parse().map_err(|_| JoinError::Unmatched)?;
+            let station = store.station(id.get()).await?;
             Ok(Topic::Station {
                 cafe: station.cafe_id,
                 id,
@@ -180,7 +180,7 @@ pub const SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10
 async fn open_today(
     state: &State,
     cafe: crema_core::id::CafeId,
-    station: Option<i64>,
+    station: Option<crema_core::id::StationId>,
 ) -> Result<Vec<crema_store::OrderRecord>, StoreError> {
     let c = state.store.cafe_by_id(cafe).await?;
     let filter = OrderFilter {

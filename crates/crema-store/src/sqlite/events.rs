@@ -32,7 +32,7 @@ fn feed_filter(f: &Feed, args: &mut Vec<Value>) -> &'static str {
             "order_uuid = ?"
         }
         Feed::Station(id) => {
-            args.push(Value::Integer(*id));
+            args.push((*id).into());
             "station_id = ?"
         }
     }

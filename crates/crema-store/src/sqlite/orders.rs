@@ -296,7 +296,7 @@ impl SqliteStore {
             args.push(Value::Integer(i64::from(v)));
         }
         if let Some(v) = f.station_id {
-            args.push(Value::Integer(v));
+            args.push(v.into());
         }
         if let Some(v) = f.customer_user_id {
             args.push(Value::Integer(v));

@@ -88,7 +88,7 @@ impl OrderTx for WriteCtx {
         Ok(())
     }
 
-    fn station_exists(&mut self, cafe: CafeId, station: i64) -> Result<bool> {
+    fn station_exists(&mut self, cafe: CafeId, station: crema_core::id::StationId) -> Result<bool> {
         let n: i64 = scalar(
             self.conn(),
             "SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?",
