@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use crema_core::cafe::CafeId;
 use crema_core::day::{local_date, DayNumber};
 use crema_core::event::Event;
+use crema_core::id::OrderId;
 use crema_core::money::Amount;
 use crema_core::order::{place as price, Customer, OrderDraft};
 use crema_core::record::{LineChange, LineMark, MoveRecord, OrderRecord};
@@ -170,7 +171,7 @@ fn place_in(
     tx.set_day_number(cafe, date, number)?;
     let step = snap.cafe.workflow.first().as_str().to_owned();
     let mut order = OrderRecord {
-        id: 0,
+        id: OrderId(0),
         uuid,
         cafe_id: cafe,
         local_date: date,
@@ -237,7 +238,7 @@ fn target(o: &OrderRecord) -> String {
 
 /// The step an undo of the order would return to, reading its moves newest first only as far
 /// as needed (usually one).
-fn undo_of(tx: &mut dyn OrderTx, order_id: i64) -> Result<Option<String>> {
+fn undo_of(tx: &mut dyn OrderTx, order_id: OrderId) -> Result<Option<String>> {
     let mut walk = UndoWalk::new();
     let mut answer = None;
     tx.moves_newest_first(order_id, &mut |kind, from| match walk.older(kind, from) {

@@ -70,7 +70,7 @@ pub fn on_behalf_of(
     who: &Placer,
     customer_user_id: Option<i64>,
     channel: Channel,
-    station_id: Option<i64>,
+    station_id: Option<crema_core::id::StationId>,
 ) -> Result<(), Rejection> {
     let mut errors = Vec::new();
     if let Some(id) = customer_user_id {
@@ -158,14 +158,26 @@ mod tests {
             ..Placer::default()
         };
         assert!(on_behalf_of(&customer, Some(7), Channel::Web, None).is_ok());
-        let r = on_behalf_of(&customer, Some(8), Channel::Counter, Some(1)).unwrap_err();
+        let r = on_behalf_of(
+            &customer,
+            Some(8),
+            Channel::Counter,
+            Some(crema_core::id::StationId(1)),
+        )
+        .unwrap_err();
         let fields: Vec<&str> = r.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["customer_user_id", "channel", "station_id"]);
         let staff = Placer {
             staff: true,
             ..customer
         };
-        assert!(on_behalf_of(&staff, Some(8), Channel::Sms, Some(1)).is_ok());
+        assert!(on_behalf_of(
+            &staff,
+            Some(8),
+            Channel::Sms,
+            Some(crema_core::id::StationId(1))
+        )
+        .is_ok());
     }
 
     #[test]

@@ -1,17 +1,82 @@
-//! The ids of stored things, one name each, so a signature says which id it takes.
+//! The ids of stored things, one type each, so that a function taking a café and a user
+//! cannot be called with the two swapped: `set_membership(cafe: CafeId, user: UserId, …)`.
 //!
-//! They are aliases of the store's integer row ids for now; the names are what code should
-//! use in signatures (`fn set_membership(cafe: CafeId, user: UserId, …)`), so that turning
-//! each into a newtype is a change of this file and of the places that mix them up.
+//! Each is the store's integer row id in a newtype. On the wire (JSON, URLs) it is the bare
+//! number, as before. The field is public because an id has no rule beyond its kind: the
+//! point is that the kinds do not mix, not that a number must be checked.
 
-pub type CafeId = i64;
-pub type UserId = i64;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! ids {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl $name {
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
+            }
+        }
+
+        #[cfg(feature = "sqlite")]
+        impl rusqlite::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.0.into())
+            }
+        }
+
+        #[cfg(feature = "sqlite")]
+        impl From<$name> for rusqlite::types::Value {
+            fn from(id: $name) -> Self {
+                Self::Integer(id.0)
+            }
+        }
+
+        #[cfg(feature = "sqlite")]
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                i64::column_result(v).map($name)
+            }
+        }
+    )*};
+}
+
+ids! {
+    CafeId,
+    UserId,
+    /// An order's row id (its public id is its UUID).
+    OrderId,
+    StationId,
+}
+
 pub type DeviceId = i64;
-pub type StationId = i64;
 pub type MessageId = i64;
 pub type InvitationId = i64;
-/// An order's row id (its public id is its UUID).
-pub type OrderId = i64;
 pub type CategoryId = i64;
 pub type ItemId = i64;
 pub type GroupId = i64;

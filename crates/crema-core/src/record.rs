@@ -13,7 +13,7 @@ use uuid::Uuid;
 /// log keeps; [`OrderRecord::api_shape`] is the form clients and the audit trail see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRecord {
-    pub id: i64,
+    pub id: crate::id::OrderId,
     pub uuid: Uuid,
     pub cafe_id: CafeId,
     pub local_date: NaiveDate,
@@ -21,7 +21,7 @@ pub struct OrderRecord {
     pub channel: Channel,
     pub customer: Customer,
     pub placed_by: Option<i64>,
-    pub station_id: Option<i64>,
+    pub station_id: Option<crate::id::StationId>,
     pub step: String,
     pub lines: Vec<LineSnapshot>,
     pub currency: Currency,
@@ -116,7 +116,7 @@ impl Serialize for ApiShape<'_> {
             channel: &'a Channel,
             customer: &'a Customer,
             placed_by: Option<i64>,
-            station_id: Option<i64>,
+            station_id: Option<crate::id::StationId>,
             step: &'a str,
             lines: MarkedLines<'a>,
             currency: &'a Currency,

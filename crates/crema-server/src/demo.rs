@@ -43,7 +43,7 @@ fn cafe(
     rounding: i64,
 ) -> Result<Cafe> {
     Ok(Cafe {
-        id: 0,
+        id: crema_core::id::CafeId(0),
         slug: Slug::parse(slug).map_err(bad)?,
         name: name(title)?,
         timezone: parse_tz(tz).map_err(bad)?,
@@ -58,7 +58,7 @@ fn cafe(
 
 struct Builder<'a> {
     store: &'a dyn Store,
-    cafe: i64,
+    cafe: crema_core::id::CafeId,
     sort: i64,
 }
 

@@ -244,7 +244,11 @@ pub async fn image_allowed(
 }
 
 /// The `image` an item has now, for [`image_allowed`].
-pub async fn current_image(state: &State, cafe: i64, item: i64) -> Option<String> {
+pub async fn current_image(
+    state: &State,
+    cafe: crema_core::id::CafeId,
+    item: i64,
+) -> Option<String> {
     let m = state.store.menu(cafe).await.ok()?;
     m.items
         .iter()

@@ -98,7 +98,7 @@ pub struct NewOrder {
     pub channel: Channel,
     pub customer: Customer,
     pub placed_by: Option<i64>,
-    pub station_id: Option<i64>,
+    pub station_id: Option<crema_core::id::StationId>,
     pub lines: Vec<LineRequest>,
     pub missing_information: bool,
     /// The client's key and a hash of the request it came with.
@@ -135,13 +135,13 @@ pub struct OrderFilter {
     pub step: Option<String>,
     pub local_date: Option<NaiveDate>,
     pub day_number: Option<u32>,
-    pub station_id: Option<i64>,
+    pub station_id: Option<crema_core::id::StationId>,
     pub customer_user_id: Option<i64>,
     pub channel: Option<Channel>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     /// Keyset pagination: only orders with an id above this.
-    pub after_id: Option<i64>,
+    pub after_id: Option<crema_core::id::OrderId>,
     /// Leave out orders at these steps (a join's snapshot leaves out the finished ones).
     pub exclude_steps: Vec<String>,
     /// The newest orders first (by id), instead of the list's own order.
@@ -188,7 +188,7 @@ pub enum Feed {
         stream: crema_core::event::Stream,
     },
     Order(Uuid),
-    Station(i64),
+    Station(crema_core::id::StationId),
 }
 
 /// Topic names, built in one place.
@@ -208,7 +208,7 @@ pub mod topics {
     pub fn order(uuid: &uuid::Uuid) -> String {
         format!("order:{uuid}")
     }
-    pub fn station(id: i64) -> String {
+    pub fn station(id: crema_core::id::StationId) -> String {
         format!("station:{id}")
     }
 }

@@ -94,14 +94,18 @@ pub trait OrderRepo: Send + Sync {
     /// means (the system clock, or the one a test set: `Options::clock`).
     fn now(&self) -> DateTime<Utc>;
     async fn order(&self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
-    async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
+    async fn order_by_id(&self, cafe: CafeId, id: crema_core::id::OrderId) -> Result<OrderRecord>;
     /// An order by its id alone, whatever its café (for the customer's tracking topic).
     async fn order_by_uuid(&self, uuid: Uuid) -> Result<OrderRecord>;
     async fn list_orders(&self, cafe: CafeId, filter: &OrderFilter) -> Result<Vec<OrderRecord>>;
     async fn order_moves(&self, cafe: CafeId, uuid: Uuid) -> Result<Vec<MoveRecord>>;
     /// Every move of the café's orders of the local `date`, each with its order's row id
     /// ([`OrderRecord::id`]), in the order they were made (for the day's report).
-    async fn day_moves(&self, cafe: CafeId, date: NaiveDate) -> Result<Vec<(i64, MoveRecord)>>;
+    async fn day_moves(
+        &self,
+        cafe: CafeId,
+        date: NaiveDate,
+    ) -> Result<Vec<(crema_core::id::OrderId, MoveRecord)>>;
     /// Like [`OrderRepo::list_orders`], but ordered by day number, then by when the order was
     /// placed (Kaffebase's order list, which interleaves days when not filtered to one).
     async fn list_orders_by_number(

@@ -349,7 +349,7 @@ async fn import_kaffebase(
         Err(crema_store::StoreError::NotFound(_)) => match store.cafes().await {
             Ok(cafes) => {
                 let cafe = Cafe {
-                    id: 0,
+                    id: crema_core::id::CafeId(0),
                     slug: slug_ok,
                     name: name_ok,
                     timezone: tz,

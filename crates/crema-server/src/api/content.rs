@@ -27,7 +27,12 @@ pub fn router() -> OpenApiRouter<State> {
         .routes(routes!(list_stations, create_station))
 }
 
-async fn cafe_for(state: &State, actor: &Actor, slug: &str, p: Permission) -> ApiResult<i64> {
+async fn cafe_for(
+    state: &State,
+    actor: &Actor,
+    slug: &str,
+    p: Permission,
+) -> ApiResult<crema_core::id::CafeId> {
     let cafe = state.cafe(slug).await?;
     authorize(actor, cafe.cafe.id, p)?;
     Ok(cafe.cafe.id)
@@ -39,7 +44,7 @@ async fn public<R, O>(
     state: &State,
     actor: &Actor,
     slug: &str,
-    read: for<'a> fn(&'a dyn Store, i64) -> Pending<'a, R>,
+    read: for<'a> fn(&'a dyn Store, crema_core::id::CafeId) -> Pending<'a, R>,
     show: impl FnOnce(&R) -> O,
 ) -> ApiResult<Json<O>> {
     let cafe = cafe_for(state, actor, slug, Permission::ReadMenu).await?;

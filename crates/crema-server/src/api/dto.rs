@@ -362,7 +362,8 @@ pub struct OrderOut {
     pub channel: String,
     pub customer: CustomerOut,
     pub placed_by: Option<i64>,
-    pub station_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub station_id: Option<crema_core::id::StationId>,
     pub lines: Vec<LineOut>,
     pub currency: String,
     pub subtotal: i64,
@@ -426,7 +427,8 @@ impl From<&MoveRecord> for MoveOut {
 pub struct OrderPage {
     pub items: Vec<OrderOut>,
     /// Pass as `after` to get the next page; absent on the last page.
-    pub next_after: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub next_after: Option<crema_core::id::OrderId>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -120,7 +120,12 @@ async fn read_image(mut mp: Multipart) -> Result<Vec<u8>, Response> {
 }
 
 /// Checks access and that the item exists; returns the café id.
-async fn editing(state: &State, actor: &Actor, slug: &str, id: i64) -> Result<i64, ApiError> {
+async fn editing(
+    state: &State,
+    actor: &Actor,
+    slug: &str,
+    id: i64,
+) -> Result<crema_core::id::CafeId, ApiError> {
     let cafe = state.cafe(slug).await?;
     authorize(actor, cafe.cafe.id, Permission::EditMenu)?;
     let m = state.store.menu(cafe.cafe.id).await?;
@@ -133,7 +138,7 @@ async fn editing(state: &State, actor: &Actor, slug: &str, id: i64) -> Result<i6
 /// Points the item at `image` and returns it, with the image it had before.
 async fn set_image(
     state: &State,
-    cafe: i64,
+    cafe: crema_core::id::CafeId,
     id: i64,
     image: Option<String>,
 ) -> Result<(ItemOut, Option<String>), ApiError> {
@@ -160,7 +165,7 @@ async fn set_image(
 
 /// Deletes the file of a replaced or removed image when it was ours and no other item of the
 /// café still shows it (an image URL can be copied onto another item by PATCH).
-async fn forget(state: &State, cafe: i64, old: Option<String>) {
+async fn forget(state: &State, cafe: crema_core::id::CafeId, old: Option<String>) {
     let Some(name) = old.as_deref().and_then(uploads::name_in) else {
         return;
     };

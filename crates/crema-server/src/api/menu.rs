@@ -107,13 +107,18 @@ pub async fn get_menu(
 }
 
 /// Checks access and returns the café id.
-async fn authorized(state: &State, actor: &Actor, slug: &str, p: Permission) -> ApiResult<i64> {
+async fn authorized(
+    state: &State,
+    actor: &Actor,
+    slug: &str,
+    p: Permission,
+) -> ApiResult<crema_core::id::CafeId> {
     let cafe = state.cafe(slug).await?;
     authorize(actor, cafe.cafe.id, p)?;
     Ok(cafe.cafe.id)
 }
 
-async fn editing(state: &State, actor: &Actor, slug: &str) -> ApiResult<i64> {
+async fn editing(state: &State, actor: &Actor, slug: &str) -> ApiResult<crema_core::id::CafeId> {
     authorized(state, actor, slug, Permission::EditMenu).await
 }
 
@@ -171,7 +176,7 @@ fn image_of(rej: &mut Rejection, v: &Option<Option<String>>) -> Option<Option<St
 /// An item's `image` may only be an upload of this server (`crate::uploads::image_allowed`).
 async fn check_image(
     state: &State,
-    cafe: i64,
+    cafe: crema_core::id::CafeId,
     item: Option<i64>,
     sent: Option<String>,
 ) -> ApiResult<()> {

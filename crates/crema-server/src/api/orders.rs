@@ -98,7 +98,8 @@ pub struct PlaceOrderBody {
     #[serde(default)]
     pub customer_user_id: Option<i64>,
     #[serde(default)]
-    pub station_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub station_id: Option<crema_core::id::StationId>,
     /// Staff flag: something about the order needs asking the customer.
     #[serde(default)]
     pub missing_information: bool,
@@ -307,7 +308,7 @@ pub async fn list(
         station_id: int("station_id", &q.station_id)?,
         customer_user_id: int("customer_user_id", &q.customer_user_id)?,
         channel,
-        after_id: int("after", &q.after)?,
+        after_id: int("after", &q.after)?.map(crema_core::id::OrderId),
         // One more than asked tells whether there is a next page.
         limit: limit + 1,
         ..Default::default()

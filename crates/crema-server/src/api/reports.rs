@@ -194,7 +194,7 @@ pub fn compute(
     cafe: &CafeRecord,
     date: NaiveDate,
     orders: &[OrderRecord],
-    moves: &[(i64, MoveRecord)],
+    moves: &[(crema_core::id::OrderId, MoveRecord)],
 ) -> ApiResult<DayReport> {
     let tz: Tz = cafe.cafe.timezone;
     let workflow = &cafe.cafe.workflow;
@@ -214,7 +214,8 @@ pub fn compute(
     // name → (quantity, revenue)
     let mut items: HashMap<&str, (u32, i64)> = HashMap::new();
     // order row id → the time of its last forward move into the ready step
-    let mut ready_at: HashMap<i64, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    let mut ready_at: HashMap<crema_core::id::OrderId, chrono::DateTime<chrono::Utc>> =
+        HashMap::new();
     for (order_id, m) in moves {
         let into_ready = workflow.position(&m.to) == Some(ready);
         if into_ready && matches!(m.kind, MoveKind::Forward | MoveKind::Finish) {

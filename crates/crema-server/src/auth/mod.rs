@@ -221,7 +221,10 @@ mod tests {
 
     #[test]
     fn refusals_say_as_little_as_they_must() {
-        assert_eq!(Actor::default().principal(1), Principal::Anonymous);
+        assert_eq!(
+            Actor::default().principal(crema_core::id::CafeId(1)),
+            Principal::Anonymous
+        );
         assert!(matches!(
             decide(Principal::Anonymous, Permission::EditMenu),
             Err(ApiError::Unauthorized)

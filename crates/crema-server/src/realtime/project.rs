@@ -66,7 +66,7 @@ pub fn view(topic: &Topic, ev: &Event) -> Option<View> {
 
 /// The log's feeds that hold a topic's events (none for Kaffebase's collections).
 pub fn feeds(topic: &Topic) -> Vec<Feed> {
-    let cafe = |cafe: &i64, stream| Feed::Cafe {
+    let cafe = |cafe: &crema_core::id::CafeId, stream| Feed::Cafe {
         cafe: *cafe,
         stream,
     };
@@ -173,18 +173,19 @@ pub async fn replay(
 mod tests {
     use super::*;
     use crema_core::event::Change;
+    use crema_core::id::{CafeId, StationId};
     use crema_core::money::{Amount, Currency};
     use crema_core::order::{Channel, Customer};
     use crema_core::record::{MoveRecord, OrderRecord};
     use crema_core::workflow::MoveKind;
     use uuid::Uuid;
 
-    fn order(station: Option<i64>) -> OrderRecord {
+    fn order(station: Option<crema_core::id::StationId>) -> OrderRecord {
         let t = chrono::Utc::now();
         OrderRecord {
-            id: 7,
+            id: crema_core::id::OrderId(7),
             uuid: Uuid::from_u128(42),
-            cafe_id: 1,
+            cafe_id: CafeId(1),
             local_date: t.date_naive(),
             day_number: 101,
             channel: Channel::Web,
@@ -221,7 +222,7 @@ mod tests {
             record: serde_json::json!({"id": 1}),
         };
         let mut all = Vec::new();
-        for station in [None, Some(3)] {
+        for station in [None, Some(StationId(3))] {
             let o = order(station);
             all.push(Event::OrderPlaced {
                 order: o.clone(),
@@ -261,19 +262,31 @@ mod tests {
     /// Every topic a client may follow in café 1 (`c`), with its name.
     fn topics() -> Vec<(Topic, String)> {
         vec![
-            (Topic::Orders { cafe: 1 }, "cafe:c:orders".into()),
-            (Topic::Board { cafe: 1 }, "cafe:c:board".into()),
-            (Topic::Menu { cafe: 1 }, "cafe:c:menu".into()),
-            (Topic::Status { cafe: 1 }, "cafe:c:status".into()),
+            (Topic::Orders { cafe: CafeId(1) }, "cafe:c:orders".into()),
+            (Topic::Board { cafe: CafeId(1) }, "cafe:c:board".into()),
+            (Topic::Menu { cafe: CafeId(1) }, "cafe:c:menu".into()),
+            (Topic::Status { cafe: CafeId(1) }, "cafe:c:status".into()),
             (
                 Topic::Order {
-                    cafe: 1,
+                    cafe: CafeId(1),
                     uuid: Uuid::from_u128(42),
                 },
                 format!("order:{}", Uuid::from_u128(42)),
             ),
-            (Topic::Station { cafe: 1, id: 3 }, "station:3".into()),
-            (Topic::Station { cafe: 1, id: 4 }, "station:4".into()),
+            (
+                Topic::Station {
+                    cafe: CafeId(1),
+                    id: StationId(3),
+                },
+                "station:3".into(),
+            ),
+            (
+                Topic::Station {
+                    cafe: CafeId(1),
+                    id: StationId(4),
+                },
+                "station:4".into(),
+            ),
         ]
     }
 
@@ -293,7 +306,7 @@ mod tests {
     #[test]
     fn the_board_sees_no_kitchen_marks_and_nothing_personal() {
         for ev in events() {
-            let board = view(&Topic::Board { cafe: 1 }, &ev);
+            let board = view(&Topic::Board { cafe: CafeId(1) }, &ev);
             assert_eq!(board.is_some(), ev.on_board(), "{}", ev.kind());
             if let Some(v) = board {
                 let p = payload(&ev, v).expect("renders");

@@ -15,31 +15,31 @@ use uuid::Uuid;
 pub enum Topic {
     /// Staff: full orders.
     Orders {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     /// Public: day number and step only.
     Board {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     Menu {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     /// Open/closed and messages.
     Status {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
     },
     /// One order, for the customer's page.
     Order {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
         uuid: Uuid,
     },
     Station {
-        cafe: i64,
-        id: i64,
+        cafe: crema_core::id::CafeId,
+        id: crema_core::id::StationId,
     },
     /// Kaffebase's `collection:<name>` on the default café (`compat::kaffebase::realtime`).
     Collection {
-        cafe: i64,
+        cafe: crema_core::id::CafeId,
         name: String,
     },
 }
@@ -126,8 +126,8 @@ pub async fn resolve_in(store: &dyn crema_store::Store, name: &str) -> Result<To
             })
         }
         ["station", id] => {
-            let id: i64 = id.parse().map_err(|_| JoinError::Unmatched)?;
-            let station = store.station(id).await?;
+            let id: crema_core::id::StationId = id.parse().map_err(|_| JoinError::Unmatched)?;
+            let station = store.station(id.get()).await?;
             Ok(Topic::Station {
                 cafe: station.cafe_id,
                 id,
@@ -179,8 +179,8 @@ pub const SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10
 /// orders are left out: the screens drop them anyway, and a busy day has thousands.
 async fn open_today(
     state: &State,
-    cafe: i64,
-    station: Option<i64>,
+    cafe: crema_core::id::CafeId,
+    station: Option<crema_core::id::StationId>,
 ) -> Result<Vec<crema_store::OrderRecord>, StoreError> {
     let c = state.store.cafe_by_id(cafe).await?;
     let filter = OrderFilter {

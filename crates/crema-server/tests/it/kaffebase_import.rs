@@ -334,7 +334,7 @@ INSERT INTO users_tokens (user_id, token, context, inserted_at) VALUES (1, x'00f
 
 fn kaffediem() -> crema_core::cafe::Cafe {
     crema_core::cafe::Cafe {
-        id: 0,
+        id: crema_core::id::CafeId(0),
         slug: crema_core::cafe::Slug::parse("kaffediem").unwrap(),
         name: crema_core::text::Name::parse("Kaffediem").unwrap(),
         timezone: crema_core::day::parse_tz("Europe/Oslo").unwrap(),

@@ -340,7 +340,7 @@ async fn a_since_from_another_history_gets_a_snapshot() {
 fn event(seq: i64) -> EventRecord {
     EventRecord {
         seq,
-        cafe_id: 1,
+        cafe_id: crema_core::id::CafeId(1),
         at: Utc::now(),
         event: Event::MenuChanged(Change {
             entity: "test".to_owned(),

@@ -81,9 +81,9 @@ pub trait ImportSink {
     fn uuid_taken(&mut self, uuid: Uuid) -> Result<bool>;
     /// An order as it was placed, with its snapshot. An imported order has no kitchen marks:
     /// `line_marks` must be empty.
-    fn insert_order(&mut self, o: OrderRecord) -> Result<i64>;
+    fn insert_order(&mut self, o: OrderRecord) -> Result<crema_core::id::OrderId>;
     /// A move in the history of the order with id `order` (the id it got).
-    fn insert_move(&mut self, order: i64, m: MoveRecord) -> Result<()>;
+    fn insert_move(&mut self, order: crema_core::id::OrderId, m: MoveRecord) -> Result<()>;
     /// Raises the café's day counter of `date` to at least `last`: the next order placed that
     /// day is numbered after it.
     fn raise_day_counter(&mut self, date: NaiveDate, last: i64) -> Result<()>;

@@ -584,7 +584,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
             )
         })?;
         let row = sink.insert_order(OrderRecord {
-            id: o.id,
+            id: crema_core::id::OrderId(o.id),
             uuid,
             cafe_id: sink.cafe(),
             local_date: date,

@@ -331,7 +331,7 @@ impl AuthRepo for SqliteStore {
             sql.push_str(" AND at < ?");
         }
         sql.push_str(" ORDER BY id DESC LIMIT ?");
-        let mut args: Vec<Value> = vec![Value::Integer(cafe)];
+        let mut args: Vec<Value> = vec![cafe.into()];
         if let Some(a) = &f.action {
             args.push(Value::Text(a.clone()));
             args.push(Value::Text(a.clone()));

@@ -269,17 +269,17 @@ impl ImportSink for Sink<'_> {
         Ok(n > 0)
     }
 
-    fn insert_order(&mut self, o: OrderRecord) -> Result<i64> {
+    fn insert_order(&mut self, o: OrderRecord) -> Result<crema_core::id::OrderId> {
         if !o.line_marks.is_empty() {
             return Err(StoreError::Internal(
                 "an imported order has no kitchen marks".into(),
             ));
         }
-        let id = keep(self.conn(), "orders", o.id)?;
+        let id = keep(self.conn(), "orders", o.id.get())?.map(crema_core::id::OrderId);
         super::orders::insert_order_row(self.conn(), self.cafe, id, &o, None)
     }
 
-    fn insert_move(&mut self, order: i64, m: MoveRecord) -> Result<()> {
+    fn insert_move(&mut self, order: crema_core::id::OrderId, m: MoveRecord) -> Result<()> {
         super::orders::insert_move_row(self.conn(), self.cafe, order, &m)
     }
 
@@ -327,7 +327,7 @@ mod tests {
 
     fn cafe(slug: &str) -> Cafe {
         Cafe {
-            id: 0,
+            id: CafeId(0),
             slug: crema_core::cafe::Slug::parse(slug).expect("a slug"),
             name: Name::parse(slug).expect("a name"),
             timezone: crema_core::day::parse_tz("Europe/Oslo").expect("a time zone"),

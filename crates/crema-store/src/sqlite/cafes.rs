@@ -82,9 +82,9 @@ pub(crate) fn insert_cafe(ctx: &mut WriteCtx, c: Cafe, is_default: bool) -> Resu
             ts(t),
             ts(t),
         ],
-        |r| Ok(r.get::<_, i64>("id")?),
+        |r| Ok(r.get::<_, CafeId>("id")?),
     );
-    let id: i64 = match res {
+    let id: CafeId = match res {
         Ok(id) => id,
         Err(e) if super::is_unique(&e) => {
             return Err(StoreError::conflict(

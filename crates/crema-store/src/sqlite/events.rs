@@ -23,7 +23,7 @@ fn event_of(r: &Row<'_>) -> Result<EventRecord> {
 fn feed_filter(f: &Feed, args: &mut Vec<Value>) -> &'static str {
     match f {
         Feed::Cafe { cafe, stream } => {
-            args.push(Value::Integer(*cafe));
+            args.push((*cafe).into());
             args.push(Value::Text(stream.as_str().to_owned()));
             "(cafe_id = ? AND stream = ?)"
         }
@@ -32,7 +32,7 @@ fn feed_filter(f: &Feed, args: &mut Vec<Value>) -> &'static str {
             "order_uuid = ?"
         }
         Feed::Station(id) => {
-            args.push(Value::Integer(*id));
+            args.push((*id).into());
             "station_id = ?"
         }
     }

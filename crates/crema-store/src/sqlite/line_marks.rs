@@ -36,7 +36,7 @@ pub(super) fn marks_of(json: &str) -> Result<Vec<LineMark>> {
 /// Marks line `index` of order `order_id` made at `mark`'s time, or takes its mark off.
 pub(super) fn set_mark(
     ctx: &WriteCtx,
-    order_id: i64,
+    order_id: crema_core::id::OrderId,
     index: u32,
     mark: Option<&LineMark>,
 ) -> Result<()> {

@@ -894,7 +894,7 @@ mod tests {
         use crate::repo::AuthRepo;
         let dir = tempfile::tempdir().expect("a temporary directory");
         let store = store_with_ttl(dir.path(), Duration::from_secs(86_400)).await;
-        let cafe: i64 = store
+        let cafe: crema_core::id::CafeId = store
             .write(|ctx| {
                 scalar(
                     ctx.conn(),

@@ -48,7 +48,7 @@ fn order_of(r: &Row<'_>) -> Result<OrderRecord> {
     })
 }
 
-pub(super) fn by_id(c: &Conn, cafe: CafeId, id: i64) -> Result<OrderRecord> {
+pub(super) fn by_id(c: &Conn, cafe: CafeId, id: crema_core::id::OrderId) -> Result<OrderRecord> {
     opt(
         c,
         concat!(
@@ -76,7 +76,7 @@ pub(super) fn by_uuid(c: &Conn, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>
     .ok_or(StoreError::NotFound("order"))
 }
 
-fn moves(c: &Conn, order_id: i64) -> Result<Vec<MoveRecord>> {
+fn moves(c: &Conn, order_id: crema_core::id::OrderId) -> Result<Vec<MoveRecord>> {
     all(
         c,
         "SELECT kind, from_step, to_step, actor_id, reason, at FROM order_moves WHERE order_id = ? ORDER BY id",
@@ -102,7 +102,7 @@ fn move_of(r: &Row<'_>) -> Result<MoveRecord> {
 pub(super) fn insert_move_row(
     c: &Conn,
     cafe: CafeId,
-    order_id: i64,
+    order_id: crema_core::id::OrderId,
     mv: &MoveRecord,
 ) -> Result<()> {
     exec(
@@ -120,10 +120,10 @@ pub(super) fn insert_move_row(
 pub(super) fn insert_order_row(
     c: &Conn,
     cafe: CafeId,
-    id: Option<i64>,
+    id: Option<crema_core::id::OrderId>,
     o: &OrderRecord,
     lines_json: Option<&str>,
-) -> Result<i64> {
+) -> Result<crema_core::id::OrderId> {
     let customer_user = match &o.customer {
         crema_core::order::Customer::User { user_id } => Some(*user_id),
         _ => None,
@@ -211,7 +211,7 @@ impl OrderRepo for SqliteStore {
         self.read(move |c| by_uuid(c, cafe, uuid)).await
     }
 
-    async fn order_by_id(&self, cafe: CafeId, id: i64) -> Result<OrderRecord> {
+    async fn order_by_id(&self, cafe: CafeId, id: crema_core::id::OrderId) -> Result<OrderRecord> {
         self.read(move |c| by_id(c, cafe, id)).await
     }
 
@@ -240,7 +240,11 @@ impl OrderRepo for SqliteStore {
         .await
     }
 
-    async fn day_moves(&self, cafe: CafeId, date: NaiveDate) -> Result<Vec<(i64, MoveRecord)>> {
+    async fn day_moves(
+        &self,
+        cafe: CafeId,
+        date: NaiveDate,
+    ) -> Result<Vec<(crema_core::id::OrderId, MoveRecord)>> {
         self.read(move |c| {
             all(
                 c,
@@ -281,7 +285,7 @@ impl SqliteStore {
         sql.push_str(" ORDER BY ");
         sql.push_str(if f.newest_first { "id DESC" } else { order_by });
         sql.push_str(" LIMIT ?");
-        let mut args: Vec<Value> = vec![Value::Integer(cafe)];
+        let mut args: Vec<Value> = vec![cafe.into()];
         if let Some(v) = &f.step {
             args.push(Value::Text(v.clone()));
         }
@@ -292,7 +296,7 @@ impl SqliteStore {
             args.push(Value::Integer(i64::from(v)));
         }
         if let Some(v) = f.station_id {
-            args.push(Value::Integer(v));
+            args.push(v.into());
         }
         if let Some(v) = f.customer_user_id {
             args.push(Value::Integer(v));
@@ -307,7 +311,7 @@ impl SqliteStore {
             args.push(Value::Text(v));
         }
         if let Some(v) = f.after_id {
-            args.push(Value::Integer(v));
+            args.push(v.into());
         }
         args.extend(f.exclude_steps.iter().map(|s| Value::Text(s.clone())));
         args.push(Value::Integer(i64::from(f.limit.max(1))));

@@ -47,7 +47,7 @@ impl OrderTx for WriteCtx {
     }
 
     fn seen_key(&mut self, cafe: CafeId, key: &IdempotencyKey) -> Result<Option<SeenKey>> {
-        let row: Option<(i64, String, String)> = opt(
+        let row: Option<(crema_core::id::OrderId, String, String)> = opt(
             self.conn(),
             "SELECT order_id, request_hash, created_at FROM idempotency_keys WHERE cafe_id = ? AND key = ?",
             params![cafe, key.as_str()],
@@ -77,7 +77,7 @@ impl OrderTx for WriteCtx {
         cafe: CafeId,
         key: &IdempotencyKey,
         request_hash: &str,
-        order_id: i64,
+        order_id: crema_core::id::OrderId,
         at: DateTime<Utc>,
     ) -> Result<()> {
         exec(
@@ -88,7 +88,7 @@ impl OrderTx for WriteCtx {
         Ok(())
     }
 
-    fn station_exists(&mut self, cafe: CafeId, station: i64) -> Result<bool> {
+    fn station_exists(&mut self, cafe: CafeId, station: crema_core::id::StationId) -> Result<bool> {
         let n: i64 = scalar(
             self.conn(),
             "SELECT count(*) FROM stations WHERE cafe_id = ? AND id = ?",
@@ -132,7 +132,11 @@ impl OrderTx for WriteCtx {
         Ok(())
     }
 
-    fn insert_order(&mut self, o: &OrderRecord, prepared: &Prepared) -> Result<i64> {
+    fn insert_order(
+        &mut self,
+        o: &OrderRecord,
+        prepared: &Prepared,
+    ) -> Result<crema_core::id::OrderId> {
         let lines = prepared.lines_json.as_deref();
         insert_order_row(self.conn(), o.cafe_id, None, o, lines).map_err(|e| {
             if super::is_foreign_key(&e) {
@@ -156,7 +160,7 @@ impl OrderTx for WriteCtx {
         Ok(())
     }
 
-    fn delete_order(&mut self, id: i64) -> Result<()> {
+    fn delete_order(&mut self, id: crema_core::id::OrderId) -> Result<()> {
         // Moves, marks and the idempotency key go with it (ON DELETE CASCADE).
         exec(self.conn(), "DELETE FROM orders WHERE id = ?", params![id])?;
         Ok(())
@@ -166,7 +170,7 @@ impl OrderTx for WriteCtx {
         by_uuid(self.conn(), cafe, uuid)
     }
 
-    fn order_by_id(&mut self, cafe: CafeId, id: i64) -> Result<OrderRecord> {
+    fn order_by_id(&mut self, cafe: CafeId, id: crema_core::id::OrderId) -> Result<OrderRecord> {
         by_id(self.conn(), cafe, id)
     }
 
@@ -174,13 +178,18 @@ impl OrderTx for WriteCtx {
         insert_move_row(self.conn(), o.cafe_id, o.id, mv)
     }
 
-    fn set_line_mark(&mut self, order_id: i64, index: u32, mark: Option<&LineMark>) -> Result<()> {
+    fn set_line_mark(
+        &mut self,
+        order_id: crema_core::id::OrderId,
+        index: u32,
+        mark: Option<&LineMark>,
+    ) -> Result<()> {
         super::line_marks::set_mark(self, order_id, index, mark)
     }
 
     fn moves_newest_first(
         &mut self,
-        order_id: i64,
+        order_id: crema_core::id::OrderId,
         visit: &mut dyn FnMut(MoveKind, Option<&str>) -> bool,
     ) -> Result<()> {
         let mut st = self.conn().prepare_cached(

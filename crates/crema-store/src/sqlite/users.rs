@@ -89,7 +89,7 @@ impl UserRepo for SqliteStore {
 
 /// The user's roles, café by café (a role this version does not know is left out).
 pub(crate) fn memberships_of(c: &Conn, user: i64) -> Result<Vec<Membership>> {
-    let rows: Vec<(i64, i64, String)> = all(
+    let rows: Vec<(CafeId, i64, String)> = all(
         c,
         "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",
         params![user],

@@ -48,7 +48,7 @@ pub struct CafeSnapshot {
 /// An idempotency key already used.
 #[derive(Debug, Clone)]
 pub struct SeenKey {
-    pub order_id: i64,
+    pub order_id: crema_core::id::OrderId,
     /// The hash of the request it came with.
     pub request_hash: String,
     pub at: DateTime<Utc>,
@@ -89,31 +89,40 @@ pub trait OrderTx: Journal {
         cafe: CafeId,
         key: &IdempotencyKey,
         request_hash: &str,
-        order_id: i64,
+        order_id: crema_core::id::OrderId,
         at: DateTime<Utc>,
     ) -> Result<()>;
-    fn station_exists(&mut self, cafe: CafeId, station: i64) -> Result<bool>;
+    fn station_exists(&mut self, cafe: CafeId, station: crema_core::id::StationId) -> Result<bool>;
     fn user_exists(&mut self, user: i64) -> Result<bool>;
     /// The last number given in the café on its local `date`, if any.
     fn last_day_number(&mut self, cafe: CafeId, date: NaiveDate) -> Result<Option<DayNumber>>;
     fn set_day_number(&mut self, cafe: CafeId, date: NaiveDate, n: DayNumber) -> Result<()>;
     /// Inserts the order (its `id` is ignored) and returns its row id. A `placed_by` that is
     /// no account is refused with a 422 naming `placed_by`.
-    fn insert_order(&mut self, o: &OrderRecord, prepared: &Prepared) -> Result<i64>;
+    fn insert_order(
+        &mut self,
+        o: &OrderRecord,
+        prepared: &Prepared,
+    ) -> Result<crema_core::id::OrderId>;
     /// Writes the order's step, cancel reason and time.
     fn update_order(&mut self, o: &OrderRecord) -> Result<()>;
     /// Deletes the order with its moves and its idempotency key.
-    fn delete_order(&mut self, id: i64) -> Result<()>;
+    fn delete_order(&mut self, id: crema_core::id::OrderId) -> Result<()>;
     fn order(&mut self, cafe: CafeId, uuid: Uuid) -> Result<OrderRecord>;
-    fn order_by_id(&mut self, cafe: CafeId, id: i64) -> Result<OrderRecord>;
+    fn order_by_id(&mut self, cafe: CafeId, id: crema_core::id::OrderId) -> Result<OrderRecord>;
     fn insert_move(&mut self, o: &OrderRecord, mv: &MoveRecord) -> Result<()>;
     /// Marks line `index` of the order made (`Some`), or takes its mark off (`None`).
-    fn set_line_mark(&mut self, order_id: i64, index: u32, mark: Option<&LineMark>) -> Result<()>;
+    fn set_line_mark(
+        &mut self,
+        order_id: crema_core::id::OrderId,
+        index: u32,
+        mark: Option<&LineMark>,
+    ) -> Result<()>;
     /// Visits the order's moves newest first (kind and the step it left) until `visit` says
     /// it has seen enough.
     fn moves_newest_first(
         &mut self,
-        order_id: i64,
+        order_id: crema_core::id::OrderId,
         visit: &mut dyn FnMut(MoveKind, Option<&str>) -> bool,
     ) -> Result<()>;
 }

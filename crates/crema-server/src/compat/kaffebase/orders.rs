@@ -25,6 +25,7 @@ use axum::extract::State as S;
 use axum::http::StatusCode;
 use crema_app::orders::PlaceError;
 use crema_core::day::{day_bounds, local_date};
+use crema_core::id::OrderId;
 use crema_core::order::{Channel, Customer, LineRequest, SelectionRequest};
 use crema_core::workflow::Workflow;
 use crema_store::{CafeRecord, MoveRequest, NewOrder, OrderFilter, OrderRecord};
@@ -118,7 +119,7 @@ pub async fn matching(
         .store
         .list_orders_by_number(cafe.cafe.id, &filters.to_store(cafe, state.store.now()))
         .await?;
-    Ok(orders.iter().map(|o| records::order(o, o.id)).collect())
+    Ok(orders.iter().map(records::order).collect())
 }
 
 pub async fn list(
@@ -137,8 +138,8 @@ pub async fn get(
     Id(id): Id,
 ) -> KbResult<KbJson<OrderRec>> {
     let cafe = cafe_for(&state, &actor, Permission::ReadOrders).await?;
-    let o = state.store.order_by_id(cafe.cafe.id, id).await?;
-    Ok(ok(records::order(&o, o.id)))
+    let o = state.store.order_by_id(cafe.cafe.id, OrderId(id)).await?;
+    Ok(ok(records::order(&o)))
 }
 
 // ---- placing --------------------------------------------------------------------------------
@@ -349,10 +350,7 @@ pub async fn create(
         PlaceError::Store(e) => KaffebaseError::store(e, order_field),
     })?;
     crate::metrics::order_placed(channel.as_str());
-    Ok(KbJson(
-        StatusCode::CREATED,
-        records::order(&placed.order, placed.order.id),
-    ))
+    Ok(KbJson(StatusCode::CREATED, records::order(&placed.order)))
 }
 
 // ---- changing -------------------------------------------------------------------------------
@@ -384,8 +382,8 @@ pub async fn update(
     p: Params,
 ) -> KbResult<KbJson<OrderRec>> {
     let cafe = cafe_for(&state, &actor, Permission::MoveOrders).await?;
-    let order = state.store.order_by_id(cafe.cafe.id, id).await?;
-    let current = serde_json::to_value(records::order(&order, order.id))
+    let order = state.store.order_by_id(cafe.cafe.id, OrderId(id)).await?;
+    let current = serde_json::to_value(records::order(&order))
         .map_err(|e| KaffebaseError::Internal(e.to_string()))?;
     let mut e = Errors::default();
     for f in FIXED {
@@ -412,7 +410,7 @@ pub async fn update(
         Some(t) if t != order.step => move_to(&state, &actor, &cafe, &order, t).await?,
         _ => order,
     };
-    Ok(ok(records::order(&moved, moved.id)))
+    Ok(ok(records::order(&moved)))
 }
 
 async fn move_to(
@@ -441,7 +439,7 @@ pub async fn delete(
     Id(id): Id,
 ) -> KbResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, Permission::MoveOrders).await?;
-    let order = state.store.order_by_id(cafe.cafe.id, id).await?;
+    let order = state.store.order_by_id(cafe.cafe.id, OrderId(id)).await?;
     crema_app::orders::delete(
         state.store.as_ref(),
         cafe.cafe.id,

@@ -46,7 +46,7 @@ const RECENT_FINISHED: u32 = 20;
 /// payload's `options`.
 pub async fn join_reply(
     state: &State,
-    cafe: i64,
+    cafe: crema_core::id::CafeId,
     name: &str,
     actor: &Actor,
     options: Option<&Value>,
@@ -113,7 +113,8 @@ async fn join_orders(
         limit: RECENT_FINISHED,
         ..base
     };
-    let known: std::collections::HashSet<i64> = list.iter().map(|o| o.id).collect();
+    let known: std::collections::HashSet<crema_core::id::OrderId> =
+        list.iter().map(|o| o.id).collect();
     list.extend(
         state
             .store
@@ -125,12 +126,13 @@ async fn join_orders(
     list.sort_by(|a, b| {
         (a.day_number, a.created_at, a.id).cmp(&(b.day_number, b.created_at, b.id))
     });
-    Ok(within_budget(
-        list.iter().map(|o| records::public_order(o, o.id)),
-    ))
+    Ok(within_budget(list.iter().map(records::public_order)))
 }
 
-async fn menu_payload(state: &State, cafe: i64) -> Result<records::MenuPayload, StoreError> {
+async fn menu_payload(
+    state: &State,
+    cafe: crema_core::id::CafeId,
+) -> Result<records::MenuPayload, StoreError> {
     let c = state.store.cafe_by_id(cafe).await?;
     let m = state.store.menu(cafe).await?;
     Ok(records::menu(&m, Major::of(c.cafe.currency)))
@@ -229,7 +231,7 @@ impl Deriver {
 }
 
 fn order_frame(seq: i64, action: &'static str, o: &OrderRecord) -> Option<Encoded> {
-    frame(seq, ORDER, action, records::public_order(o, o.id))
+    frame(seq, ORDER, action, records::public_order(o))
 }
 
 /// The id of the record a content change names.

@@ -449,10 +449,9 @@ pub struct OrderCustomizationRec {
     pub label_color: Option<String>,
 }
 
-/// The order as Kaffebase sends it. `id` is crema's row id (`o.id`, or `row_id` when the order
-/// came from an event, whose payload names it by UUID). A line of quantity n is n items:
+/// The order as Kaffebase sends it. `id` is crema's row id. A line of quantity n is n items:
 /// Kaffebase has one item per drink.
-pub fn order(o: &OrderRecord, row_id: i64) -> OrderRec {
+pub fn order(o: &OrderRecord) -> OrderRec {
     let major = Major::of(o.currency);
     let customer_id = match &o.customer {
         Customer::User { user_id } => Some(*user_id),
@@ -466,7 +465,7 @@ pub fn order(o: &OrderRecord, row_id: i64) -> OrderRec {
         }
     }
     OrderRec {
-        id: row_id,
+        id: o.id.get(),
         uuid: o.uuid.to_string(),
         customer_id,
         day_id: o.day_number,
@@ -486,8 +485,8 @@ pub fn order(o: &OrderRecord, row_id: i64) -> OrderRec {
 ///
 /// Kaffediem's frontend reads neither field (it reads `id`, `day_id`, `state`,
 /// `missing_information` and the items), so the unchanged frontend works the same.
-pub fn public_order(o: &OrderRecord, row_id: i64) -> OrderRec {
-    let mut rec = order(o, row_id);
+pub fn public_order(o: &OrderRecord) -> OrderRec {
+    let mut rec = order(o);
     rec.uuid = public_uuid(o.uuid).to_string();
     rec.customer_id = None;
     rec
