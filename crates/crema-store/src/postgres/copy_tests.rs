@@ -8,7 +8,7 @@ use super::PgStore;
 use crate::repo::{AdminRepo, CafeRepo, EventRepo, MenuRepo, UserRepo};
 use crate::sqlite::{Options, SqliteStore};
 use crate::{Role, StoreError};
-use crema_core::cafe::{Cafe, Locale, Slug};
+use crema_core::cafe::{Cafe, CafeId, Locale, Slug};
 use crema_core::day::{parse_tz, FirstNumber};
 use crema_core::menu::Category;
 use crema_core::money::{Amount, Currency};
@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 fn cafe(slug: &str, tz: &str) -> Cafe {
     Cafe {
-        id: 0,
+        id: CafeId(0),
         slug: Slug::parse(slug).expect("slug"),
         name: Name::parse("Kaffe på hjørnet").expect("name"),
         timezone: parse_tz(tz).expect("tz"),
@@ -507,7 +507,7 @@ async fn reads_on_the_copy_answer_as_sqlite_does() {
         Err(StoreError::NotFound("café"))
     ));
     assert!(matches!(
-        pg.cafe_by_id(999).await,
+        pg.cafe_by_id(CafeId(999)).await,
         Err(StoreError::NotFound("café"))
     ));
 }
