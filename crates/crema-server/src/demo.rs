@@ -3,6 +3,7 @@
 
 use crate::auth::{generate_password, hash_password};
 use crate::error::ApiError;
+use crema_app::content;
 use crema_core::cafe::{Cafe, Locale, Slug};
 use crema_core::day::{parse_tz, FirstNumber};
 use crema_core::menu::{
@@ -65,7 +66,7 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     /// Creates the café (the default one when `is_default`) and returns its builder.
     async fn create(store: &'a dyn Store, cafe: Cafe, is_default: bool) -> Result<Builder<'a>> {
-        let c = store.create_cafe(cafe, is_default).await?;
+        let c = crema_app::cafes::create(store, cafe, is_default).await?;
         Ok(Builder {
             store,
             cafe: c.cafe.id,
@@ -155,27 +156,21 @@ impl<'a> Builder<'a> {
     }
 
     async fn open_with(&mut self, title: &str, subtitle: &str) -> Result<()> {
-        let m = self
-            .store
-            .create_message(
-                self.cafe,
-                MessageFields {
-                    title: title.to_owned(),
-                    subtitle: Some(subtitle.to_owned()),
-                },
-            )
-            .await?;
-        self.store
-            .update_status(
-                self.cafe,
-                Box::new(move |s| {
-                    s.open = true;
-                    s.show_message = false;
-                    s.message_id = Some(m.id);
-                    Ok(())
-                }),
-            )
-            .await?;
+        let m = content::create_message(
+            self.store,
+            self.cafe,
+            MessageFields {
+                title: title.to_owned(),
+                subtitle: Some(subtitle.to_owned()),
+            },
+        )
+        .await?;
+        let open = content::StatusPatch {
+            open: Some(true),
+            show_message: Some(false),
+            message_id: Some(Some(m.id)),
+        };
+        content::update_status(self.store, self.cafe, open).await?;
         Ok(())
     }
 }
@@ -301,15 +296,15 @@ pub async fn seed_empty(store: &dyn Store) -> Result<()> {
         100,
     )?;
     let b = Builder::create(store, c, true).await?;
-    store
-        .create_message(
-            b.cafe,
-            MessageFields {
-                title: "Closed".into(),
-                subtitle: Some("We open soon".into()),
-            },
-        )
-        .await?;
+    content::create_message(
+        store,
+        b.cafe,
+        MessageFields {
+            title: "Closed".into(),
+            subtitle: Some("We open soon".into()),
+        },
+    )
+    .await?;
     Ok(())
 }
 

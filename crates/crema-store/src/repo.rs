@@ -5,7 +5,7 @@ use crate::model::*;
 use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use crema_core::cafe::{Cafe, CafeId};
+use crema_core::cafe::CafeId;
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
 use crema_core::text::{Email, Name};
 use std::path::Path;
@@ -18,9 +18,6 @@ pub trait CafeRepo: Send + Sync {
     async fn cafe_by_slug(&self, slug: &str) -> Result<CafeRecord>;
     async fn cafe_by_id(&self, id: CafeId) -> Result<CafeRecord>;
     async fn default_cafe(&self) -> Result<CafeRecord>;
-    /// Creates a café with its status row. The `id` of `cafe` is ignored.
-    async fn create_cafe(&self, cafe: Cafe, is_default: bool) -> Result<CafeRecord>;
-    async fn update_cafe(&self, id: CafeId, edit: Edit<Cafe>) -> Result<CafeRecord>;
 }
 
 #[async_trait]
@@ -66,26 +63,11 @@ pub trait MenuRepo: Send + Sync {
 #[async_trait]
 pub trait ContentRepo: Send + Sync {
     async fn status(&self, cafe: CafeId) -> Result<StatusRecord>;
-    async fn update_status(&self, cafe: CafeId, edit: Edit<StatusFields>) -> Result<StatusRecord>;
     async fn messages(&self, cafe: CafeId) -> Result<Vec<MessageRecord>>;
     async fn message(&self, cafe: CafeId, id: i64) -> Result<MessageRecord>;
-    async fn create_message(&self, cafe: CafeId, m: MessageFields) -> Result<MessageRecord>;
-    async fn update_message(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<MessageFields>,
-    ) -> Result<MessageRecord>;
-    async fn delete_message(&self, cafe: CafeId, id: i64) -> Result<()>;
     async fn stations(&self, cafe: CafeId) -> Result<Vec<StationRecord>>;
     /// A station by its id alone, whatever its café.
     async fn station(&self, id: i64) -> Result<StationRecord>;
-    async fn create_station(
-        &self,
-        cafe: CafeId,
-        name: String,
-        active: bool,
-    ) -> Result<StationRecord>;
 }
 
 #[async_trait]
