@@ -6,6 +6,7 @@
 pub mod cafes;
 pub mod content;
 pub mod limit;
+pub mod menu;
 pub mod orders;
 pub mod policy;
 

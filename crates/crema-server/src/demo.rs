@@ -3,7 +3,7 @@
 
 use crate::auth::{generate_password, hash_password};
 use crate::error::ApiError;
-use crema_app::content;
+use crema_app::{content, menu};
 use crema_core::cafe::{Cafe, Locale, Slug};
 use crema_core::day::{parse_tz, FirstNumber};
 use crema_core::menu::{
@@ -12,7 +12,7 @@ use crema_core::menu::{
 use crema_core::money::{Amount, Currency};
 use crema_core::text::{Email, LabelColor, Name};
 use crema_core::workflow::Workflow;
-use crema_store::{MessageFields, Role, Store, StoreError};
+use crema_store::{Edit, MessageFields, Role, Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -97,7 +97,7 @@ impl<'a> Builder<'a> {
             enabled: true,
             sort_order,
         };
-        Ok(self.store.create_group(self.cafe, g).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, g).await?.value.id)
     }
 
     async fn option(&mut self, group: i64, n: &str, effect: PriceEffect) -> Result<i64> {
@@ -111,20 +111,15 @@ impl<'a> Builder<'a> {
             sold_out: false,
             sort_order,
         };
-        Ok(self.store.create_option(self.cafe, o).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, o).await?.value.id)
     }
 
     async fn default(&mut self, group: i64, option: i64) -> Result<()> {
-        self.store
-            .update_group(
-                self.cafe,
-                group,
-                Box::new(move |g| {
-                    g.default_option = Some(option);
-                    Ok(())
-                }),
-            )
-            .await?;
+        let edit: Edit<ModifierGroup> = Box::new(move |g| {
+            g.default_option = Some(option);
+            Ok(())
+        });
+        menu::update(self.store, self.cafe, group, edit).await?;
         Ok(())
     }
 
@@ -137,7 +132,7 @@ impl<'a> Builder<'a> {
             enabled: true,
             allowed_groups: groups,
         };
-        Ok(self.store.create_category(self.cafe, c).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, c).await?.value.id)
     }
 
     async fn item(&mut self, category: i64, n: &str, price: i64) -> Result<i64> {
@@ -152,7 +147,7 @@ impl<'a> Builder<'a> {
             sold_out: false,
             sort_order,
         };
-        Ok(self.store.create_item(self.cafe, i).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, i).await?.value.id)
     }
 
     async fn open_with(&mut self, title: &str, subtitle: &str) -> Result<()> {

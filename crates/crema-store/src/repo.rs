@@ -6,7 +6,6 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
-use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
 use crema_core::text::{Email, Name};
 use std::path::Path;
 use tokio::sync::broadcast;
@@ -23,41 +22,6 @@ pub trait CafeRepo: Send + Sync {
 #[async_trait]
 pub trait MenuRepo: Send + Sync {
     async fn menu(&self, cafe: CafeId) -> Result<MenuRecords>;
-    async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>>;
-    async fn update_category(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<Category>,
-    ) -> Result<Stamped<Category>>;
-    async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()>;
-    async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>>;
-    async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>>;
-    async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()>;
-    async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>>;
-    async fn update_group(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<ModifierGroup>,
-    ) -> Result<Stamped<ModifierGroup>>;
-    async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()>;
-    async fn create_option(
-        &self,
-        cafe: CafeId,
-        o: ModifierOption,
-    ) -> Result<Stamped<ModifierOption>>;
-    async fn update_option(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<ModifierOption>,
-    ) -> Result<Stamped<ModifierOption>>;
-    async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()>;
-    /// Numbers the café's rows of `kind` 10, 20, 30 … in the order of `ids`, in one commit;
-    /// each row whose number changes is audited and announced like an update. Every id must be
-    /// one of the café's rows of that kind, listed once (a 422 naming `ids[i]` otherwise).
-    async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()>;
 }
 
 #[async_trait]

@@ -50,3 +50,48 @@ async fn a_message_title_over_200_characters_is_refused_by_both_surfaces_alike()
 
     assert_eq!(s.get(s.cafe("/messages")).await.expect(200), &listed);
 }
+
+#[tokio::test]
+async fn a_menu_item_with_a_bad_price_or_an_unknown_category_is_refused_by_both_surfaces_alike() {
+    let s = Server::start().await;
+    let menu = s.menu().await;
+    let kaffe = menu.category("Kaffe");
+    let americano = menu.item("Americano");
+    let before = s.get(s.cafe("/menu")).await.expect(200).clone();
+
+    // A negative price.
+    let native = s
+        .refused(s.post(
+            s.cafe("/items"),
+            json!({"name": "Doppio", "price": -1, "category_id": kaffe}),
+        ))
+        .await;
+    native.rejects(422, "price", "out_of_range");
+    let kb = s
+        .refused(s.post(
+            col(&s, "item", None),
+            json!({"name": "Doppio", "price_nok": -1, "category_id": kaffe}),
+        ))
+        .await;
+    assert_eq!(kb.status, 422, "{}", kb.text);
+    assert_eq!(kaffebase_fields(&kb.body), ["price_nok"], "{}", kb.text);
+
+    // A category the café does not have: decided by the use case, for both.
+    let native = s
+        .refused(s.patch(
+            s.cafe(&format!("/items/{americano}")),
+            json!({"category_id": 4242}),
+        ))
+        .await;
+    native.rejects(422, "category_id", "unknown");
+    let kb = s
+        .refused(s.patch(
+            col(&s, "item", Some(americano)),
+            json!({"category_id": 4242}),
+        ))
+        .await;
+    assert_eq!(kb.status, 422, "{}", kb.text);
+    assert_eq!(kaffebase_fields(&kb.body), ["category_id"], "{}", kb.text);
+
+    assert_eq!(s.get(s.cafe("/menu")).await.expect(200), &before);
+}
