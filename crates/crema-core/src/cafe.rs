@@ -4,6 +4,7 @@ use crate::day::FirstNumber;
 use crate::money::{Amount, Currency};
 use crate::text::Name;
 use crate::workflow::Workflow;
+use crate::Rejection;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -98,4 +99,45 @@ pub struct Cafe {
     pub price_rounding: Amount,
     /// Kitchen age timer colours change after these many seconds (warn, late).
     pub age_thresholds: (u32, u32),
+}
+
+impl Cafe {
+    /// Whether the café may change to `workflow` while its orders are in `used` steps (not
+    /// counting cancelled ones): every order must stay in a step the workflow knows.
+    pub fn may_use_workflow(workflow: &Workflow, used: &[String]) -> Result<(), Rejection> {
+        match used.iter().find(|s| workflow.position(s).is_none()) {
+            Some(s) => Err(Rejection::one(
+                "workflow",
+                "in_use",
+                format!("orders are in step {s:?}: keep that step"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The longest title a message shown to customers may have, in characters.
+pub const MESSAGE_TITLE_MAX: usize = 200;
+/// The longest subtitle, in characters.
+pub const MESSAGE_SUBTITLE_MAX: usize = 500;
+
+/// Checks a message shown to customers: a title of at most [`MESSAGE_TITLE_MAX`] characters
+/// (it may be empty) and a subtitle of at most [`MESSAGE_SUBTITLE_MAX`]; each bad field named.
+pub fn check_message(title: &str, subtitle: Option<&str>) -> Result<(), Rejection> {
+    let mut rej = Rejection::default();
+    if title.chars().count() > MESSAGE_TITLE_MAX {
+        rej.push(
+            "title",
+            "too_long",
+            format!("must be at most {MESSAGE_TITLE_MAX} characters"),
+        );
+    }
+    if subtitle.is_some_and(|s| s.chars().count() > MESSAGE_SUBTITLE_MAX) {
+        rej.push(
+            "subtitle",
+            "too_long",
+            format!("must be at most {MESSAGE_SUBTITLE_MAX} characters"),
+        );
+    }
+    rej.into_result(())
 }

@@ -3,6 +3,7 @@
 
 use crate::auth::{generate_password, hash_password};
 use crate::error::ApiError;
+use crema_app::{content, menu};
 use crema_core::cafe::{Cafe, Locale, Slug};
 use crema_core::day::{parse_tz, FirstNumber};
 use crema_core::menu::{
@@ -11,7 +12,7 @@ use crema_core::menu::{
 use crema_core::money::{Amount, Currency};
 use crema_core::text::{Email, LabelColor, Name};
 use crema_core::workflow::Workflow;
-use crema_store::{MessageFields, Role, Store, StoreError};
+use crema_store::{Edit, MessageFields, Role, Store, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -65,7 +66,7 @@ struct Builder<'a> {
 impl<'a> Builder<'a> {
     /// Creates the café (the default one when `is_default`) and returns its builder.
     async fn create(store: &'a dyn Store, cafe: Cafe, is_default: bool) -> Result<Builder<'a>> {
-        let c = store.create_cafe(cafe, is_default).await?;
+        let c = crema_app::cafes::create(store, cafe, is_default).await?;
         Ok(Builder {
             store,
             cafe: c.cafe.id,
@@ -96,7 +97,7 @@ impl<'a> Builder<'a> {
             enabled: true,
             sort_order,
         };
-        Ok(self.store.create_group(self.cafe, g).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, g).await?.value.id)
     }
 
     async fn option(&mut self, group: i64, n: &str, effect: PriceEffect) -> Result<i64> {
@@ -110,20 +111,15 @@ impl<'a> Builder<'a> {
             sold_out: false,
             sort_order,
         };
-        Ok(self.store.create_option(self.cafe, o).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, o).await?.value.id)
     }
 
     async fn default(&mut self, group: i64, option: i64) -> Result<()> {
-        self.store
-            .update_group(
-                self.cafe,
-                group,
-                Box::new(move |g| {
-                    g.default_option = Some(option);
-                    Ok(())
-                }),
-            )
-            .await?;
+        let edit: Edit<ModifierGroup> = Box::new(move |g| {
+            g.default_option = Some(option);
+            Ok(())
+        });
+        menu::update(self.store, self.cafe, group, edit).await?;
         Ok(())
     }
 
@@ -136,7 +132,7 @@ impl<'a> Builder<'a> {
             enabled: true,
             allowed_groups: groups,
         };
-        Ok(self.store.create_category(self.cafe, c).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, c).await?.value.id)
     }
 
     async fn item(&mut self, category: i64, n: &str, price: i64) -> Result<i64> {
@@ -151,31 +147,25 @@ impl<'a> Builder<'a> {
             sold_out: false,
             sort_order,
         };
-        Ok(self.store.create_item(self.cafe, i).await?.value.id)
+        Ok(menu::create(self.store, self.cafe, i).await?.value.id)
     }
 
     async fn open_with(&mut self, title: &str, subtitle: &str) -> Result<()> {
-        let m = self
-            .store
-            .create_message(
-                self.cafe,
-                MessageFields {
-                    title: title.to_owned(),
-                    subtitle: Some(subtitle.to_owned()),
-                },
-            )
-            .await?;
-        self.store
-            .update_status(
-                self.cafe,
-                Box::new(move |s| {
-                    s.open = true;
-                    s.show_message = false;
-                    s.message_id = Some(m.id);
-                    Ok(())
-                }),
-            )
-            .await?;
+        let m = content::create_message(
+            self.store,
+            self.cafe,
+            MessageFields {
+                title: title.to_owned(),
+                subtitle: Some(subtitle.to_owned()),
+            },
+        )
+        .await?;
+        let open = content::StatusPatch {
+            open: Some(true),
+            show_message: Some(false),
+            message_id: Some(Some(m.id)),
+        };
+        content::update_status(self.store, self.cafe, open).await?;
         Ok(())
     }
 }
@@ -301,15 +291,15 @@ pub async fn seed_empty(store: &dyn Store) -> Result<()> {
         100,
     )?;
     let b = Builder::create(store, c, true).await?;
-    store
-        .create_message(
-            b.cafe,
-            MessageFields {
-                title: "Closed".into(),
-                subtitle: Some("We open soon".into()),
-            },
-        )
-        .await?;
+    content::create_message(
+        store,
+        b.cafe,
+        MessageFields {
+            title: "Closed".into(),
+            subtitle: Some("We open soon".into()),
+        },
+    )
+    .await?;
     Ok(())
 }
 

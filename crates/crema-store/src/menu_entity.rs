@@ -1,9 +1,11 @@
 //! The four kinds of menu record (categories, items, modifier groups, modifier options) seen
 //! as one: code that creates, changes, deletes or lists menu records is written once, generic
-//! over [`MenuEntity`], and what differs between the kinds is the table below.
+//! over [`MenuEntity`], and what differs between the kinds is the table below. The writes
+//! themselves are the application's (`crema_app::menu`); here each kind names its reads and
+//! saves in the unit of work ([`MenuTx`]).
 
-use crate::model::{Edit, MenuKind, MenuRecords, Stamped};
-use crate::repo::MenuRepo;
+use crate::model::{MenuKind, MenuRecords, Stamped};
+use crate::tx::MenuTx;
 use crate::Result;
 use crema_core::cafe::CafeId;
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
@@ -11,7 +13,7 @@ use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
 
-/// A store call under way (the futures [`MenuRepo`]'s methods return).
+/// A store call under way.
 pub type Pending<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
 /// One kind of menu record.
@@ -19,21 +21,15 @@ pub trait MenuEntity: Clone + Serialize + Send + Sync + 'static {
     const KIND: MenuKind;
     fn id(&self) -> i64;
     fn set_id(&mut self, id: i64);
+    fn sort_order(&self) -> i64;
     fn set_sort_order(&mut self, n: i64);
     fn set_enabled(&mut self, on: bool);
     /// The café's records of this kind, in display order.
     fn list(m: &MenuRecords) -> &[Stamped<Self>];
-    /// [`MenuRepo`]'s create for this kind.
-    fn create<R: MenuRepo + ?Sized>(repo: &R, cafe: CafeId, v: Self) -> Pending<'_, Stamped<Self>>;
-    /// [`MenuRepo`]'s update for this kind.
-    fn update<R: MenuRepo + ?Sized>(
-        repo: &R,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<Self>,
-    ) -> Pending<'_, Stamped<Self>>;
-    /// [`MenuRepo`]'s delete for this kind.
-    fn delete<R: MenuRepo + ?Sized>(repo: &R, cafe: CafeId, id: i64) -> Pending<'_, ()>;
+    /// The café's record `id` of this kind, in the unit of work.
+    fn load(tx: &mut dyn MenuTx, cafe: CafeId, id: i64) -> Result<Option<Stamped<Self>>>;
+    /// Saves the record as a new row (no `id`) or over row `id`, in the unit of work.
+    fn save(tx: &mut dyn MenuTx, cafe: CafeId, id: Option<i64>, v: &Self) -> Result<Stamped<Self>>;
 }
 
 impl MenuKind {
@@ -57,7 +53,7 @@ impl MenuKind {
 }
 
 macro_rules! menu_entities {
-    ($($t:ident: $kind:ident, $list:ident, $create:ident, $update:ident, $delete:ident;)*) => {$(
+    ($($t:ident: $kind:ident, $list:ident, $load:ident, $save:ident;)*) => {$(
         impl MenuEntity for $t {
             const KIND: MenuKind = MenuKind::$kind;
             fn id(&self) -> i64 {
@@ -65,6 +61,9 @@ macro_rules! menu_entities {
             }
             fn set_id(&mut self, id: i64) {
                 self.id = id;
+            }
+            fn sort_order(&self) -> i64 {
+                self.sort_order
             }
             fn set_sort_order(&mut self, n: i64) {
                 self.sort_order = n;
@@ -75,31 +74,21 @@ macro_rules! menu_entities {
             fn list(m: &MenuRecords) -> &[Stamped<Self>] {
                 &m.$list
             }
-            fn create<R: MenuRepo + ?Sized>(repo: &R, cafe: CafeId, v: Self) -> Pending<'_, Stamped<Self>> {
-                repo.$create(cafe, v)
+            fn load(tx: &mut dyn MenuTx, cafe: CafeId, id: i64) -> Result<Option<Stamped<Self>>> {
+                tx.$load(cafe, id)
             }
-            fn update<R: MenuRepo + ?Sized>(repo: &R, cafe: CafeId, id: i64, edit: Edit<Self>) -> Pending<'_, Stamped<Self>> {
-                repo.$update(cafe, id, edit)
-            }
-            fn delete<R: MenuRepo + ?Sized>(repo: &R, cafe: CafeId, id: i64) -> Pending<'_, ()> {
-                repo.$delete(cafe, id)
+            fn save(tx: &mut dyn MenuTx, cafe: CafeId, id: Option<i64>, v: &Self) -> Result<Stamped<Self>> {
+                tx.$save(cafe, id, v)
             }
         }
     )*};
 }
 
-/// Calls the macro `$m` with the table of the four kinds: the record, its [`MenuKind`], its
-/// list in [`MenuRecords`], and [`MenuRepo`]'s create, update and delete for it.
-macro_rules! menu_kinds {
-    ($m:ident) => {
-        $m! {
-            Category: Category, categories, create_category, update_category, delete_category;
-            Item: Item, items, create_item, update_item, delete_item;
-            ModifierGroup: ModifierGroup, groups, create_group, update_group, delete_group;
-            ModifierOption: Option, options, create_option, update_option, delete_option;
-        }
-    };
+// The table of the four kinds: the record, its [`MenuKind`], its list in [`MenuRecords`], and
+// [`MenuTx`]'s read and save of it.
+menu_entities! {
+    Category: Category, categories, menu_category, save_category;
+    Item: Item, items, menu_item, save_item;
+    ModifierGroup: ModifierGroup, groups, menu_group, save_group;
+    ModifierOption: Option, options, menu_option, save_option;
 }
-pub(crate) use menu_kinds;
-
-menu_kinds!(menu_entities);

@@ -307,7 +307,7 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
-/// The kinds of menu records that have a position ([`crate::repo::MenuRepo::reorder`]).
+/// The kinds of menu records that have a position (`crema_app::menu::reorder`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuKind {
     Category,

@@ -5,8 +5,7 @@ use crate::model::*;
 use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use crema_core::cafe::{Cafe, CafeId};
-use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
+use crema_core::cafe::CafeId;
 use crema_core::text::{Email, Name};
 use std::path::Path;
 use tokio::sync::broadcast;
@@ -18,74 +17,21 @@ pub trait CafeRepo: Send + Sync {
     async fn cafe_by_slug(&self, slug: &str) -> Result<CafeRecord>;
     async fn cafe_by_id(&self, id: CafeId) -> Result<CafeRecord>;
     async fn default_cafe(&self) -> Result<CafeRecord>;
-    /// Creates a café with its status row. The `id` of `cafe` is ignored.
-    async fn create_cafe(&self, cafe: Cafe, is_default: bool) -> Result<CafeRecord>;
-    async fn update_cafe(&self, id: CafeId, edit: Edit<Cafe>) -> Result<CafeRecord>;
 }
 
 #[async_trait]
 pub trait MenuRepo: Send + Sync {
     async fn menu(&self, cafe: CafeId) -> Result<MenuRecords>;
-    async fn create_category(&self, cafe: CafeId, c: Category) -> Result<Stamped<Category>>;
-    async fn update_category(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<Category>,
-    ) -> Result<Stamped<Category>>;
-    async fn delete_category(&self, cafe: CafeId, id: i64) -> Result<()>;
-    async fn create_item(&self, cafe: CafeId, i: Item) -> Result<Stamped<Item>>;
-    async fn update_item(&self, cafe: CafeId, id: i64, edit: Edit<Item>) -> Result<Stamped<Item>>;
-    async fn delete_item(&self, cafe: CafeId, id: i64) -> Result<()>;
-    async fn create_group(&self, cafe: CafeId, g: ModifierGroup) -> Result<Stamped<ModifierGroup>>;
-    async fn update_group(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<ModifierGroup>,
-    ) -> Result<Stamped<ModifierGroup>>;
-    async fn delete_group(&self, cafe: CafeId, id: i64) -> Result<()>;
-    async fn create_option(
-        &self,
-        cafe: CafeId,
-        o: ModifierOption,
-    ) -> Result<Stamped<ModifierOption>>;
-    async fn update_option(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<ModifierOption>,
-    ) -> Result<Stamped<ModifierOption>>;
-    async fn delete_option(&self, cafe: CafeId, id: i64) -> Result<()>;
-    /// Numbers the café's rows of `kind` 10, 20, 30 … in the order of `ids`, in one commit;
-    /// each row whose number changes is audited and announced like an update. Every id must be
-    /// one of the café's rows of that kind, listed once (a 422 naming `ids[i]` otherwise).
-    async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()>;
 }
 
 #[async_trait]
 pub trait ContentRepo: Send + Sync {
     async fn status(&self, cafe: CafeId) -> Result<StatusRecord>;
-    async fn update_status(&self, cafe: CafeId, edit: Edit<StatusFields>) -> Result<StatusRecord>;
     async fn messages(&self, cafe: CafeId) -> Result<Vec<MessageRecord>>;
     async fn message(&self, cafe: CafeId, id: i64) -> Result<MessageRecord>;
-    async fn create_message(&self, cafe: CafeId, m: MessageFields) -> Result<MessageRecord>;
-    async fn update_message(
-        &self,
-        cafe: CafeId,
-        id: i64,
-        edit: Edit<MessageFields>,
-    ) -> Result<MessageRecord>;
-    async fn delete_message(&self, cafe: CafeId, id: i64) -> Result<()>;
     async fn stations(&self, cafe: CafeId) -> Result<Vec<StationRecord>>;
     /// A station by its id alone, whatever its café.
     async fn station(&self, id: i64) -> Result<StationRecord>;
-    async fn create_station(
-        &self,
-        cafe: CafeId,
-        name: String,
-        active: bool,
-    ) -> Result<StationRecord>;
 }
 
 #[async_trait]

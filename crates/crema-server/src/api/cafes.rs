@@ -7,6 +7,7 @@ use crate::error::{ApiResult, Problem};
 use crate::state::State;
 use axum::extract::State as S;
 use axum::Json;
+use crema_app::cafes;
 use crema_core::cafe::Locale;
 use crema_core::day::{parse_tz, FirstNumber};
 use crema_core::money::{Amount, Currency};
@@ -130,39 +131,16 @@ pub async fn update(
         }
     }
     rej.into_result(())?;
-    let ages = p.age_thresholds.map(|a| (a.warn, a.late));
-    let updated = state
-        .store
-        .update_cafe(
-            cafe.cafe.id,
-            Box::new(move |c| {
-                if let Some(v) = name {
-                    c.name = v;
-                }
-                if let Some(v) = tz {
-                    c.timezone = v;
-                }
-                if let Some(v) = currency {
-                    c.currency = v;
-                }
-                if let Some(v) = locale {
-                    c.locale = v;
-                }
-                if let Some(v) = first {
-                    c.first_number = v;
-                }
-                if let Some(v) = workflow {
-                    c.workflow = v;
-                }
-                if let Some(v) = rounding {
-                    c.price_rounding = v;
-                }
-                if let Some(v) = ages {
-                    c.age_thresholds = v;
-                }
-                Ok(())
-            }),
-        )
-        .await?;
+    let patch = cafes::CafePatch {
+        name,
+        timezone: tz,
+        currency,
+        locale,
+        first_number: first,
+        workflow,
+        price_rounding: rounding,
+        age_thresholds: p.age_thresholds.map(|a| (a.warn, a.late)),
+    };
+    let updated = cafes::update(state.store.as_ref(), cafe.cafe.id, patch).await?;
     Ok(Json((&updated).into()))
 }

@@ -3,17 +3,17 @@
 
 use super::dto::{MessageOut, StationOut, StatusOut};
 use super::extract::{nullable, ApiJson, ApiPath};
-use super::menu::patch;
 use crate::auth::{authorize, Actor, Permission};
 use crate::error::{ApiResult, Problem};
 use crate::state::State;
 use axum::extract::State as S;
 use axum::http::StatusCode;
 use axum::Json;
+use crema_app::content::{self, MessagePatch, StatusPatch};
 use crema_core::text::Name;
 use crema_core::Rejection;
 use crema_store::menu_entity::Pending;
-use crema_store::{Edit, MessageFields, StatusFields, Store};
+use crema_store::{MessageFields, Store};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -77,16 +77,12 @@ pub struct StatusBody {
 
 impl StatusBody {
     /// The change of the status: the fields given (the Kaffebase surface's too).
-    pub(crate) fn edit(self) -> Edit<StatusFields> {
-        let Self {
-            open,
-            show_message,
-            message_id,
-        } = self;
-        Box::new(move |s| {
-            patch!(s; open, show_message, message_id);
-            Ok(())
-        })
+    pub(crate) fn patch(self) -> StatusPatch {
+        StatusPatch {
+            open: self.open,
+            show_message: self.show_message,
+            message_id: self.message_id,
+        }
     }
 }
 
@@ -103,7 +99,7 @@ pub async fn update_status(
     ApiJson(b): ApiJson<StatusBody>,
 ) -> ApiResult<Json<StatusOut>> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::SetStatus).await?;
-    let rec = state.store.update_status(cafe, b.edit()).await?;
+    let rec = content::update_status(state.store.as_ref(), cafe, b.patch()).await?;
     Ok(Json((&rec).into()))
 }
 
@@ -152,12 +148,11 @@ impl MessageBody {
     }
 
     /// The change of a message: the fields given (the Kaffebase surface's too).
-    pub(crate) fn edit(self) -> Edit<MessageFields> {
-        let Self { title, subtitle } = self;
-        Box::new(move |m| {
-            patch!(m; title, subtitle);
-            Ok(())
-        })
+    pub(crate) fn patch(self) -> MessagePatch {
+        MessagePatch {
+            title: self.title,
+            subtitle: self.subtitle,
+        }
     }
 }
 
@@ -172,7 +167,7 @@ pub async fn create_message(
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult<(StatusCode, Json<MessageOut>)> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
-    let rec = state.store.create_message(cafe, b.fields()).await?;
+    let rec = content::create_message(state.store.as_ref(), cafe, b.fields()).await?;
     Ok((StatusCode::CREATED, Json((&rec).into())))
 }
 
@@ -189,7 +184,7 @@ pub async fn update_message(
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult<Json<MessageOut>> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
-    let rec = state.store.update_message(cafe, id, b.edit()).await?;
+    let rec = content::update_message(state.store.as_ref(), cafe, id, b.patch()).await?;
     Ok(Json((&rec).into()))
 }
 
@@ -203,7 +198,7 @@ pub async fn delete_message(
     ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
-    state.store.delete_message(cafe, id).await?;
+    content::delete_message(state.store.as_ref(), cafe, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -231,9 +226,7 @@ pub async fn create_station(
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditCafe).await?;
     let name =
         Name::parse(&b.name).map_err(|e| Rejection::one("name", "invalid", e.to_string()))?;
-    let rec = state
-        .store
-        .create_station(cafe, name.to_string(), b.active.unwrap_or(true))
-        .await?;
+    let active = b.active.unwrap_or(true);
+    let rec = content::create_station(state.store.as_ref(), cafe, name, active).await?;
     Ok((StatusCode::CREATED, Json((&rec).into())))
 }

@@ -14,7 +14,9 @@ use axum::extract::{DefaultBodyLimit, Multipart, State as S};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crema_core::menu::Item;
 use crema_core::FieldError;
+use crema_store::Edit;
 use std::sync::{Arc, Mutex};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -145,20 +147,14 @@ async fn set_image(
     // The old value is read inside the same transaction that replaces it.
     let before: Arc<Mutex<Option<String>>> = Arc::default();
     let seen = before.clone();
-    let saved = state
-        .store
-        .update_item(
-            cafe,
-            id,
-            Box::new(move |i| {
-                if let Ok(mut b) = seen.lock() {
-                    *b = i.image.take();
-                }
-                i.image = image;
-                Ok(())
-            }),
-        )
-        .await?;
+    let edit: Edit<Item> = Box::new(move |i| {
+        if let Ok(mut b) = seen.lock() {
+            *b = i.image.take();
+        }
+        i.image = image;
+        Ok(())
+    });
+    let saved = crema_app::menu::update(state.store.as_ref(), cafe, id, edit).await?;
     let old = before.lock().ok().and_then(|mut b| b.take());
     Ok(((&saved).into(), old))
 }

@@ -10,6 +10,7 @@ use crate::state::State;
 use axum::extract::State as S;
 use axum::http::StatusCode;
 use axum::Json;
+use crema_app::menu::{self, MenuRecord};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, RuleError, SelectionMode,
     SelectionRule,
@@ -17,7 +18,7 @@ use crema_core::menu::{
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
 use crema_core::Rejection;
-use crema_store::{Edit, MenuEntity, MenuKind, Stamped};
+use crema_store::{Edit, MenuKind, Stamped};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -87,7 +88,7 @@ pub async fn reorder(
         KindDto::ModifierGroups => MenuKind::ModifierGroup,
         KindDto::Options => MenuKind::Option,
     };
-    state.store.reorder(cafe, kind, b.ids).await?;
+    menu::reorder(state.store.as_ref(), cafe, kind, b.ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -199,7 +200,7 @@ async fn check_image(
 // ---- the four kinds, written once -------------------------------------------------------
 
 /// A kind of menu record as `/api/v1` reads and shows it.
-pub(crate) trait ApiEntity: MenuEntity {
+pub(crate) trait ApiEntity: MenuRecord {
     type Body: Send + 'static;
     type Out: for<'a> From<&'a Stamped<Self>>;
     /// A new record before the body's fields are applied: crema's defaults, and `name` in
@@ -244,7 +245,7 @@ async fn create_one<T: ApiEntity>(
     let name = Name::parse("-").map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
     let mut v = T::blank(name);
     apply(&mut v)?;
-    let saved = T::create(state.store.as_ref(), cafe, v).await?;
+    let saved = menu::create(state.store.as_ref(), cafe, v).await?;
     Ok((StatusCode::CREATED, Json((&saved).into())))
 }
 
@@ -259,7 +260,7 @@ async fn update_one<T: ApiEntity>(
     let image = T::image(&b);
     let apply = T::edit(b, false)?;
     check_image(&state, cafe, Some(id), image).await?;
-    let saved = T::update(state.store.as_ref(), cafe, id, apply).await?;
+    let saved = menu::update(state.store.as_ref(), cafe, id, apply).await?;
     Ok(Json((&saved).into()))
 }
 
@@ -270,7 +271,7 @@ async fn delete_one<T: ApiEntity>(
     id: i64,
 ) -> ApiResult<StatusCode> {
     let cafe = editing(&state, &actor, &slug).await?;
-    T::delete(state.store.as_ref(), cafe, id).await?;
+    menu::delete::<T>(state.store.as_ref(), cafe, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

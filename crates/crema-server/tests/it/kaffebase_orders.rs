@@ -375,14 +375,11 @@ async fn today_is_the_cafes_local_day_not_utcs() {
         let kb = Kb::start_at(crema_store::Clock::fixed(at)).await;
         let cafe = kb.store.default_cafe().await.unwrap().cafe.id;
         let zone = crema_core::day::parse_tz(tz).unwrap();
-        kb.store
-            .update_cafe(
-                cafe,
-                Box::new(move |c| {
-                    c.timezone = zone;
-                    Ok(())
-                }),
-            )
+        let patch = crema_app::cafes::CafePatch {
+            timezone: Some(zone),
+            ..Default::default()
+        };
+        crema_app::cafes::update(kb.store.as_ref(), cafe, patch)
             .await
             .unwrap();
         let o = kb.order("Americano", &[]).await;

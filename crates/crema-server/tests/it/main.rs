@@ -33,6 +33,7 @@ mod pairing;
 mod realtime_protocol;
 mod realtime_replay;
 mod realtime_sse;
+mod same_refusal;
 mod security;
 mod web_customer;
 mod web_pages;

@@ -192,9 +192,8 @@ async fn staff_who_move_orders_may_mark_others_may_not() {
 async fn a_mark_reaches_every_staff_screen_live_and_never_the_board() {
     let rt = Rt::start().await;
     let cafe = rt.store.cafe_by_slug("kaffediem").await.expect("café");
-    let station = rt
-        .store
-        .create_station(cafe.cafe.id, "Bar".into(), true)
+    let bar = crema_core::text::Name::parse("Bar").expect("a name");
+    let station = crema_app::content::create_station(rt.store.as_ref(), cafe.cafe.id, bar, true)
         .await
         .expect("a station");
     let station_topic = format!("station:{}", station.id);

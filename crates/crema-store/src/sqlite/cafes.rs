@@ -1,5 +1,5 @@
 use super::{all, exec, now, one, opt, params, ts, ts_col, Conn, Row, SqliteStore, WriteCtx};
-use crate::model::{CafeRecord, Edit};
+use crate::model::CafeRecord;
 use crate::repo::CafeRepo;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
@@ -172,82 +172,52 @@ impl CafeRepo for SqliteStore {
         })
         .await
     }
-
-    async fn create_cafe(&self, cafe: Cafe, is_default: bool) -> Result<CafeRecord> {
-        self.write(move |ctx| insert_cafe(ctx, cafe, is_default))
-            .await
-    }
-
-    async fn update_cafe(&self, id: CafeId, edit: Edit<Cafe>) -> Result<CafeRecord> {
-        self.write(move |ctx| {
-            let mut cur = load_cafe(ctx.conn(), id)?.cafe;
-            let old_steps = cur.workflow.clone();
-            let before_cafe = cur.clone();
-            edit(&mut cur)?;
-            if cur.workflow != old_steps {
-                // Every order must stay in a step the workflow knows.
-                let used: Vec<String> = all(
-                    ctx.conn(),
-                    "SELECT DISTINCT step FROM orders WHERE cafe_id = ? AND step != 'cancelled'",
-                    params![id],
-                    |r| Ok(r.get(0)?),
-                )?;
-                if let Some(s) = used.iter().find(|s| cur.workflow.position(s).is_none()) {
-                    return Err(crema_core::Rejection::one(
-                        "workflow",
-                        "in_use",
-                        format!("orders are in step {s:?}: keep that step"),
-                    )
-                    .into());
-                }
-            }
-            let res = exec(
-                ctx.conn(),
-                "UPDATE cafes SET slug = ?, name = ?, timezone = ?, currency = ?, locale = ?, first_number = ?, workflow = ?,
-                 price_rounding = ?, age_warn_secs = ?, age_late_secs = ?, updated_at = ? WHERE id = ?",
-                params![
-                    cur.slug.as_str(),
-                    cur.name.as_str(),
-                    cur.timezone.name(),
-                    cur.currency.code(),
-                    cur.locale.as_str(),
-                    i64::from(cur.first_number.get()),
-                    workflow_json(&cur.workflow)?,
-                    cur.price_rounding.minor(),
-                    i64::from(cur.age_thresholds.0),
-                    i64::from(cur.age_thresholds.1),
-                    ts(now()),
-                    id,
-                ],
-            );
-            match res {
-                Err(e) if super::is_unique(&e) => {
-                    return Err(StoreError::conflict("slug", "a café with this slug already exists"))
-                }
-                r => {
-                    r?;
-                }
-            }
-            ctx.touch(id);
-            let after = load_cafe(ctx.conn(), id)?;
-            ctx.record(id, "cafe.update", format!("cafe:{}", after.cafe.slug), Some(&settings_json(&before_cafe)), Some(&settings_json(&after.cafe)))?;
-            Ok(after)
-        })
-        .await
-    }
 }
 
-/// A café's settings as the audit trail shows them.
-fn settings_json(c: &Cafe) -> serde_json::Value {
-    serde_json::json!({
-        "slug": c.slug.as_str(),
-        "name": c.name.as_str(),
-        "timezone": c.timezone.name(),
-        "currency": c.currency.code(),
-        "locale": c.locale.as_str(),
-        "first_number": c.first_number.get(),
-        "workflow": c.workflow.steps().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        "price_rounding": c.price_rounding.minor(),
-        "age_thresholds": [c.age_thresholds.0, c.age_thresholds.1],
-    })
+/// The steps the café's orders are in, cancelled ones aside.
+pub(crate) fn steps_in_use(c: &Conn, id: CafeId) -> Result<Vec<String>> {
+    all(
+        c,
+        "SELECT DISTINCT step FROM orders WHERE cafe_id = ? AND step != 'cancelled'",
+        params![id],
+        |r| Ok(r.get(0)?),
+    )
+}
+
+/// Writes every setting of the café `cur.id` and forgets its cached snapshot.
+pub(crate) fn update_cafe(ctx: &mut WriteCtx, cur: &Cafe) -> Result<CafeRecord> {
+    let id = cur.id;
+    let res = exec(
+        ctx.conn(),
+        "UPDATE cafes SET slug = ?, name = ?, timezone = ?, currency = ?, locale = ?, first_number = ?, workflow = ?,
+         price_rounding = ?, age_warn_secs = ?, age_late_secs = ?, updated_at = ? WHERE id = ?",
+        params![
+            cur.slug.as_str(),
+            cur.name.as_str(),
+            cur.timezone.name(),
+            cur.currency.code(),
+            cur.locale.as_str(),
+            i64::from(cur.first_number.get()),
+            workflow_json(&cur.workflow)?,
+            cur.price_rounding.minor(),
+            i64::from(cur.age_thresholds.0),
+            i64::from(cur.age_thresholds.1),
+            ts(now()),
+            id,
+        ],
+    );
+    match res {
+        Err(e) if super::is_unique(&e) => {
+            return Err(StoreError::conflict(
+                "slug",
+                "a café with this slug already exists",
+            ))
+        }
+        Ok(0) => return Err(StoreError::NotFound("café")),
+        r => {
+            r?;
+        }
+    }
+    ctx.touch(id);
+    load_cafe(ctx.conn(), id)
 }

@@ -1,24 +1,25 @@
-//! Menu rows. Every write checks that what it points at belongs to the same café, touches the
-//! writer's cached snapshot and appends a `menu` event.
+//! Menu rows: the menu's reads and its operations in the unit of work (`tx::MenuTx`). Every
+//! write forgets the writer's cached snapshot of the café; what a row points at is checked,
+//! audited and announced by the application (`crema_app::menu`).
 
 use super::{
     all, exec, now, params, params_from_iter, scalar, ts, ts_col, Conn, Row, SqliteStore, WriteCtx,
 };
-use crate::menu_entity::{menu_kinds, MenuEntity};
-use crate::model::{Edit, MenuKind, MenuRecords, Stamped};
+use crate::menu_entity::MenuEntity;
+use crate::model::{MenuKind, MenuRecords, Stamped};
 use crate::repo::MenuRepo;
+use crate::tx::menu::Removed;
+use crate::tx::MenuTx;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
 use crema_core::cafe::CafeId;
-use crema_core::event::{Change, Event};
+use crema_core::id::{GroupId, OptionId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
-use crema_core::Rejection;
 use rusqlite::types::Value;
-use serde::Serialize;
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("stored {what}: {e}"))
@@ -101,91 +102,6 @@ fn exists(c: &Conn, table: &str, cafe: CafeId, id: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Appends the event of a change of the café's `entity` (`action` is `create`, `update` or
-/// `delete`) as `kind`, with `record` as it is now.
-pub(super) fn announce<T: Serialize>(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    kind: &str,
-    entity: &str,
-    action: &str,
-    record: T,
-) -> Result<()> {
-    let change = Change {
-        entity: entity.to_owned(),
-        action: action.to_owned(),
-        record: serde_json::to_value(record)?,
-    };
-    let event = Event::content(kind, change)
-        .ok_or_else(|| StoreError::Internal(format!("no event of kind {kind:?}")))?;
-    ctx.append(cafe, event, now())
-}
-
-/// Records a menu change: forgets the cached snapshot and appends the event.
-fn changed<T: Serialize>(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    entity: &str,
-    action: &str,
-    record: T,
-) -> Result<()> {
-    ctx.touch(cafe);
-    announce(ctx, cafe, "menu.changed", entity, action, record)
-}
-
-/// Records a create (no `before`) or an update in the audit trail, as `<entity>.create|update`
-/// on target `<entity>:<id>`.
-fn audit_save<T: Serialize>(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    entity: &str,
-    id: i64,
-    before: Option<&T>,
-    after: &T,
-) -> Result<()> {
-    let action = if before.is_some() { "update" } else { "create" };
-    ctx.record(
-        cafe,
-        &format!("{entity}.{action}"),
-        format!("{entity}:{id}"),
-        before,
-        Some(after),
-    )
-}
-
-fn unique_name(e: StoreError, what: &str) -> StoreError {
-    if super::is_unique(&e) {
-        StoreError::conflict("name", format!("a {what} with this name already exists"))
-    } else {
-        e
-    }
-}
-
-/// The id an `INSERT … RETURNING id` or `UPDATE … RETURNING id` hands back.
-fn returning_id(c: &Conn, sql: &str, p: impl rusqlite::Params) -> Result<i64> {
-    super::one(c, sql, p, |r| Ok(r.get(0)?))
-}
-
-fn check_groups(c: &Conn, cafe: CafeId, groups: &[i64]) -> Result<()> {
-    let mut rej = Rejection::default();
-    for (i, g) in groups.iter().enumerate() {
-        if groups[..i].contains(g) {
-            rej.push(
-                format!("allowed_groups[{i}]"),
-                "duplicate",
-                format!("group {g} is listed twice"),
-            );
-        } else if !exists(c, "modifier_groups", cafe, *g)? {
-            rej.push(
-                format!("allowed_groups[{i}]"),
-                "unknown",
-                format!("there is no modifier group with id {g}"),
-            );
-        }
-    }
-    Ok(rej.into_result(())?)
-}
-
 fn write_links(c: &Conn, cafe: CafeId, category: i64, groups: &[i64]) -> Result<()> {
     exec(
         c,
@@ -202,22 +118,11 @@ fn write_links(c: &Conn, cafe: CafeId, category: i64, groups: &[i64]) -> Result<
     Ok(())
 }
 
-/// That the café has a row `id` of `kind`, or a 422 naming `field`.
-fn must_exist(c: &Conn, kind: MenuKind, cafe: CafeId, id: i64, field: &str) -> Result<()> {
-    if exists(c, kind.table(), cafe, id)? {
-        return Ok(());
-    }
-    let message = format!("there is no {} with id {id}", kind.noun());
-    Err(Rejection::one(field, "unknown", message).into())
-}
-
 // ---- what differs between the kinds -----------------------------------------------------
 
-/// A kind of menu record as the database keeps it: its columns and the rules of what it
-/// points at. Everything else (saving, auditing, announcing, deleting) is written once below.
+/// A kind of menu record as the database keeps it: its columns. Saving and deleting are
+/// written once below.
 trait Stored: MenuEntity {
-    /// How a name clash speaks of it: "a {CLASH} with this name already exists".
-    const CLASH: &'static str;
     /// The columns a save writes (besides the café, the id and the stamps), in the order of
     /// [`Stored::values`], separated by `", "`.
     const COLUMNS: &'static str;
@@ -229,16 +134,13 @@ trait Stored: MenuEntity {
             stamps(r, Self::decode(r)?)
         })
     }
-    /// Checks what the record points at before it is saved as row `id` (`None`: a new row).
-    fn check(&self, c: &Conn, cafe: CafeId, id: Option<i64>) -> Result<()>;
-    /// What else changes once the row `id` is written (`updated`: it was there before).
-    fn after_write(&self, _c: &Conn, _cafe: CafeId, _id: i64, _updated: bool) -> Result<()> {
+    /// What else is stored with the row `id` once it is written.
+    fn after_write(&self, _c: &Conn, _cafe: CafeId, _id: i64) -> Result<()> {
         Ok(())
     }
 }
 
 impl Stored for Category {
-    const CLASH: &'static str = "category";
     const COLUMNS: &'static str = "name, sort_order, enabled";
     fn values(&self) -> Vec<Value> {
         vec![
@@ -270,16 +172,13 @@ impl Stored for Category {
         )?;
         Ok(Some(saved))
     }
-    fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
-        check_groups(c, cafe, &self.allowed_groups)
-    }
-    fn after_write(&self, c: &Conn, cafe: CafeId, id: i64, _updated: bool) -> Result<()> {
+    /// Its list of groups, in order.
+    fn after_write(&self, c: &Conn, cafe: CafeId, id: i64) -> Result<()> {
         write_links(c, cafe, id, &self.allowed_groups)
     }
 }
 
 impl Stored for Item {
-    const CLASH: &'static str = "menu item";
     const COLUMNS: &'static str = "category_id, name, price, image, enabled, sold_out, sort_order";
     fn values(&self) -> Vec<Value> {
         vec![
@@ -304,14 +203,9 @@ impl Stored for Item {
             sort_order: r.get("sort_order")?,
         })
     }
-    /// Its category must be the café's.
-    fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
-        must_exist(c, MenuKind::Category, cafe, self.category_id, "category_id")
-    }
 }
 
 impl Stored for ModifierGroup {
-    const CLASH: &'static str = "modifier group";
     const COLUMNS: &'static str = "name, label_color, mode, required, min_select, max_select, default_option_id, enabled, sort_order";
     fn values(&self) -> Vec<Value> {
         let mode = match self.rule.mode() {
@@ -357,36 +251,9 @@ impl Stored for ModifierGroup {
             sort_order: r.get("sort_order")?,
         })
     }
-    /// The default option must be one of the group's own (a new group has none yet).
-    fn check(&self, c: &Conn, cafe: CafeId, id: Option<i64>) -> Result<()> {
-        let Some(d) = self.default_option else {
-            return Ok(());
-        };
-        let ok = match id {
-            Some(gid) => {
-                let n: i64 = scalar(
-                    c,
-                    "SELECT count(*) FROM modifier_options WHERE cafe_id = ? AND id = ? AND group_id = ?",
-                    params![cafe, d, gid],
-                )?;
-                n > 0
-            }
-            None => false,
-        };
-        if ok {
-            return Ok(());
-        }
-        Err(Rejection::one(
-            "default_option_id",
-            "not_in_group",
-            format!("option {d} is not an option of this group"),
-        )
-        .into())
-    }
 }
 
 impl Stored for ModifierOption {
-    const CLASH: &'static str = "option in this group";
     const COLUMNS: &'static str =
         "group_id, name, effect_kind, effect_value, enabled, sold_out, sort_order";
     fn values(&self) -> Vec<Value> {
@@ -420,214 +287,146 @@ impl Stored for ModifierOption {
             sort_order: r.get("sort_order")?,
         })
     }
-    /// Its group must be the café's.
-    fn check(&self, c: &Conn, cafe: CafeId, _id: Option<i64>) -> Result<()> {
-        must_exist(c, MenuKind::ModifierGroup, cafe, self.group_id, "group_id")
-    }
-    /// Moved to another group: it cannot stay the default of the old one.
-    fn after_write(&self, c: &Conn, _cafe: CafeId, id: i64, updated: bool) -> Result<()> {
-        if updated {
-            exec(
-                c,
-                "UPDATE modifier_groups SET default_option_id = NULL WHERE default_option_id = ? AND id != ?",
-                params![id, self.group_id],
-            )?;
-        }
-        Ok(())
-    }
 }
 
 // ---- written once for the four kinds ----------------------------------------------------
 
-/// The café's record `id`, or a 404 naming its kind.
-fn load<T: Stored>(c: &Conn, cafe: CafeId, id: i64) -> Result<Stamped<T>> {
-    T::load(c, cafe, id)?.ok_or(StoreError::NotFound(T::KIND.noun()))
-}
-
-/// Writes `v` as a new row (no `id`) or over row `id`, and announces it.
-fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: T) -> Result<Stamped<T>> {
+/// Writes `v` as a new row (no `id`) or over row `id`, forgets the café's snapshot, and
+/// reads the row back.
+fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: &T) -> Result<Stamped<T>> {
     let kind = T::KIND;
-    v.check(ctx.conn(), cafe, id)?;
     let t = ts(now());
     let mut values = v.values();
     let n = values.len();
-    let (sql, action) = match id {
+    let sql = match id {
         None => {
             values.insert(0, cafe.into());
             values.extend([t.clone().into(), t.into()]);
             let marks = vec!["?"; n + 3].join(", ");
-            let sql = format!(
+            format!(
                 "INSERT INTO {} (cafe_id, {}, created_at, updated_at) VALUES ({marks}) RETURNING id",
                 kind.table(),
                 T::COLUMNS,
-            );
-            (sql, "create")
+            )
         }
         Some(id) => {
             values.extend([t.into(), cafe.into(), id.into()]);
-            let sql = format!(
+            format!(
                 "UPDATE {} SET {} = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
                 kind.table(),
                 T::COLUMNS.replace(", ", " = ?, "),
-            );
-            (sql, "update")
-        }
-    };
-    let saved_id = returning_id(ctx.conn(), &sql, params_from_iter(values))
-        .map_err(|e| unique_name(e, T::CLASH))?;
-    v.after_write(ctx.conn(), cafe, saved_id, id.is_some())?;
-    let saved = load::<T>(ctx.conn(), cafe, saved_id)?;
-    changed(ctx, cafe, kind.event(), action, &saved.value)?;
-    Ok(saved)
-}
-
-/// Creates `v`, audits and announces it.
-fn create_in<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, v: T) -> Result<Stamped<T>> {
-    let saved = save(ctx, cafe, None, v)?;
-    audit_save(
-        ctx,
-        cafe,
-        T::KIND.audit(),
-        saved.value.id(),
-        None,
-        &saved.value,
-    )?;
-    Ok(saved)
-}
-
-/// Applies `edit` to the café's record `id`, saves, audits and announces it.
-fn update_in<T: Stored>(
-    ctx: &mut WriteCtx,
-    cafe: CafeId,
-    id: i64,
-    edit: Edit<T>,
-) -> Result<Stamped<T>> {
-    let mut cur = load::<T>(ctx.conn(), cafe, id)?.value;
-    let before = cur.clone();
-    edit(&mut cur)?;
-    cur.set_id(id);
-    let saved = save(ctx, cafe, Some(id), cur)?;
-    audit_save(ctx, cafe, T::KIND.audit(), id, Some(&before), &saved.value)?;
-    Ok(saved)
-}
-
-/// Deletes the café's record `id`, audits and announces it. A row still pointed at (a
-/// category with items) is a 409.
-fn delete_in<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: i64) -> Result<()> {
-    let kind = T::KIND;
-    // The record as it was, for the audit trail (as a JSON value: its keys in order).
-    let before = match T::load(ctx.conn(), cafe, id)? {
-        Some(s) => Some(serde_json::to_value(s.value)?),
-        None => None,
-    };
-    let res = exec(
-        ctx.conn(),
-        &format!("DELETE FROM {} WHERE cafe_id = ? AND id = ?", kind.table()),
-        params![cafe, id],
-    );
-    match res {
-        Ok(0) => Err(StoreError::NotFound(kind.noun())),
-        Ok(_) => {
-            changed(ctx, cafe, kind.event(), "delete", serde_json::json!({ "id": id }))?;
-            let entity = kind.audit();
-            ctx.record(
-                cafe,
-                &format!("{entity}.delete"),
-                format!("{entity}:{id}"),
-                before.as_ref(),
-                None::<&()>,
             )
         }
-        Err(e) if super::is_foreign_key(&e) => Err(StoreError::Conflict {
-            field: None,
-            message: format!(
-                "this {} is still in use (a category with items cannot be deleted: move or delete its items first)",
-                kind.noun()
-            ),
-        }),
-        Err(e) => Err(e),
-    }
-}
-
-/// Sets the `sort_order` of the café's record `id` like an update.
-fn resort<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: i64, want: i64) -> Result<()> {
-    let edit: Edit<T> = Box::new(move |v: &mut T| {
-        v.set_sort_order(want);
-        Ok(())
-    });
-    update_in(ctx, cafe, id, edit).map(drop)
-}
-
-/// Numbers the café's rows of one kind 10, 20, 30 … in the order of `ids`. Every id is
-/// checked first (each must be the café's, once), so a refusal changes nothing; then each row
-/// whose number changes is saved like an update (audited, announced).
-fn reorder_in(ctx: &mut WriteCtx, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
-    let mut rej = Rejection::default();
-    for (i, id) in ids.iter().enumerate() {
-        if ids[..i].contains(id) {
-            rej.push(
-                format!("ids[{i}]"),
-                "duplicate",
-                format!("{id} is listed twice"),
-            );
-        } else if !exists(ctx.conn(), kind.table(), cafe, *id)? {
-            rej.push(
-                format!("ids[{i}]"),
-                "unknown",
-                format!("there is no {} with id {id}", kind.noun()),
-            );
-        }
-    }
-    rej.into_result(())?;
-    let resort: fn(&mut WriteCtx, CafeId, i64, i64) -> Result<()> = match kind {
-        MenuKind::Category => resort::<Category>,
-        MenuKind::Item => resort::<Item>,
-        MenuKind::ModifierGroup => resort::<ModifierGroup>,
-        MenuKind::Option => resort::<ModifierOption>,
     };
-    for (i, id) in ids.into_iter().enumerate() {
-        let want = (i as i64 + 1) * 10;
-        let now: i64 = scalar(
-            ctx.conn(),
-            &format!("SELECT sort_order FROM {} WHERE id = ?", kind.table()),
-            params![id],
+    let saved_id: i64 = super::opt(
+        ctx.conn(),
+        &sql,
+        params_from_iter(values),
+        |r| Ok(r.get(0)?),
+    )?
+    .ok_or(StoreError::NotFound(kind.noun()))?;
+    v.after_write(ctx.conn(), cafe, saved_id)?;
+    ctx.touch(cafe);
+    <T as Stored>::load(ctx.conn(), cafe, saved_id)?.ok_or(StoreError::NotFound(kind.noun()))
+}
+
+#[async_trait]
+impl MenuRepo for SqliteStore {
+    async fn menu(&self, cafe: CafeId) -> Result<MenuRecords> {
+        self.read(move |c| load_menu(c, cafe)).await
+    }
+}
+
+impl MenuTx for WriteCtx {
+    fn menu_row_exists(&mut self, kind: MenuKind, cafe: CafeId, id: i64) -> Result<bool> {
+        exists(self.conn(), kind.table(), cafe, id)
+    }
+
+    fn option_in_group(&mut self, cafe: CafeId, option: OptionId, group: GroupId) -> Result<bool> {
+        let n: i64 = scalar(
+            self.conn(),
+            "SELECT count(*) FROM modifier_options WHERE cafe_id = ? AND id = ? AND group_id = ?",
+            params![cafe, option, group],
         )?;
-        if now != want {
-            resort(ctx, cafe, id, want)?;
+        Ok(n > 0)
+    }
+
+    fn unset_default_option(
+        &mut self,
+        cafe: CafeId,
+        option: OptionId,
+        keep: GroupId,
+    ) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE modifier_groups SET default_option_id = NULL WHERE cafe_id = ? AND default_option_id = ? AND id != ?",
+            params![cafe, option, keep],
+        )?;
+        self.touch(cafe);
+        Ok(())
+    }
+
+    fn delete_menu_row(&mut self, kind: MenuKind, cafe: CafeId, id: i64) -> Result<Removed> {
+        let res = exec(
+            self.conn(),
+            &format!("DELETE FROM {} WHERE cafe_id = ? AND id = ?", kind.table()),
+            params![cafe, id],
+        );
+        match res {
+            Ok(0) => Ok(Removed::NotFound),
+            Ok(_) => {
+                self.touch(cafe);
+                Ok(Removed::Done)
+            }
+            Err(e) if super::is_foreign_key(&e) => Ok(Removed::InUse),
+            Err(e) => Err(e),
         }
     }
-    Ok(())
+
+    fn menu_category(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<Category>>> {
+        <Category as Stored>::load(self.conn(), cafe, id)
+    }
+
+    fn save_category(
+        &mut self,
+        cafe: CafeId,
+        id: Option<i64>,
+        c: &Category,
+    ) -> Result<Stamped<Category>> {
+        save(self, cafe, id, c)
+    }
+
+    fn menu_item(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<Item>>> {
+        <Item as Stored>::load(self.conn(), cafe, id)
+    }
+
+    fn save_item(&mut self, cafe: CafeId, id: Option<i64>, i: &Item) -> Result<Stamped<Item>> {
+        save(self, cafe, id, i)
+    }
+
+    fn menu_group(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<ModifierGroup>>> {
+        <ModifierGroup as Stored>::load(self.conn(), cafe, id)
+    }
+
+    fn save_group(
+        &mut self,
+        cafe: CafeId,
+        id: Option<i64>,
+        g: &ModifierGroup,
+    ) -> Result<Stamped<ModifierGroup>> {
+        save(self, cafe, id, g)
+    }
+
+    fn menu_option(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<ModifierOption>>> {
+        <ModifierOption as Stored>::load(self.conn(), cafe, id)
+    }
+
+    fn save_option(
+        &mut self,
+        cafe: CafeId,
+        id: Option<i64>,
+        o: &ModifierOption,
+    ) -> Result<Stamped<ModifierOption>> {
+        save(self, cafe, id, o)
+    }
 }
-
-/// [`MenuRepo`] for the kinds of [`menu_kinds`]: each method is one job of the writer that
-/// runs the generic step above.
-macro_rules! menu_repo {
-    ($($t:ident: $kind:ident, $list:ident, $create:ident, $update:ident, $delete:ident;)*) => {
-        #[async_trait]
-        impl MenuRepo for SqliteStore {
-            async fn menu(&self, cafe: CafeId) -> Result<MenuRecords> {
-                self.read(move |c| load_menu(c, cafe)).await
-            }
-
-            async fn reorder(&self, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
-                self.write(move |ctx| reorder_in(ctx, cafe, kind, ids)).await
-            }
-
-            $(
-                async fn $create(&self, cafe: CafeId, v: $t) -> Result<Stamped<$t>> {
-                    self.write(move |ctx| create_in(ctx, cafe, v)).await
-                }
-
-                async fn $update(&self, cafe: CafeId, id: i64, edit: Edit<$t>) -> Result<Stamped<$t>> {
-                    self.write(move |ctx| update_in(ctx, cafe, id, edit)).await
-                }
-
-                async fn $delete(&self, cafe: CafeId, id: i64) -> Result<()> {
-                    self.write(move |ctx| delete_in::<$t>(ctx, cafe, id)).await
-                }
-            )*
-        }
-    };
-}
-
-menu_kinds!(menu_repo);

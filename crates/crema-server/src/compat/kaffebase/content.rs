@@ -12,6 +12,7 @@ use crate::auth::Permission;
 use crate::state::State;
 use axum::extract::State as S;
 use axum::http::StatusCode;
+use crema_app::content;
 
 // ---- message --------------------------------------------------------------------------------
 
@@ -52,10 +53,7 @@ pub async fn create_message(
 ) -> KbResult<KbJson<records::MessageRec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
     let ch = read_message(&p)?;
-    let rec = state
-        .store
-        .create_message(cafe.cafe.id, ch.fields())
-        .await?;
+    let rec = content::create_message(state.store.as_ref(), cafe.cafe.id, ch.fields()).await?;
     Ok(KbJson(StatusCode::CREATED, records::message(&rec)))
 }
 
@@ -67,10 +65,7 @@ pub async fn update_message(
 ) -> KbResult<KbJson<records::MessageRec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
     let ch = read_message(&p)?;
-    let rec = state
-        .store
-        .update_message(cafe.cafe.id, id, ch.edit())
-        .await?;
+    let rec = content::update_message(state.store.as_ref(), cafe.cafe.id, id, ch.patch()).await?;
     Ok(ok(records::message(&rec)))
 }
 
@@ -82,7 +77,7 @@ pub async fn delete_message(
     Id(id): Id,
 ) -> KbResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
-    state.store.delete_message(cafe.cafe.id, id).await?;
+    content::delete_message(state.store.as_ref(), cafe.cafe.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -132,10 +127,7 @@ pub async fn update_status(
         show_message,
         message_id,
     };
-    let rec = state
-        .store
-        .update_status(cafe.cafe.id, change.edit())
-        .await?;
+    let rec = content::update_status(state.store.as_ref(), cafe.cafe.id, change.patch()).await?;
     Ok(ok(records::status(&rec)))
 }
 

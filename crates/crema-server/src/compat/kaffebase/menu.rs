@@ -191,7 +191,7 @@ async fn create<T: KbEntity>(
     };
     let (edit, stored) = T::read(&sent).await?;
     let res = match fresh(edit) {
-        Ok(v) => T::create(state.store.as_ref(), cafe.cafe.id, v)
+        Ok(v) => crema_app::menu::create(state.store.as_ref(), cafe.cafe.id, v)
             .await
             .map_err(|e| KaffebaseError::store(e, T::RENAME)),
         Err(e) => Err(e),
@@ -219,7 +219,7 @@ async fn update<T: KbEntity>(
         id: Some(id),
     };
     let (edit, stored) = T::read(&sent).await?;
-    let res = T::update(state.store.as_ref(), cafe.cafe.id, id, edit)
+    let res = crema_app::menu::update(state.store.as_ref(), cafe.cafe.id, id, edit)
         .await
         .map_err(|e| KaffebaseError::store(e, T::RENAME));
     let saved = discarding(&state, stored, res).await?;
@@ -228,7 +228,7 @@ async fn update<T: KbEntity>(
 
 async fn delete<T: KbEntity>(state: State, actor: Actor, id: i64) -> KbResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
-    T::delete(state.store.as_ref(), cafe.cafe.id, id)
+    crema_app::menu::delete::<T>(state.store.as_ref(), cafe.cafe.id, id)
         .await
         .map_err(T::delete_error)?;
     Ok(StatusCode::NO_CONTENT)
