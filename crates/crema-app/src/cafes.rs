@@ -111,7 +111,11 @@ mod tests {
         assert_eq!(written.seq, before.seq, "settings have no event");
 
         let e = f
-            .as_staff(update(f.store(), 4242, CafePatch::default()))
+            .as_staff(update(
+                f.store(),
+                crema_core::id::CafeId(4242),
+                CafePatch::default(),
+            ))
             .await
             .expect_err("no such café");
         assert!(matches!(e, StoreError::NotFound(_)), "{e:?}");

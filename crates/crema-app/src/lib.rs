@@ -62,7 +62,7 @@ pub(crate) mod testing {
                 .await
                 .expect("the store opens");
             let cafe = Cafe {
-                id: 0,
+                id: crema_core::id::CafeId(0),
                 slug: Slug::parse("test").expect("a slug"),
                 name: Name::parse("Test").expect("a name"),
                 timezone: parse_tz("Europe/Oslo").expect("a zone"),

@@ -5,11 +5,14 @@ use super::migrate::{compare, copy_sqlite_to_postgres};
 use super::schema::{Kind, TABLES};
 use super::testing::TestDb;
 use super::PgStore;
-use crate::repo::{AdminRepo, CafeRepo, EventRepo, MenuRepo, UserRepo};
+use crate::repo::{AdminRepo, CafeRepo, EventRepo, UserRepo};
 use crate::sqlite::{Options, SqliteStore};
+use crate::tx::transact;
+use crate::CafeRecord;
 use crate::{Role, StoreError};
 use crema_core::cafe::{Cafe, CafeId, Locale, Slug};
 use crema_core::day::{parse_tz, FirstNumber};
+use crema_core::event::{Change, Event};
 use crema_core::menu::Category;
 use crema_core::money::{Amount, Currency};
 use crema_core::text::{Email, Name};
@@ -32,6 +35,28 @@ fn cafe(slug: &str, tz: &str) -> Cafe {
     }
 }
 
+/// A café, as the application layer makes one (the store only stores).
+async fn new_cafe(store: &SqliteStore, c: Cafe, is_default: bool) -> CafeRecord {
+    transact(store, move |tx| tx.insert_cafe(&c, is_default))
+        .await
+        .expect("cafe")
+}
+
+/// A category with its event, as the application layer makes one.
+async fn new_category(store: &SqliteStore, cafe: CafeId, c: Category) -> crate::Result<()> {
+    transact(store, move |tx| {
+        let saved = tx.save_category(cafe, None, &c)?;
+        let at = tx.now();
+        let change = Change {
+            entity: "category".into(),
+            action: "create".into(),
+            record: serde_json::json!({ "id": saved.value.id, "name": saved.value.name.as_str() }),
+        };
+        tx.append(cafe, Event::MenuChanged(change), at)
+    })
+    .await
+}
+
 /// Rows the store's API makes (cafés with their status rows, an account, a membership, a
 /// category), then raw rows in every other table.
 async fn fill(dir: &Path) -> (Arc<SqliteStore>, PathBuf) {
@@ -39,14 +64,8 @@ async fn fill(dir: &Path) -> (Arc<SqliteStore>, PathBuf) {
     let store = SqliteStore::open(&path, Options::default())
         .await
         .expect("sqlite store");
-    let a = store
-        .create_cafe(cafe("hjornet", "Europe/Oslo"), true)
-        .await
-        .expect("cafe");
-    let b = store
-        .create_cafe(cafe("corner", "Europe/London"), false)
-        .await
-        .expect("cafe");
+    let a = new_cafe(&store, cafe("hjornet", "Europe/Oslo"), true).await;
+    let b = new_cafe(&store, cafe("corner", "Europe/London"), false).await;
     let user = store
         .create_user(
             &Email::parse("Barista@Example.com").expect("email"),
@@ -59,19 +78,19 @@ async fn fill(dir: &Path) -> (Arc<SqliteStore>, PathBuf) {
         .set_membership(a.cafe.id, user.id, Role::Owner)
         .await
         .expect("membership");
-    store
-        .create_category(
-            a.cafe.id,
-            Category {
-                id: 0,
-                name: Name::parse("Kaffe").expect("name"),
-                sort_order: 1,
-                enabled: true,
-                allowed_groups: vec![],
-            },
-        )
-        .await
-        .expect("category");
+    new_category(
+        &store,
+        a.cafe.id,
+        Category {
+            id: 0,
+            name: Name::parse("Kaffe").expect("name"),
+            sort_order: 1,
+            enabled: true,
+            allowed_groups: vec![],
+        },
+    )
+    .await
+    .expect("category");
 
     let (ca, cb, u) = (a.cafe.id, b.cafe.id, user.id);
     let c = rusqlite::Connection::open(&path).expect("raw");
@@ -425,24 +444,21 @@ async fn reads_on_the_copy_answer_as_sqlite_does() {
     let store = SqliteStore::open(&path, Options::default())
         .await
         .expect("sqlite store");
-    let a = store
-        .create_cafe(cafe("hjornet", "Europe/Oslo"), true)
-        .await
-        .expect("cafe");
+    let a = new_cafe(&store, cafe("hjornet", "Europe/Oslo"), true).await;
     for name in ["Kaffe", "Te"] {
-        store
-            .create_category(
-                a.cafe.id,
-                Category {
-                    id: 0,
-                    name: Name::parse(name).expect("name"),
-                    sort_order: 1,
-                    enabled: true,
-                    allowed_groups: vec![],
-                },
-            )
-            .await
-            .expect("category");
+        new_category(
+            &store,
+            a.cafe.id,
+            Category {
+                id: 0,
+                name: Name::parse(name).expect("name"),
+                sort_order: 1,
+                enabled: true,
+                allowed_groups: vec![],
+            },
+        )
+        .await
+        .expect("category");
     }
     // Pruned events leave the oldest seq above 1 and the latest above every seq kept.
     let first = store.events_since(0, 100).await.expect("events");
@@ -452,23 +468,20 @@ async fn reads_on_the_copy_answer_as_sqlite_does() {
     );
     let cut = first.last().expect("event").at + chrono::Duration::milliseconds(1);
     store.prune_events(cut).await.expect("prune");
-    let b = store
-        .create_cafe(cafe("corner", "Europe/London"), false)
-        .await
-        .expect("cafe");
-    store
-        .create_category(
-            b.cafe.id,
-            Category {
-                id: 0,
-                name: Name::parse("Kaker").expect("name"),
-                sort_order: 1,
-                enabled: true,
-                allowed_groups: vec![],
-            },
-        )
-        .await
-        .expect("category");
+    let b = new_cafe(&store, cafe("corner", "Europe/London"), false).await;
+    new_category(
+        &store,
+        b.cafe.id,
+        Category {
+            id: 0,
+            name: Name::parse("Kaker").expect("name"),
+            sort_order: 1,
+            enabled: true,
+            allowed_groups: vec![],
+        },
+    )
+    .await
+    .expect("category");
     assert!(
         !store.events_since(0, 100).await.expect("events").is_empty(),
         "no events after the prune"
