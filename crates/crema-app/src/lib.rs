@@ -3,6 +3,11 @@
 //! asked for it: the native API, the web forms, the Kaffebase surface, the CLI or a webhook.
 //! The store only stores; the surfaces only translate.
 
+pub mod accounts;
+pub mod devices;
+pub mod invitations;
 pub mod limit;
 pub mod orders;
+pub mod pairing;
 pub mod policy;
+pub mod sessions;

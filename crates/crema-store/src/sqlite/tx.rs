@@ -6,8 +6,8 @@ use super::{exec, opt, params, parse_ts, scalar, ts, SqliteStore, WriteCtx};
 use crate::line_marks::LineMark;
 use crate::model::{MoveRecord, OrderRecord};
 use crate::tx::{
-    AccountTx, CafeSnapshot, ContentTx, Journal, MenuTx, OrderTx, Prepared, SeenKey, TxJob,
-    TxResult, UnitOfWork,
+    CafeSnapshot, ContentTx, Journal, MenuTx, OrderTx, Prepared, SeenKey, TxJob, TxResult,
+    UnitOfWork,
 };
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -203,7 +203,6 @@ impl OrderTx for WriteCtx {
 // The areas' operations live beside their reads: `menu.rs`, `content.rs`, `users.rs`.
 impl MenuTx for WriteCtx {}
 impl ContentTx for WriteCtx {}
-impl AccountTx for WriteCtx {}
 
 #[async_trait::async_trait]
 impl UnitOfWork for SqliteStore {
