@@ -3,6 +3,7 @@
 
 use crate::common::{Server, OWNER_EMAIL, PASSWORD};
 use crema_core::account::ROLE_RULE;
+use reqwest::header::ORIGIN;
 use serde_json::json;
 
 fn length_rule() -> String {
@@ -11,7 +12,7 @@ fn length_rule() -> String {
 }
 
 #[tokio::test]
-async fn a_too_short_password_gets_the_same_refusal_when_changing_it_and_when_accepting_an_invitation(
+async fn a_too_short_password_gets_the_same_refusal_from_the_api_the_account_form_and_an_invitation(
 ) {
     let s = Server::start().await;
     // Changing one's password (the field is `new_password` in this request).
@@ -50,7 +51,36 @@ async fn a_too_short_password_gets_the_same_refusal_when_changing_it_and_when_ac
     assert_eq!(p["errors"][0]["code"], "length", "{p}");
     assert_eq!(p["errors"][0]["message"], length_rule().as_str(), "{p}");
 
-    // Neither refusal changed anything: the old password still signs in, the code still works.
+    // The account page's form, signed in with a cookie: the page again, with the rule.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let signed_in = browser
+        .post(s.url("/login"))
+        .header(ORIGIN, &s.base)
+        .form(&[
+            ("email", OWNER_EMAIL),
+            ("password", PASSWORD),
+            ("next", "/account"),
+        ])
+        .send()
+        .await
+        .expect("signing in");
+    assert_eq!(signed_in.status(), 303);
+    let page = browser
+        .post(s.url("/account"))
+        .header(ORIGIN, &s.base)
+        .form(&[("current", PASSWORD), ("new", "short")])
+        .send()
+        .await
+        .expect("posting the form");
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.expect("the page");
+    assert!(html.contains(&length_rule()), "{html}");
+
+    // None of the refusals changed anything: the old password still signs in, the code still works.
     let login = s
         .send(
             s.anon
