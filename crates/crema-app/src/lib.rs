@@ -3,12 +3,17 @@
 //! asked for it: the native API, the web forms, the Kaffebase surface, the CLI or a webhook.
 //! The store only stores; the surfaces only translate.
 
+pub mod accounts;
 pub mod cafes;
 pub mod content;
+pub mod devices;
+pub mod invitations;
 pub mod limit;
 pub mod menu;
 pub mod orders;
+pub mod pairing;
 pub mod policy;
+pub mod sessions;
 
 use crema_store::error::Constraint;
 use crema_store::StoreError;
@@ -35,7 +40,7 @@ pub(crate) mod testing {
     use crema_core::text::{Email, Name};
     use crema_core::workflow::Workflow;
     use crema_store::audit::AuditMeta;
-    use crema_store::repo::{AuthRepo, EventRepo, UserRepo};
+    use crema_store::repo::{AuthRepo, EventRepo};
     use crema_store::sqlite::{Options, SqliteStore};
     use crema_store::{AuditFilter, Store};
     use std::future::Future;
@@ -79,7 +84,9 @@ pub(crate) mod testing {
                 .cafe
                 .id;
             let email = Email::parse("staff@test.test").expect("an email");
-            let user = store.create_user(&email, None, None).await.expect("a user");
+            let user = crate::accounts::create_user(store.as_ref(), &email, None, None)
+                .await
+                .expect("a user");
             Fixture {
                 _dir: dir,
                 store,

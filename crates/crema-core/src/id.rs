@@ -99,12 +99,12 @@ macro_rules! ids {
 
 ids! {
     CafeId,
-    UserId,
     /// An order's row id (its public id is its UUID).
     OrderId,
     StationId,
 }
 
+pub type UserId = i64;
 pub type DeviceId = i64;
 pub type MessageId = i64;
 pub type InvitationId = i64;

@@ -6,6 +6,7 @@
 //! check again.
 
 pub mod access;
+pub mod account;
 pub mod cafe;
 pub mod day;
 pub mod error;

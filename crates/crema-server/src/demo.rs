@@ -311,11 +311,9 @@ pub async fn first_admin(
     let password = generate_password();
     let hash = hash_password(&password)?;
     let name = Name::parse("Admin").ok();
-    let user = store.create_user(email, name.as_ref(), Some(&hash)).await?;
+    let user = crema_app::accounts::create_user(store, email, name.as_ref(), Some(hash)).await?;
     for c in store.cafes().await? {
-        store
-            .set_membership(c.cafe.id, user.id, Role::Owner)
-            .await?;
+        crema_app::accounts::set_membership(store, c.cafe.id, user.id, Role::Owner).await?;
     }
     Ok(FirstAdmin {
         email: email.to_string(),

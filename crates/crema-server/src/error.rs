@@ -228,6 +228,15 @@ impl From<StoreError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl From<crema_app::accounts::StaffError> for ApiError {
+    fn from(e: crema_app::accounts::StaffError) -> Self {
+        match e {
+            crema_app::accounts::StaffError::Forbidden(why) => ApiError::Forbidden(why),
+            crema_app::accounts::StaffError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crema_app::orders::PlaceError> for ApiError {
     fn from(e: crema_app::orders::PlaceError) -> Self {
         match e {

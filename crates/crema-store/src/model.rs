@@ -257,17 +257,6 @@ pub enum TokenKind {
     Refresh,
 }
 
-/// The outcome of presenting a refresh token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefreshOutcome {
-    /// Valid and now used: issue the next pair in `family`.
-    Fresh { user_id: i64, family: String },
-    /// Already used once: the family has been revoked (a stolen token was replayed).
-    Reused,
-    /// Unknown, expired or revoked.
-    Invalid,
-}
-
 /// A member of a café's staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {

@@ -6,7 +6,7 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
-use crema_core::text::{Email, Name};
+use crema_core::id::UserId;
 use std::path::Path;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -61,70 +61,27 @@ pub trait OrderRepo: Send + Sync {
     ) -> Result<Vec<OrderRecord>>;
 }
 
+/// Accounts as read; their writes are the unit of work's (`tx::AccountTx`), used by
+/// `crema_app`'s use cases.
 #[async_trait]
 pub trait UserRepo: Send + Sync {
-    /// A new account. The email and name come parsed, so every way of making an account (an
-    /// invitation, `crema user add`, the first admin) keeps the same rules.
-    async fn create_user(
-        &self,
-        email: &Email,
-        name: Option<&Name>,
-        password_hash: Option<&str>,
-    ) -> Result<UserRecord>;
     async fn user_by_email(&self, email: &str) -> Result<UserRecord>;
-    async fn set_membership(&self, cafe: CafeId, user: i64, role: Role) -> Result<()>;
-    async fn memberships(&self, user: i64) -> Result<Vec<Membership>>;
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>>;
 }
 
-/// Accounts and access. Secrets are passed in already hashed: the store never sees a token.
+/// Credentials, devices, staff and the audit trail, as read. Secrets are passed in already
+/// hashed: the store never sees a token.
 #[async_trait]
 pub trait AuthRepo: Send + Sync {
-    async fn user_by_id(&self, id: i64) -> Result<UserRecord>;
-    /// Sets a new password hash and revokes every session and API token of the user, in one
-    /// transaction.
-    async fn set_password(&self, user: i64, hash: &str) -> Result<()>;
-    async fn create_session(
-        &self,
-        user: i64,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-        ip: Option<String>,
-    ) -> Result<()>;
+    async fn user_by_id(&self, id: UserId) -> Result<UserRecord>;
     /// The user of a live session (not expired, not revoked), with their roles.
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>>;
-    async fn revoke_session(&self, token_hash: &str) -> Result<()>;
-    async fn create_token(
-        &self,
-        user: i64,
-        kind: TokenKind,
-        family: &str,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()>;
     /// The user of a live access token, with their roles.
     async fn access_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>>;
-    /// Uses a refresh token once (see [`RefreshOutcome`]).
-    async fn use_refresh(&self, token_hash: &str, now: DateTime<Utc>) -> Result<RefreshOutcome>;
-    /// Revokes every API token of a family (logout of an API client).
-    async fn revoke_family(&self, family: &str) -> Result<()>;
-    /// Revokes every API token of the family an access or refresh token belongs to: the
-    /// token itself, the access tokens issued beside it, and the refresh token that would
-    /// renew them (logout with a bearer token).
-    async fn revoke_family_of(&self, token_hash: &str) -> Result<()>;
-    async fn create_device(
-        &self,
-        cafe: CafeId,
-        name: &str,
-        purpose: DevicePurpose,
-        token_hash: &str,
-        by: Option<i64>,
-    ) -> Result<DeviceRecord>;
     async fn devices(&self, cafe: CafeId) -> Result<Vec<DeviceRecord>>;
-    async fn revoke_device(&self, cafe: CafeId, id: i64) -> Result<()>;
     /// The device of a live device token.
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<DeviceRecord>>;
     async fn members(&self, cafe: CafeId) -> Result<Vec<Member>>;
-    async fn remove_membership(&self, cafe: CafeId, user: i64) -> Result<()>;
     /// The café's audit trail, newest first.
     async fn audit_log(&self, cafe: CafeId, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
 }

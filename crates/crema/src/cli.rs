@@ -263,7 +263,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             name,
         })) => {
             let role = Role::parse(&role)
-                .ok_or_else(|| anyhow!("--role must be owner, manager, barista or cashier"))?;
+                .ok_or_else(|| anyhow!("--role {}", crema_core::account::ROLE_RULE))?;
             let store = open(&cli.data_dir).await?;
             let c = store
                 .cafe_by_slug(&cafe)
@@ -271,10 +271,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|_| anyhow!("there is no café {cafe:?}"))?;
             let password = crema_server::auth::generate_password();
             let hash = crema_server::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
-            let user = store
-                .create_user(&email, name.as_ref(), Some(&hash))
-                .await?;
-            store.set_membership(c.cafe.id, user.id, role).await?;
+            crema_app::accounts::add_member(
+                store.as_ref(),
+                c.cafe.id,
+                &email,
+                name.as_ref(),
+                Some(hash),
+                role,
+            )
+            .await?;
             println!("added {email} as {} of {cafe}", role.as_str());
             println!("password (shown once): {password}");
             store.close().await;
@@ -288,7 +293,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|_| anyhow!("there is no user {email:?}"))?;
             let password = crema_server::auth::generate_password();
             let hash = crema_server::auth::hash_password(&password).map_err(|e| anyhow!("{e}"))?;
-            store.set_password(user.id, &hash).await?;
+            crema_app::sessions::set_password(store.as_ref(), user.id, hash).await?;
             println!("new password for {email} (shown once): {password}");
             println!("every session and API token of {email} has been revoked");
             store.close().await;

@@ -632,8 +632,9 @@ async fn user_add_refuses_a_bad_role_or_cafe() {
     let done = run(cmd).await;
     assert!(!done.status.success());
     assert!(
+        // The rule the API gives for a bad role (tests/it/accounts_surfaces.rs of the server).
         done.stderr
-            .contains("--role must be owner, manager, barista or cashier"),
+            .contains(&format!("--role {}", crema_core::account::ROLE_RULE)),
         "{}",
         done.stderr
     );

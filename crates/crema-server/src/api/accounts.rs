@@ -5,8 +5,8 @@
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::password::{self, Verified};
 use crate::auth::{
-    authorize, new_secret, secret_hash, Actor, Permission, Principal, Via, ACCESS_PREFIX,
-    DEVICE_PREFIX, REFRESH_PREFIX, SESSION_COOKIE,
+    authorize, new_secret, secret_hash, Actor, Permission, Via, ACCESS_PREFIX, DEVICE_PREFIX,
+    REFRESH_PREFIX, SESSION_COOKIE,
 };
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::State;
@@ -14,19 +14,18 @@ use axum::extract::State as S;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use crema_app::invitations::{Invited as Outcome, NewInvitation};
+use crema_app::sessions::{PairExpiry, PairHashes, Refreshed};
 use crema_core::day::day_bounds;
 use crema_core::text::{Email, Name};
-use crema_store::{DevicePurpose, RefreshOutcome, Role, StoreError, TokenKind, UserRecord};
+use crema_store::{DevicePurpose, Role, StoreError, UserRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// A browser session lasts 14 days, as Kaffebase's did.
-pub const SESSION_DAYS: i64 = 14;
-pub const ACCESS_MINUTES: i64 = 15;
-pub const REFRESH_DAYS: i64 = 7;
+pub use crema_app::sessions::{ACCESS_MINUTES, REFRESH_DAYS, SESSION_DAYS};
 
 pub fn router() -> OpenApiRouter<State> {
     OpenApiRouter::new()
@@ -143,7 +142,7 @@ pub async fn check_credentials(
         Verified::YesRehash => {
             // An imported bcrypt hash: replace it now that we know the password.
             let new = password::hash_password(password)?;
-            state.store.set_password(user.id, &new).await?;
+            crema_app::sessions::set_password(state.store.as_ref(), user.id, new).await?;
             Ok(user)
         }
     }
@@ -171,16 +170,14 @@ pub async fn start_session(
     user: &UserRecord,
 ) -> ApiResult<HeaderValue> {
     let token = new_secret("");
-    let expires = Utc::now() + Duration::days(SESSION_DAYS);
-    state
-        .store
-        .create_session(
-            user.id,
-            &secret_hash(&token),
-            expires,
-            actor.ip.map(|i| i.to_string()),
-        )
-        .await?;
+    crema_app::sessions::start_session(
+        state.store.as_ref(),
+        user.id,
+        secret_hash(&token),
+        actor.ip.map(|i| i.to_string()),
+        Utc::now(),
+    )
+    .await?;
     Ok(session_cookie(&token, headers, SESSION_DAYS * 24 * 3600))
 }
 
@@ -191,7 +188,7 @@ pub async fn end_session(
     headers: &HeaderMap,
 ) -> ApiResult<HeaderValue> {
     if let Some(h) = &actor.session {
-        state.store.revoke_session(h).await?;
+        crema_app::sessions::end_session(state.store.as_ref(), h.clone()).await?;
     }
     Ok(session_cookie("", headers, 0))
 }
@@ -220,7 +217,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/auth/logout", tag = "accounts", responses((status = 204)))]
 pub async fn logout(S(state): S<State>, actor: Actor, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(token) = &actor.access_token {
-        state.store.revoke_family_of(token).await?;
+        crema_app::sessions::end_token_family(state.store.as_ref(), token.clone()).await?;
     }
     let cookie = end_session(&state, &actor, &headers).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
@@ -268,7 +265,7 @@ pub async fn change_password(
             other => other,
         })?;
     let hash = password::hash_password(&b.new_password)?;
-    state.store.set_password(u.user.id, &hash).await?;
+    crema_app::sessions::set_password(state.store.as_ref(), u.user.id, hash).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     if actor.via == Via::Cookie {
         let cookie = start_session(&state, &actor, &headers, &u.user).await?;
@@ -289,38 +286,25 @@ pub struct TokenPair {
     pub refresh_expires_at: DateTime<Utc>,
 }
 
-async fn issue_pair(state: &State, user: i64, family: &str) -> ApiResult<TokenPair> {
+/// A new pair's secrets: what the client is shown and what the store keeps.
+fn new_pair() -> (String, String, PairHashes) {
     let access = new_secret(ACCESS_PREFIX);
     let refresh = new_secret(REFRESH_PREFIX);
-    let now = Utc::now();
-    let refresh_expires_at = now + Duration::days(REFRESH_DAYS);
-    state
-        .store
-        .create_token(
-            user,
-            TokenKind::Access,
-            family,
-            &secret_hash(&access),
-            now + Duration::minutes(ACCESS_MINUTES),
-        )
-        .await?;
-    state
-        .store
-        .create_token(
-            user,
-            TokenKind::Refresh,
-            family,
-            &secret_hash(&refresh),
-            refresh_expires_at,
-        )
-        .await?;
-    Ok(TokenPair {
+    let hashes = PairHashes {
+        access: secret_hash(&access),
+        refresh: secret_hash(&refresh),
+    };
+    (access, refresh, hashes)
+}
+
+fn token_pair(access: String, refresh: String, expiry: PairExpiry) -> TokenPair {
+    TokenPair {
         access_token: access,
         token_type: "Bearer".into(),
         expires_in: ACCESS_MINUTES * 60,
         refresh_token: refresh,
-        refresh_expires_at,
-    })
+        refresh_expires_at: expiry.refresh,
+    }
 }
 
 /// Exchanges an email and password for API tokens.
@@ -335,7 +319,11 @@ pub async fn issue_token(
 ) -> ApiResult<Json<TokenPair>> {
     let user = check_credentials(&state, &actor, &c.email, &c.password).await?;
     let family = new_secret("");
-    Ok(Json(issue_pair(&state, user.id, &family).await?))
+    let (access, refresh, hashes) = new_pair();
+    let expiry =
+        crema_app::sessions::issue_pair(state.store.as_ref(), user.id, family, hashes, Utc::now())
+            .await?;
+    Ok(Json(token_pair(access, refresh, expiry)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -352,19 +340,15 @@ pub async fn refresh(
     S(state): S<State>,
     ApiJson(b): ApiJson<RefreshBody>,
 ) -> ApiResult<Json<TokenPair>> {
-    match state
-        .store
-        .use_refresh(&secret_hash(&b.refresh_token), Utc::now())
-        .await?
-    {
-        RefreshOutcome::Fresh { user_id, family } => {
-            Ok(Json(issue_pair(&state, user_id, &family).await?))
-        }
-        RefreshOutcome::Reused => {
+    let (access, refresh, hashes) = new_pair();
+    let presented = secret_hash(&b.refresh_token);
+    match crema_app::sessions::refresh(state.store.as_ref(), presented, hashes, Utc::now()).await? {
+        Refreshed::Renewed { expiry, .. } => Ok(Json(token_pair(access, refresh, expiry))),
+        Refreshed::Reused => {
             tracing::warn!("a used refresh token was presented again; its family is revoked");
             Err(ApiError::Unauthorized)
         }
-        RefreshOutcome::Invalid => Err(ApiError::Unauthorized),
+        Refreshed::Refused => Err(ApiError::Unauthorized),
     }
 }
 
@@ -432,15 +416,6 @@ pub struct RoleChanged {
     pub member: MemberOut,
 }
 
-/// A manager may give the roles below manager; only an owner may make managers and owners.
-pub(crate) fn may_grant(granter: Principal, role: Role) -> bool {
-    match granter {
-        Principal::Owner => true,
-        Principal::Manager => matches!(role, Role::Barista | Role::Cashier),
-        _ => false,
-    }
-}
-
 /// Invites someone to the café's staff with a role, or changes the role of a member.
 ///
 /// For someone who is not a member of this café the answer is an invitation and its link,
@@ -461,13 +436,8 @@ pub async fn invite(
 ) -> ApiResult<Response> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
-    let role = Role::parse(&b.role).ok_or_else(|| {
-        ApiError::invalid(
-            "role",
-            "invalid",
-            "must be owner, manager, barista or cashier",
-        )
-    })?;
+    let role = Role::parse(&b.role)
+        .ok_or_else(|| ApiError::invalid("role", "invalid", crema_core::account::ROLE_RULE))?;
     let email =
         Email::parse(&b.email).map_err(|e| ApiError::invalid("email", "invalid", e.to_string()))?;
     let name = match b.name.as_deref().map(str::trim) {
@@ -476,49 +446,37 @@ pub async fn invite(
             Some(Name::parse(n).map_err(|e| ApiError::invalid("name", "invalid", e.to_string()))?)
         }
     };
-    let who = actor.principal(cafe.cafe.id);
-    if !may_grant(who, role) {
-        return Err(ApiError::Forbidden(
-            "only an owner may make managers and owners".into(),
-        ));
-    }
-    // Only the café's own members are looked up: whether the email has an account elsewhere
-    // must not change the answer.
-    let member = state
-        .store
-        .members(cafe.cafe.id)
-        .await?
-        .into_iter()
-        .find(|m| m.user.email.eq_ignore_ascii_case(email.as_str()));
-    if let Some(current) = member {
-        // Changing someone's role is limited the same way as granting it.
-        if !may_grant(who, current.role) {
-            return Err(ApiError::Forbidden(
-                "only an owner may change a manager's or owner's role".into(),
-            ));
-        }
-        state
-            .store
-            .set_membership(cafe.cafe.id, current.user.id, role)
-            .await?;
-        let body = RoleChanged {
-            member: MemberOut {
-                user_id: current.user.id,
-                email: current.user.email,
-                name: current.user.name,
-                role: role.as_str().to_owned(),
-            },
-        };
-        return Ok((StatusCode::OK, Json(body)).into_response());
-    }
-    let (inv, code) =
-        super::invitations::create(&state, &actor, cafe.cafe.id, &email, role, name.as_ref())
-            .await?;
-    let body = Invited {
-        invitation: inv.into(),
-        link: super::invitations::invite_path(&code),
+    let code = new_secret("");
+    let new = NewInvitation {
+        email,
+        role,
+        name,
+        code_hash: secret_hash(&code),
+        invited_by: actor.user_id,
     };
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let who = actor.principal(cafe.cafe.id);
+    match crema_app::invitations::invite(state.store.as_ref(), cafe.cafe.id, who, new, Utc::now())
+        .await?
+    {
+        Outcome::RoleChanged(m) => {
+            let body = RoleChanged {
+                member: MemberOut {
+                    user_id: m.user.id,
+                    email: m.user.email,
+                    name: m.user.name,
+                    role: m.role.as_str().to_owned(),
+                },
+            };
+            Ok((StatusCode::OK, Json(body)).into_response())
+        }
+        Outcome::Invitation(inv) => {
+            let body = Invited {
+                invitation: inv.into(),
+                link: super::invitations::invite_path(&code),
+            };
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        }
+    }
 }
 
 /// Removes a member from the café (the account stays).
@@ -532,23 +490,8 @@ pub async fn remove_member(
 ) -> ApiResult<StatusCode> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
-    let members = state.store.members(cafe.cafe.id).await?;
-    let target = members
-        .iter()
-        .find(|m| m.user.id == user_id)
-        .ok_or_else(|| ApiError::NotFound("member".into()))?;
-    if !may_grant(actor.principal(cafe.cafe.id), target.role) {
-        return Err(ApiError::Forbidden(
-            "only an owner may remove a manager or owner".into(),
-        ));
-    }
-    if target.role == Role::Owner && members.iter().filter(|m| m.role == Role::Owner).count() == 1 {
-        return Err(ApiError::Conflict {
-            detail: "a café keeps at least one owner".into(),
-            errors: Vec::new(),
-        });
-    }
-    state.store.remove_membership(cafe.cafe.id, user_id).await?;
+    let who = actor.principal(cafe.cafe.id);
+    crema_app::accounts::remove_member(state.store.as_ref(), cafe.cafe.id, who, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -620,16 +563,15 @@ pub async fn create_device(
     let name =
         Name::parse(&b.name).map_err(|e| ApiError::invalid("name", "invalid", e.to_string()))?;
     let token = new_secret(DEVICE_PREFIX);
-    let d = state
-        .store
-        .create_device(
-            cafe.cafe.id,
-            name.as_str(),
-            purpose,
-            &secret_hash(&token),
-            actor.user_id,
-        )
-        .await?;
+    let d = crema_app::devices::create_device(
+        state.store.as_ref(),
+        cafe.cafe.id,
+        &name,
+        purpose,
+        secret_hash(&token),
+        actor.user_id,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(DeviceOut {
@@ -650,7 +592,7 @@ pub async fn revoke_device(
 ) -> ApiResult<StatusCode> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageDevices)?;
-    state.store.revoke_device(cafe.cafe.id, id).await?;
+    crema_app::devices::revoke_device(state.store.as_ref(), cafe.cafe.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

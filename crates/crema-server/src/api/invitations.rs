@@ -10,25 +10,24 @@
 use super::accounts::{check_credentials, start_session, user_out, UserOut};
 use super::extract::{ApiJson, ApiPath};
 use crate::auth::password;
-use crate::auth::{authorize, new_secret, secret_hash, Actor, Permission};
+use crate::auth::{authorize, secret_hash, Actor, Permission};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::State;
 use axum::extract::State as S;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Duration, Utc};
-use crema_core::cafe::CafeId;
-use crema_core::text::{Email, Name};
-use crema_store::invitations::{Accepted, Accepting, InvitationRecord};
+use chrono::{DateTime, Utc};
+use crema_app::invitations::{Accepted, Accepting};
+use crema_core::text::Name;
+use crema_store::invitations::InvitationRecord;
 use crema_store::{Role, StoreError, UserRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// How long an invitation's link works.
-pub const INVITATION_DAYS: i64 = 7;
+pub use crema_app::invitations::INVITATION_DAYS;
 
 pub fn router() -> OpenApiRouter<State> {
     OpenApiRouter::new()
@@ -67,31 +66,6 @@ pub fn invite_path(code: &str) -> String {
     format!("/invite/{code}")
 }
 
-/// Makes an invitation and its code (shown once; the store keeps its hash).
-pub async fn create(
-    state: &State,
-    actor: &Actor,
-    cafe: CafeId,
-    email: &Email,
-    role: Role,
-    name: Option<&Name>,
-) -> ApiResult<(InvitationRecord, String)> {
-    let code = new_secret("");
-    let inv = state
-        .store
-        .create_invitation(
-            cafe,
-            email,
-            role,
-            name,
-            &secret_hash(&code),
-            actor.user_id,
-            Utc::now() + Duration::days(INVITATION_DAYS),
-        )
-        .await?;
-    Ok((inv, code))
-}
-
 /// The café's invitations that can still be accepted, newest first (never their codes).
 #[utoipa::path(get, path = "/cafes/{slug}/invitations", tag = "accounts", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<InvitationOut>),
@@ -122,21 +96,10 @@ pub async fn withdraw_invitation(
 ) -> ApiResult<StatusCode> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
-    let pending = state.store.pending_invitations(cafe.cafe.id).await?;
-    let inv = pending
-        .iter()
-        .find(|i| i.id == id)
-        .ok_or_else(|| ApiError::NotFound("invitation".into()))?;
-    if !super::accounts::may_grant(actor.principal(cafe.cafe.id), inv.role) {
-        return Err(ApiError::Forbidden(
-            "only an owner may withdraw an invitation of a manager or owner".into(),
-        ));
-    }
-    match state.store.withdraw_invitation(cafe.cafe.id, id).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound(_)) => Err(ApiError::NotFound("invitation".into())),
-        Err(e) => Err(e.into()),
-    }
+    let who = actor.principal(cafe.cafe.id);
+    crema_app::invitations::withdraw(state.store.as_ref(), cafe.cafe.id, who, id, Utc::now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -249,10 +212,14 @@ pub async fn accept(
             }
             Err(e) => return Err(e.into()),
         };
-        match state
-            .store
-            .accept_invitation(&hash, who, ip.clone())
-            .await?
+        match crema_app::invitations::accept(
+            state.store.as_ref(),
+            hash.clone(),
+            who,
+            ip.clone(),
+            Utc::now(),
+        )
+        .await?
         {
             // The account was made between the look-up and the acceptance: check its
             // password instead (once).

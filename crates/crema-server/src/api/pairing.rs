@@ -20,8 +20,9 @@ use axum::extract::State as S;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use crema_app::pairing::{PairingClaim, PairingLimits, PairingStart};
 use crema_core::text::Name;
-use crema_store::pairing::{PairingClaim, PairingLimits, PairingStart, PairingState};
+use crema_store::pairing::PairingState;
 use crema_store::DevicePurpose;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -95,15 +96,15 @@ pub async fn start(
     // A clash with a live code is rare (a few live codes among 887 million): try again.
     for _ in 0..5 {
         let code = new_code();
-        match state
-            .store
-            .start_pairing(
-                &code_hash(&code),
-                &secret_hash(&token),
-                ip.clone(),
-                PairingLimits::default(),
-            )
-            .await?
+        match crema_app::pairing::start(
+            state.store.as_ref(),
+            code_hash(&code),
+            secret_hash(&token),
+            ip.clone(),
+            PairingLimits::default(),
+            Utc::now(),
+        )
+        .await?
         {
             PairingStart::Started { expires_at } => {
                 let origin = crate::compat::kaffebase::uploads::origin(&headers);
@@ -239,17 +240,17 @@ pub async fn claim(
                 .collect(),
         ));
     };
-    match state
-        .store
-        .claim_pairing(
-            cafe.cafe.id,
-            &code_hash(&code),
-            name.as_str(),
-            purpose,
-            actor.user_id,
-            PairingLimits::default(),
-        )
-        .await?
+    match crema_app::pairing::claim(
+        state.store.as_ref(),
+        cafe.cafe.id,
+        code_hash(&code),
+        &name,
+        purpose,
+        actor.user_id,
+        PairingLimits::default(),
+        Utc::now(),
+    )
+    .await?
     {
         PairingClaim::Paired(d) => Ok((StatusCode::CREATED, Json(DeviceOut::from(d)))),
         PairingClaim::NoSuchCode => Err(ApiError::invalid(

@@ -6,11 +6,8 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
-/// The shortest password crema accepts. Eight matches Kaffebase's rule and NIST SP 800-63B's
-/// minimum for user-chosen secrets.
-pub const MIN_LEN: usize = 8;
-/// bcrypt ignores bytes past 72; refusing longer keeps both hashes honest.
-pub const MAX_LEN: usize = 72;
+/// The shortest and longest password crema accepts (`crema_core::account`).
+pub use crema_core::account::{MAX_PASSWORD as MAX_LEN, MIN_PASSWORD as MIN_LEN};
 
 /// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes, 1 lane).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
@@ -57,17 +54,10 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     verify(password, hash) != Verified::No
 }
 
-/// Checks a new password's length.
+/// Checks a new password's length (`crema_core::account::check_new_password`); a refusal
+/// names `new_password`.
 pub fn check_new(password: &str) -> Result<(), ApiError> {
-    let n = password.chars().count();
-    if n < MIN_LEN || password.len() > MAX_LEN {
-        return Err(ApiError::invalid(
-            "new_password",
-            "length",
-            format!("must be {MIN_LEN} to {MAX_LEN} characters"),
-        ));
-    }
-    Ok(())
+    crema_core::account::check_new_password("new_password", password).map_err(ApiError::from)
 }
 
 /// A random password for a new account, printed once: 20 characters from an alphabet

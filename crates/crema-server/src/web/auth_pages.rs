@@ -209,9 +209,7 @@ async fn change_password(ctx: Ctx, Form(f): Form<PasswordForm>) -> Result<Respon
     }
     let web = |e| WebError::api(e, ctx.lang);
     let hash = hash_password(&f.new).map_err(web)?;
-    ctx.state
-        .store
-        .set_password(user.user.id, &hash)
+    crema_app::sessions::set_password(ctx.state.store.as_ref(), user.user.id, hash)
         .await
         .map_err(|e| WebError::api(e.into(), ctx.lang))?;
     let cookie = start_session(&ctx.state, &ctx.actor, &ctx.headers, &user.user)

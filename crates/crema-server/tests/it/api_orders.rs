@@ -2,6 +2,7 @@
 //! the workflow (forward, undo, cancel) and its record, and idempotency keys.
 
 use crate::common;
+use crate::common::Accounts as _;
 
 use common::{Menu, Resp, Server};
 use serde_json::{json, Value};

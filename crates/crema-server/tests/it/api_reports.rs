@@ -2,6 +2,7 @@
 //! one, a name that needs CSV quoting), an empty day, a bad date, and who may read them.
 
 use crate::common;
+use crate::common::Accounts as _;
 
 use chrono::{DateTime, Timelike, Utc};
 use common::Server;

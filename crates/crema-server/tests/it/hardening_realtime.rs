@@ -4,6 +4,7 @@
 //! streams that outlived a revoked credential.
 
 use crate::common::add_user;
+use crate::common::Accounts as _;
 use crate::rt::{In, Rt, Sse, Ws, AMERICANO, BOARD, CAFE, ORDERS, WAIT};
 use crema_core::order::{Channel, Customer, LineRequest};
 use crema_store::{MoveRequest, NewOrder, Role, Store};

@@ -4,6 +4,7 @@
 //! the owner/manager rules and cross-café isolation hold.
 
 use crate::common;
+use crate::common::Accounts as _;
 
 use chrono::{Duration, Utc};
 use common::{add_user, email, name, Resp, Server, CAFE, PASSWORD};
@@ -201,18 +202,24 @@ async fn expired_used_withdrawn_and_unknown_codes_are_refused_alike() {
     let s = Server::start().await;
     let cafe = s.store.cafe_by_slug(CAFE).await.expect("café");
     // An expired one, made straight in the store with a code the test knows.
-    s.store
-        .create_invitation(
-            cafe.cafe.id,
-            &email("late@test.example"),
-            Role::Barista,
-            None,
-            &secret_hash("an-expired-code"),
-            None,
-            Utc::now() - Duration::minutes(1),
-        )
-        .await
-        .expect("an invitation");
+    let new = crema_app::invitations::NewInvitation {
+        email: email("late@test.example"),
+        role: Role::Barista,
+        name: None,
+        code_hash: secret_hash("an-expired-code"),
+        invited_by: None,
+    };
+    let long_ago =
+        Utc::now() - Duration::days(crema_app::invitations::INVITATION_DAYS) - Duration::minutes(1);
+    crema_app::invitations::invite(
+        s.store.as_ref(),
+        cafe.cafe.id,
+        crema_core::access::Principal::Owner,
+        new,
+        long_ago,
+    )
+    .await
+    .expect("an invitation");
     let withdrawn = invite(&s, "gone@test.example", "barista").await;
     let withdrawn_id = withdrawn.body["invitation"]["id"].as_i64().expect("an id");
     let withdrawn = code_of(&withdrawn);

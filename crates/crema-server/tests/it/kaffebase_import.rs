@@ -11,7 +11,7 @@ use crate::kb;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_store::import::kaffebase;
-use crema_store::repo::{AdminRepo, CafeRepo, UserRepo};
+use crema_store::repo::{AdminRepo, CafeRepo};
 use crema_store::sqlite::{Options, SqliteStore};
 use crema_store::{Store, StoreError};
 use fixture::{KaffebaseDb, ADMIN_HASH};
@@ -356,14 +356,14 @@ async fn imported() -> (Kb, kaffebase::Report) {
     let store = SqliteStore::open(&dir.path().join("crema.db"), Options::default())
         .await
         .unwrap();
-    let admin = store
-        .create_user(
-            &crate::common::email("admin@crema.local"),
-            Some(&crate::common::name("Admin")),
-            None,
-        )
-        .await
-        .unwrap();
+    let admin = crema_app::accounts::create_user(
+        store.as_ref(),
+        &crate::common::email("admin@crema.local"),
+        Some(&crate::common::name("Admin")),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(admin.id, 1);
     let src = kaffebase::read(&source).await.unwrap();
     let (cafe, report) = store

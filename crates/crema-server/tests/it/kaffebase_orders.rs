@@ -2,6 +2,7 @@
 //! record and its snapshot, list order and filters, state changes through the workflow,
 //! deletes; and one core: an order placed here is a crema order, and the other way round.
 
+use crate::common::Accounts as _;
 use crate::kb;
 
 use crema_store::Role;

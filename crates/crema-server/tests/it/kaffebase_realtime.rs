@@ -2,6 +2,7 @@
 //! replies `{"items": ...}`, the menu payload `{tree, indexes}`, and `change` events for every
 //! write, whichever surface made it.
 
+use crate::common::Accounts as _;
 use crate::kb;
 
 use kb::{col, rec, Kb};

@@ -9,6 +9,7 @@ mod common;
 mod kb;
 mod rt;
 
+mod accounts_surfaces;
 mod api_cafes;
 mod api_content;
 mod api_errors;

@@ -3,6 +3,7 @@
 //! password changes, device tokens, staff management, rate limits, the audit trail.
 
 use crate::common;
+use crate::common::Accounts as _;
 
 use common::{bearer_client, Server, CAFE, OWNER_EMAIL, PASSWORD};
 use crema_server::auth::{Permission, Principal};

@@ -5,7 +5,7 @@ use super::migrate::{compare, copy_sqlite_to_postgres};
 use super::schema::{Kind, TABLES};
 use super::testing::TestDb;
 use super::PgStore;
-use crate::repo::{AdminRepo, CafeRepo, EventRepo, UserRepo};
+use crate::repo::{AdminRepo, CafeRepo, EventRepo};
 use crate::sqlite::{Options, SqliteStore};
 use crate::tx::transact;
 use crate::CafeRecord;
@@ -66,18 +66,20 @@ async fn fill(dir: &Path) -> (Arc<SqliteStore>, PathBuf) {
         .expect("sqlite store");
     let a = new_cafe(&store, cafe("hjornet", "Europe/Oslo"), true).await;
     let b = new_cafe(&store, cafe("corner", "Europe/London"), false).await;
-    let user = store
-        .create_user(
+    let cafe_a = a.cafe.id;
+    let user = transact(store.as_ref(), move |tx| {
+        let at = tx.now();
+        let user = tx.insert_user(
             &Email::parse("Barista@Example.com").expect("email"),
-            Some(&Name::parse("Åse").expect("name")),
+            Some("Åse"),
             Some("$argon2id$v=19$hash"),
-        )
-        .await
-        .expect("user");
-    store
-        .set_membership(a.cafe.id, user.id, Role::Owner)
-        .await
-        .expect("membership");
+            at,
+        )?;
+        tx.put_membership(cafe_a, user.id, Role::Owner, at)?;
+        Ok(user)
+    })
+    .await
+    .expect("user and membership");
     new_category(
         &store,
         a.cafe.id,

@@ -4,17 +4,24 @@
 use super::cache::Holder;
 use super::users::user_of;
 use super::{
-    all, exec, now, one, opt, params, params_from_iter, parse_ts, ts, ts_col, Row, SqliteStore,
+    all, exec, one, opt, params, params_from_iter, parse_ts, ts, ts_col, Row, SqliteStore, WriteCtx,
 };
+use crate::audit::AuditMeta;
+use crate::invitations::InvitationRecord;
 use crate::model::{
-    AuditFilter, AuditRecord, DevicePurpose, DeviceRecord, Member, RefreshOutcome, Role, Signed,
-    TokenKind, UserRecord,
+    AuditFilter, AuditRecord, DevicePurpose, DeviceRecord, Member, Role, Signed, TokenKind,
+    UserRecord,
 };
 use crate::repo::AuthRepo;
+use crate::tx::accounts::{PendingPairing, RefreshRow};
+use crate::tx::AccountTx;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use crema_core::account::RefreshState;
 use crema_core::cafe::CafeId;
+use crema_core::id::{DeviceId, InvitationId, UserId};
+use crema_core::text::Email;
 use rusqlite::types::Value;
 
 pub(super) fn device_of(r: &Row<'_>) -> Result<DeviceRecord> {
@@ -30,6 +37,23 @@ pub(super) fn device_of(r: &Row<'_>) -> Result<DeviceRecord> {
         created_at: ts_col(r, "created_at")?,
         revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
     })
+}
+
+/// The café's members with their roles, by email.
+fn members_of(c: &super::Conn, cafe: CafeId) -> Result<Vec<Member>> {
+    all(
+        c,
+        "SELECT u.*, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.cafe_id = ? ORDER BY u.email",
+        params![cafe],
+        |r| {
+            let role: &str = r.get_ref("role")?.as_str()?;
+            Ok(Member {
+                user: user_of(r)?,
+                role: Role::parse(role)
+                    .ok_or_else(|| StoreError::Internal(format!("stored role {role:?}")))?,
+            })
+        },
+    )
 }
 
 fn kind_str(k: TokenKind) -> &'static str {
@@ -49,52 +73,6 @@ impl AuthRepo for SqliteStore {
         .await
     }
 
-    async fn set_password(&self, user: i64, hash: &str) -> Result<()> {
-        let hash = hash.to_owned();
-        self.write(move |ctx| {
-            let t = ts(now());
-            let n = exec(
-                ctx.conn(),
-                "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-                params![hash, t, user],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound("user"));
-            }
-            exec(
-                ctx.conn(),
-                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                params![t, user],
-            )?;
-            exec(
-                ctx.conn(),
-                "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                params![t, user],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn create_session(
-        &self,
-        user: i64,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-        ip: Option<String>,
-    ) -> Result<()> {
-        let token_hash = token_hash.to_owned();
-        self.write(move |ctx| {
-            exec(
-                ctx.conn(),
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) VALUES (?, ?, ?, ?, ?)",
-                params![token_hash, user, ts(now()), ts(expires_at), ip],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
     async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Signed>> {
         self.signed_by(
             "session",
@@ -103,34 +81,6 @@ impl AuthRepo for SqliteStore {
             "SELECT u.*, s.expires_at AS credential_expires_at FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
         )
-        .await
-    }
-
-    async fn revoke_session(&self, token_hash: &str) -> Result<()> {
-        self.revoke(
-            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-            token_hash,
-        )
-        .await
-    }
-
-    async fn create_token(
-        &self,
-        user: i64,
-        kind: TokenKind,
-        family: &str,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()> {
-        let (family, token_hash) = (family.to_owned(), token_hash.to_owned());
-        self.write(move |ctx| {
-            exec(
-                ctx.conn(),
-                "INSERT INTO api_tokens (token_hash, kind, family, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                params![token_hash, kind_str(kind), family, user, ts(now()), ts(expires_at)],
-            )?;
-            Ok(())
-        })
         .await
     }
 
@@ -145,80 +95,6 @@ impl AuthRepo for SqliteStore {
         .await
     }
 
-    async fn use_refresh(&self, token_hash: &str, at: DateTime<Utc>) -> Result<RefreshOutcome> {
-        let token_hash = token_hash.to_owned();
-        // One write job: checking and marking the token cannot interleave with another use.
-        self.write(move |ctx| {
-            let row: Option<(i64, String, String, Option<String>, Option<String>)> = opt(
-                ctx.conn(),
-                "SELECT user_id, family, expires_at, used_at, revoked_at FROM api_tokens WHERE token_hash = ? AND kind = 'refresh'",
-                params![token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )?;
-            let Some((user_id, family, expires, used, revoked)) = row else {
-                return Ok(RefreshOutcome::Invalid);
-            };
-            if used.is_some() {
-                // Presented twice: someone holds a copy. End the whole family.
-                exec(
-                    ctx.conn(),
-                    "UPDATE api_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
-                    params![ts(now()), family],
-                )?;
-                return Ok(RefreshOutcome::Reused);
-            }
-            if revoked.is_some() || parse_ts(&expires)? <= at {
-                return Ok(RefreshOutcome::Invalid);
-            }
-            exec(
-                ctx.conn(),
-                "UPDATE api_tokens SET used_at = ? WHERE token_hash = ?",
-                params![ts(now()), token_hash],
-            )?;
-            Ok(RefreshOutcome::Fresh { user_id, family })
-        })
-        .await
-    }
-
-    async fn revoke_family_of(&self, token_hash: &str) -> Result<()> {
-        self.revoke(
-            "UPDATE api_tokens SET revoked_at = ? WHERE revoked_at IS NULL
-             AND family = (SELECT family FROM api_tokens WHERE token_hash = ?)",
-            token_hash,
-        )
-        .await
-    }
-
-    async fn revoke_family(&self, family: &str) -> Result<()> {
-        self.revoke(
-            "UPDATE api_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
-            family,
-        )
-        .await
-    }
-
-    async fn create_device(
-        &self,
-        cafe: CafeId,
-        name: &str,
-        purpose: DevicePurpose,
-        token_hash: &str,
-        by: Option<i64>,
-    ) -> Result<DeviceRecord> {
-        let (name, token_hash) = (name.to_owned(), token_hash.to_owned());
-        self.write(move |ctx| {
-            let d = one(
-                ctx.conn(),
-                "INSERT INTO device_tokens (cafe_id, name, purpose, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
-                params![cafe, name, purpose.as_str(), token_hash, by, ts(now())],
-                device_of,
-            )?;
-            ctx.record(cafe, "device.create", format!("device:{}", d.id), None::<&()>, Some(&serde_json::json!({ "name": d.name, "purpose": d.purpose.as_str() })))?;
-            Ok(d)
-        })
-        .await
-    }
-
     async fn devices(&self, cafe: CafeId) -> Result<Vec<DeviceRecord>> {
         self.read(move |c| {
             all(
@@ -227,22 +103,6 @@ impl AuthRepo for SqliteStore {
                 params![cafe],
                 device_of,
             )
-        })
-        .await
-    }
-
-    async fn revoke_device(&self, cafe: CafeId, id: i64) -> Result<()> {
-        self.write(move |ctx| {
-            let n = exec(
-                ctx.conn(),
-                "UPDATE device_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE cafe_id = ? AND id = ?",
-                params![ts(now()), cafe, id],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound("device"));
-            }
-            ctx.record(cafe, "device.revoke", format!("device:{id}"), None::<&()>, None::<&()>)?;
-            Ok(())
         })
         .await
     }
@@ -269,44 +129,7 @@ impl AuthRepo for SqliteStore {
     }
 
     async fn members(&self, cafe: CafeId) -> Result<Vec<Member>> {
-        self.read(move |c| {
-            all(
-                c,
-                "SELECT u.*, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.cafe_id = ? ORDER BY u.email",
-                params![cafe],
-                |r| {
-                    let role: &str = r.get_ref("role")?.as_str()?;
-                    Ok(Member {
-                        user: user_of(r)?,
-                        role: Role::parse(role)
-                            .ok_or_else(|| StoreError::Internal(format!("stored role {role:?}")))?,
-                    })
-                },
-            )
-        })
-        .await
-    }
-
-    async fn remove_membership(&self, cafe: CafeId, user: i64) -> Result<()> {
-        self.write(move |ctx| {
-            let n = exec(
-                ctx.conn(),
-                "DELETE FROM memberships WHERE cafe_id = ? AND user_id = ?",
-                params![cafe, user],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound("member"));
-            }
-            ctx.record(
-                cafe,
-                "member.remove",
-                format!("member:{user}"),
-                None::<&()>,
-                None::<&()>,
-            )?;
-            Ok(())
-        })
-        .await
+        self.read(move |c| members_of(c, cafe)).await
     }
 
     async fn audit_log(&self, cafe: CafeId, f: &AuditFilter) -> Result<Vec<AuditRecord>> {
@@ -385,16 +208,6 @@ fn signed(c: &super::Conn, user: Option<UserRecord>) -> Result<Option<Signed>> {
 }
 
 impl SqliteStore {
-    /// Revokes now what `sql` picks by `key`: its parameters are the time, then `key`.
-    async fn revoke(&self, sql: &'static str, key: &str) -> Result<()> {
-        let key = key.to_owned();
-        self.write(move |ctx| {
-            exec(ctx.conn(), sql, params![ts(now()), key])?;
-            Ok(())
-        })
-        .await
-    }
-
     /// The user behind a session or access token, with their roles in one read.
     async fn signed_by(
         &self,
@@ -444,5 +257,342 @@ impl SqliteStore {
                 .insert(generation, &key, holder.clone(), expires_at);
             holder
         }))
+    }
+}
+
+/// The accounts' area of the unit of work (`crate::tx::AccountTx`): users and memberships are
+/// `users.rs`'s, invitations `invitations.rs`'s, pairings `pairing.rs`'s; sessions, tokens and
+/// devices are here.
+impl AccountTx for WriteCtx {
+    fn insert_user(
+        &mut self,
+        email: &Email,
+        name: Option<&str>,
+        password_hash: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<UserRecord> {
+        super::users::insert_user(self.conn(), email.as_str(), name, password_hash, at)
+    }
+
+    fn user_by_email(&mut self, email: &str) -> Result<Option<UserRecord>> {
+        opt(
+            self.conn(),
+            "SELECT * FROM users WHERE email = ?",
+            params![email],
+            user_of,
+        )
+    }
+
+    fn set_password_hash(&mut self, user: UserId, hash: &str, at: DateTime<Utc>) -> Result<bool> {
+        let n = exec(
+            self.conn(),
+            "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+            params![hash, ts(at), user],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn members(&mut self, cafe: CafeId) -> Result<Vec<Member>> {
+        members_of(self.conn(), cafe)
+    }
+
+    fn role_of(&mut self, cafe: CafeId, user: UserId) -> Result<Option<Role>> {
+        super::users::role_of(self.conn(), cafe, user)
+    }
+
+    fn put_membership(
+        &mut self,
+        cafe: CafeId,
+        user: UserId,
+        role: Role,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        super::users::put_membership(self.conn(), cafe, user, role, at)
+    }
+
+    fn delete_membership(&mut self, cafe: CafeId, user: UserId) -> Result<bool> {
+        let n = exec(
+            self.conn(),
+            "DELETE FROM memberships WHERE cafe_id = ? AND user_id = ?",
+            params![cafe, user],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn insert_session(
+        &mut self,
+        user: UserId,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        ip: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) VALUES (?, ?, ?, ?, ?)",
+            params![token_hash, user, ts(at), ts(expires_at), ip],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_session(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            params![ts(at), token_hash],
+        )?;
+        Ok(())
+    }
+
+    fn insert_token(
+        &mut self,
+        user: UserId,
+        kind: TokenKind,
+        family: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO api_tokens (token_hash, kind, family, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            params![token_hash, kind_str(kind), family, user, ts(at), ts(expires_at)],
+        )?;
+        Ok(())
+    }
+
+    fn refresh_token(&mut self, token_hash: &str) -> Result<Option<RefreshRow>> {
+        let row: Option<(i64, String, String, bool, bool)> = opt(
+            self.conn(),
+            "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL
+             FROM api_tokens WHERE token_hash = ? AND kind = 'refresh'",
+            params![token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        row.map(|(user, family, expires, used, revoked)| {
+            Ok(RefreshRow {
+                user,
+                family,
+                state: RefreshState {
+                    used,
+                    revoked,
+                    expires_at: parse_ts(&expires)?,
+                },
+            })
+        })
+        .transpose()
+    }
+
+    fn mark_token_used(&mut self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE api_tokens SET used_at = ? WHERE token_hash = ?",
+            params![ts(at), token_hash],
+        )?;
+        Ok(())
+    }
+
+    fn token_family(&mut self, token_hash: &str) -> Result<Option<String>> {
+        opt(
+            self.conn(),
+            "SELECT family FROM api_tokens WHERE token_hash = ?",
+            params![token_hash],
+            |r| Ok(r.get(0)?),
+        )
+    }
+
+    fn revoke_family(&mut self, family: &str, at: DateTime<Utc>) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE api_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
+            params![ts(at), family],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_credentials_of(&mut self, user: UserId, at: DateTime<Utc>) -> Result<()> {
+        let t = ts(at);
+        exec(
+            self.conn(),
+            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            params![t, user],
+        )?;
+        exec(
+            self.conn(),
+            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            params![t, user],
+        )?;
+        Ok(())
+    }
+
+    fn insert_device(
+        &mut self,
+        cafe: CafeId,
+        name: &str,
+        purpose: DevicePurpose,
+        token_hash: &str,
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+    ) -> Result<DeviceRecord> {
+        one(
+            self.conn(),
+            "INSERT INTO device_tokens (cafe_id, name, purpose, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+            params![cafe, name, purpose.as_str(), token_hash, by, ts(at)],
+            device_of,
+        )
+    }
+
+    fn revoke_device(&mut self, cafe: CafeId, id: DeviceId, at: DateTime<Utc>) -> Result<bool> {
+        let n = exec(
+            self.conn(),
+            "UPDATE device_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE cafe_id = ? AND id = ?",
+            params![ts(at), cafe, id],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn live_invitations_of(
+        &mut self,
+        cafe: CafeId,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<InvitationRecord>> {
+        super::invitations::live_of(self.conn(), cafe, email, now)
+    }
+
+    fn live_invitation(
+        &mut self,
+        cafe: CafeId,
+        id: InvitationId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InvitationRecord>> {
+        super::invitations::live_by_id(self.conn(), cafe, id, now)
+    }
+
+    fn live_invitation_by_code(
+        &mut self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InvitationRecord>> {
+        super::invitations::live_by_code(self.conn(), code_hash, now)
+    }
+
+    fn insert_invitation(
+        &mut self,
+        cafe: CafeId,
+        email: &str,
+        role: Role,
+        name: Option<&str>,
+        code_hash: &str,
+        invited_by: Option<UserId>,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<InvitationRecord> {
+        super::invitations::insert(
+            self.conn(),
+            cafe,
+            email,
+            role,
+            name,
+            code_hash,
+            invited_by,
+            expires_at,
+            at,
+        )
+    }
+
+    fn mark_invitation_withdrawn(&mut self, id: InvitationId, at: DateTime<Utc>) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE invitations SET withdrawn_at = ? WHERE id = ?",
+            params![ts(at), id],
+        )?;
+        Ok(())
+    }
+
+    fn mark_invitation_accepted(
+        &mut self,
+        id: InvitationId,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE invitations SET accepted_at = ?, accepted_by = ? WHERE id = ?",
+            params![ts(at), by, id],
+        )?;
+        Ok(())
+    }
+
+    fn audit_as(&mut self, user: UserId, ip: Option<String>) {
+        self.audit = Some(AuditMeta {
+            actor_id: Some(user),
+            device_id: None,
+            ip,
+        });
+    }
+
+    fn forget_expired_pairings(&mut self, now: DateTime<Utc>) -> Result<()> {
+        super::pairing::forget_expired(self.conn(), now)
+    }
+
+    fn pending_pairings_from(&mut self, ip: Option<&str>) -> Result<u32> {
+        super::pairing::pending_from(self.conn(), ip)
+    }
+
+    fn code_shown(&mut self, code_hash: &str) -> Result<bool> {
+        super::pairing::code_shown(self.conn(), code_hash)
+    }
+
+    fn insert_pairing(
+        &mut self,
+        code_hash: &str,
+        token_hash: &str,
+        ip: Option<&str>,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        super::pairing::insert(self.conn(), code_hash, token_hash, ip, expires_at, at)
+    }
+
+    fn live_pairing(
+        &mut self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PendingPairing>> {
+        super::pairing::live(self.conn(), code_hash, now)
+    }
+
+    fn pairing_misses_since(&mut self, cafe: CafeId, since: DateTime<Utc>) -> Result<u32> {
+        super::pairing::misses_since(self.conn(), cafe, since)
+    }
+
+    fn insert_pairing_miss(
+        &mut self,
+        cafe: CafeId,
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        exec(
+            self.conn(),
+            "INSERT INTO device_pairing_misses (cafe_id, user_id, at) VALUES (?, ?, ?)",
+            params![cafe, by, ts(at)],
+        )?;
+        Ok(())
+    }
+
+    fn mark_pairing_claimed(
+        &mut self,
+        id: i64,
+        cafe: CafeId,
+        device: DeviceId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        exec(
+            self.conn(),
+            "UPDATE device_pairings SET cafe_id = ?, device_id = ?, claimed_at = ? WHERE id = ?",
+            params![cafe, device, ts(at), id],
+        )?;
+        Ok(())
     }
 }

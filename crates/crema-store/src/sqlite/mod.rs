@@ -783,6 +783,17 @@ mod tests {
         assert!(matches!(closed, Err(StoreError::Closed)), "{closed:?}");
     }
 
+    /// Runs `f` as one transaction of `store`, which must succeed.
+    async fn account<T, F>(store: &SqliteStore, f: F) -> T
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::tx::Tx) -> Result<T> + Send + 'static,
+    {
+        crate::tx::transact(store, f)
+            .await
+            .expect("the transaction")
+    }
+
     async fn store_with_ttl(dir: &Path, ttl: Duration) -> Arc<SqliteStore> {
         let opts = Options {
             credential_ttl: ttl,
@@ -796,33 +807,25 @@ mod tests {
     #[tokio::test]
     async fn a_credential_revoked_through_the_store_is_refused_at_once() {
         use crate::model::TokenKind;
-        use crate::repo::{AuthRepo, UserRepo};
+        use crate::repo::AuthRepo;
         let dir = tempfile::tempdir().expect("a temporary directory");
         // A day-long trust: only the writer's clearing can make these assertions pass.
         let store = store_with_ttl(dir.path(), Duration::from_secs(86_400)).await;
         let t = Utc::now();
         let later = t + chrono::Duration::hours(1);
-        let u = store
-            .create_user(
-                &Email::parse("a@example.org").expect("an email"),
-                None,
-                None,
-            )
-            .await
-            .expect("a user");
-        store
-            .create_session(u.id, "s1", later, None)
-            .await
-            .expect("a session");
-        store
-            .create_token(u.id, TokenKind::Access, "f1", "a1", later)
-            .await
-            .expect("a token");
+        let email = Email::parse("a@example.org").expect("an email");
+        let u = account(&store, move |tx| {
+            let u = tx.insert_user(&email, None, None, t)?;
+            tx.insert_session(u.id, "s1", later, None, t)?;
+            tx.insert_token(u.id, TokenKind::Access, "f1", "a1", later, t)?;
+            Ok(u)
+        })
+        .await;
 
         assert!(store.session_user("s1", t).await.expect("read").is_some());
         assert!(store.access_user("a1", t).await.expect("read").is_some());
-        store.revoke_session("s1").await.expect("revoked");
-        store.revoke_family("f1").await.expect("revoked");
+        account(&store, move |tx| tx.revoke_session("s1", t)).await;
+        account(&store, move |tx| tx.revoke_family("f1", t)).await;
         assert!(store.session_user("s1", t).await.expect("read").is_none());
         assert!(store.access_user("a1", t).await.expect("read").is_none());
 
@@ -833,16 +836,24 @@ mod tests {
             async move { store.session_user(hash, at).await.expect("read").is_some() }
         };
         for hash in ["s2", "s3"] {
-            let made = store.create_session(u.id, hash, later, None).await;
-            made.expect("a session");
+            let id = u.id;
+            account(&store, move |tx| {
+                tx.insert_session(id, hash, later, None, t)
+            })
+            .await;
             assert!(live(hash, t).await);
         }
-        store.set_password(u.id, "new hash").await.expect("changed");
+        let id = u.id;
+        account(&store, move |tx| {
+            tx.set_password_hash(id, "new hash", t)?;
+            tx.revoke_credentials_of(id, t)
+        })
+        .await;
         assert!(!live("s2", t).await);
-        store
-            .create_session(u.id, "s4", later, None)
-            .await
-            .expect("a session");
+        account(&store, move |tx| {
+            tx.insert_session(id, "s4", later, None, t)
+        })
+        .await;
         assert!(live("s4", t).await);
         assert!(!live("s4", later + chrono::Duration::seconds(1)).await);
         store.shut_down().await;
@@ -851,29 +862,18 @@ mod tests {
     #[tokio::test]
     async fn a_change_made_by_another_process_is_seen_once_the_ttl_has_passed() {
         use crate::model::TokenKind;
-        use crate::repo::{AuthRepo, UserRepo};
+        use crate::repo::AuthRepo;
         let dir = tempfile::tempdir().expect("a temporary directory");
         let ttl = Duration::from_millis(200);
         let store = store_with_ttl(dir.path(), ttl).await;
         let t = Utc::now();
-        let u = store
-            .create_user(
-                &Email::parse("a@example.org").expect("an email"),
-                None,
-                None,
-            )
-            .await
-            .expect("a user");
-        store
-            .create_token(
-                u.id,
-                TokenKind::Access,
-                "f1",
-                "a1",
-                t + chrono::Duration::hours(1),
-            )
-            .await
-            .expect("a token");
+        let email = Email::parse("a@example.org").expect("an email");
+        account(&store, move |tx| {
+            let u = tx.insert_user(&email, None, None, t)?;
+            let later = t + chrono::Duration::hours(1);
+            tx.insert_token(u.id, TokenKind::Access, "f1", "a1", later, t)
+        })
+        .await;
         assert!(store.access_user("a1", t).await.expect("read").is_some());
         // What `crema user reset-password` does from its own process: a connection of its own.
         let other = open_conn(&dir.path().join("t.db"), true, false).expect("a second connection");
@@ -905,12 +905,13 @@ mod tests {
             })
             .await
             .expect("a café");
-        let d = store
-            .create_device(cafe, "Till", DevicePurpose::Display, "d1", None)
-            .await
-            .expect("a device");
+        let t = Utc::now();
+        let d = account(&store, move |tx| {
+            tx.insert_device(cafe, "Till", DevicePurpose::Display, "d1", None, t)
+        })
+        .await;
         assert!(store.device_by_token("d1").await.expect("read").is_some());
-        store.revoke_device(cafe, d.id).await.expect("revoked");
+        account(&store, move |tx| tx.revoke_device(cafe, d.id, t)).await;
         assert!(store.device_by_token("d1").await.expect("read").is_none());
         store.shut_down().await;
     }

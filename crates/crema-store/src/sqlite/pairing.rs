@@ -2,63 +2,16 @@
 //! RFC 3339 text every table uses, so they compare as text.
 
 use super::auth::device_of;
-use super::{exec, now, opt, params, parse_ts, scalar, ts, SqliteStore};
-use crate::model::DevicePurpose;
-use crate::pairing::{PairingClaim, PairingLimits, PairingRepo, PairingStart, PairingState};
+use super::{exec, now, opt, params, parse_ts, scalar, ts, Conn, SqliteStore};
+use crate::pairing::{PairingRepo, PairingState};
+use crate::tx::accounts::PendingPairing;
 use crate::Result;
 use async_trait::async_trait;
-use crema_core::cafe::CafeId;
-
-fn later(d: std::time::Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(10))
-}
+use chrono::{DateTime, Utc};
+use crema_core::id::CafeId;
 
 #[async_trait]
 impl PairingRepo for SqliteStore {
-    async fn start_pairing(
-        &self,
-        code_hash: &str,
-        token_hash: &str,
-        ip: Option<String>,
-        limits: PairingLimits,
-    ) -> Result<PairingStart> {
-        let (code_hash, token_hash) = (code_hash.to_owned(), token_hash.to_owned());
-        self.write(move |ctx| {
-            let t = now();
-            let at = ts(t);
-            // Expired codes are forgotten here; nothing else needs them.
-            exec(
-                ctx.conn(),
-                "DELETE FROM device_pairings WHERE expires_at <= ?",
-                params![at],
-            )?;
-            let held: i64 = scalar(
-                ctx.conn(),
-                "SELECT count(*) FROM device_pairings WHERE ip IS ? AND claimed_at IS NULL",
-                params![ip],
-            )?;
-            if held >= i64::from(limits.per_ip) {
-                return Ok(PairingStart::TooMany);
-            }
-            let taken: i64 = scalar(
-                ctx.conn(),
-                "SELECT count(*) FROM device_pairings WHERE code_hash = ? AND claimed_at IS NULL",
-                params![code_hash],
-            )?;
-            if taken > 0 {
-                return Ok(PairingStart::CodeTaken);
-            }
-            let expires_at = t + later(limits.ttl);
-            exec(
-                ctx.conn(),
-                "INSERT INTO device_pairings (code_hash, token_hash, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                params![code_hash, token_hash, ip, at, ts(expires_at)],
-            )?;
-            Ok(PairingStart::Started { expires_at })
-        })
-        .await
-    }
-
     async fn pairing_state(&self, token_hash: &str) -> Result<PairingState> {
         let token_hash = token_hash.to_owned();
         self.read(move |c| {
@@ -102,63 +55,76 @@ impl PairingRepo for SqliteStore {
         })
         .await
     }
+}
 
-    async fn claim_pairing(
-        &self,
-        cafe: CafeId,
-        code_hash: &str,
-        name: &str,
-        purpose: DevicePurpose,
-        by: Option<i64>,
-        limits: PairingLimits,
-    ) -> Result<PairingClaim> {
-        let (code_hash, name) = (code_hash.to_owned(), name.to_owned());
-        self.write(move |ctx| {
-            let t = now();
-            let since = ts(t - later(limits.miss_window));
-            let misses: i64 = scalar(
-                ctx.conn(),
-                "SELECT count(*) FROM device_pairing_misses WHERE cafe_id = ? AND at > ?",
-                params![cafe, since],
-            )?;
-            if misses >= i64::from(limits.misses) {
-                return Ok(PairingClaim::TooManyMisses);
-            }
-            let found = opt(
-                ctx.conn(),
-                "SELECT id, token_hash FROM device_pairings WHERE code_hash = ? AND claimed_at IS NULL AND expires_at > ?",
-                params![code_hash, ts(t)],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )?;
-            let Some((pairing, token_hash)) = found else {
-                exec(
-                    ctx.conn(),
-                    "INSERT INTO device_pairing_misses (cafe_id, user_id, at) VALUES (?, ?, ?)",
-                    params![cafe, by, ts(t)],
-                )?;
-                return Ok(PairingClaim::NoSuchCode);
-            };
-            let device = super::one(
-                ctx.conn(),
-                "INSERT INTO device_tokens (cafe_id, name, purpose, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
-                params![cafe, name, purpose.as_str(), token_hash, by, ts(t)],
-                device_of,
-            )?;
-            exec(
-                ctx.conn(),
-                "UPDATE device_pairings SET cafe_id = ?, device_id = ?, claimed_at = ? WHERE id = ?",
-                params![cafe, device.id, ts(t), pairing],
-            )?;
-            // As a device made with a key in admin, and marked as paired by code.
-            ctx.record(
-                cafe,
-                "device.pair",
-                format!("device:{}", device.id),
-                None::<&()>,
-                Some(&serde_json::json!({ "name": device.name, "purpose": device.purpose.as_str() })),
-            )?;
-            Ok(PairingClaim::Paired(device))
-        })
-        .await
-    }
+/// Forgets expired codes (`AccountTx::forget_expired_pairings`).
+pub(super) fn forget_expired(c: &Conn, at: DateTime<Utc>) -> Result<()> {
+    exec(
+        c,
+        "DELETE FROM device_pairings WHERE expires_at <= ?",
+        params![ts(at)],
+    )?;
+    Ok(())
+}
+
+/// Unclaimed pairings started from `ip` (`AccountTx::pending_pairings_from`).
+pub(super) fn pending_from(c: &Conn, ip: Option<&str>) -> Result<u32> {
+    let n: i64 = scalar(
+        c,
+        "SELECT count(*) FROM device_pairings WHERE ip IS ? AND claimed_at IS NULL",
+        params![ip],
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// Whether an unclaimed pairing shows the code (`AccountTx::code_shown`).
+pub(super) fn code_shown(c: &Conn, code_hash: &str) -> Result<bool> {
+    let n: i64 = scalar(
+        c,
+        "SELECT count(*) FROM device_pairings WHERE code_hash = ? AND claimed_at IS NULL",
+        params![code_hash],
+    )?;
+    Ok(n > 0)
+}
+
+/// Starts a pairing (`AccountTx::insert_pairing`).
+pub(super) fn insert(
+    c: &Conn,
+    code_hash: &str,
+    token_hash: &str,
+    ip: Option<&str>,
+    expires_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    exec(
+        c,
+        "INSERT INTO device_pairings (code_hash, token_hash, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        params![code_hash, token_hash, ip, ts(at), ts(expires_at)],
+    )?;
+    Ok(())
+}
+
+/// The live, unclaimed pairing showing the code (`AccountTx::live_pairing`).
+pub(super) fn live(c: &Conn, code_hash: &str, at: DateTime<Utc>) -> Result<Option<PendingPairing>> {
+    opt(
+        c,
+        "SELECT id, token_hash FROM device_pairings WHERE code_hash = ? AND claimed_at IS NULL AND expires_at > ?",
+        params![code_hash, ts(at)],
+        |r| {
+            Ok(PendingPairing {
+                id: r.get(0)?,
+                token_hash: r.get(1)?,
+            })
+        },
+    )
+}
+
+/// Wrong codes the café entered after `since` (`AccountTx::pairing_misses_since`).
+pub(super) fn misses_since(c: &Conn, cafe: CafeId, since: DateTime<Utc>) -> Result<u32> {
+    let n: i64 = scalar(
+        c,
+        "SELECT count(*) FROM device_pairing_misses WHERE cafe_id = ? AND at > ?",
+        params![cafe, ts(since)],
+    )?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }

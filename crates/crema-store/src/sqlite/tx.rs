@@ -5,9 +5,7 @@ use super::orders::{by_id, by_uuid, insert_move_row, insert_order_row};
 use super::{exec, opt, params, parse_ts, scalar, ts, SqliteStore, WriteCtx};
 use crate::line_marks::LineMark;
 use crate::model::{MoveRecord, OrderRecord};
-use crate::tx::{
-    AccountTx, CafeSnapshot, Journal, OrderTx, Prepared, SeenKey, TxJob, TxResult, UnitOfWork,
-};
+use crate::tx::{CafeSnapshot, Journal, OrderTx, Prepared, SeenKey, TxJob, TxResult, UnitOfWork};
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
@@ -207,9 +205,6 @@ impl OrderTx for WriteCtx {
         Ok(())
     }
 }
-
-// The areas' operations live beside their reads: `menu.rs`, `content.rs`, `users.rs`.
-impl AccountTx for WriteCtx {}
 
 #[async_trait::async_trait]
 impl UnitOfWork for SqliteStore {

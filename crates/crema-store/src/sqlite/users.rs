@@ -1,10 +1,10 @@
-use super::{all, exec, now, one, opt, params, ts, ts_col, Conn, Row, SqliteStore};
+use super::{all, exec, one, opt, params, ts, ts_col, Conn, Row, SqliteStore};
 use crate::model::{Membership, Role, UserRecord};
 use crate::repo::UserRepo;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
-use crema_core::cafe::CafeId;
-use crema_core::text::{Email, Name};
+use chrono::{DateTime, Utc};
+use crema_core::id::{CafeId, UserId};
 
 pub(crate) fn user_of(r: &Row<'_>) -> Result<UserRecord> {
     Ok(UserRecord {
@@ -18,36 +18,6 @@ pub(crate) fn user_of(r: &Row<'_>) -> Result<UserRecord> {
 
 #[async_trait]
 impl UserRepo for SqliteStore {
-    async fn create_user(
-        &self,
-        email: &Email,
-        name: Option<&Name>,
-        password_hash: Option<&str>,
-    ) -> Result<UserRecord> {
-        let (email, name, hash) = (
-            email.to_string(),
-            name.map(Name::to_string),
-            password_hash.map(str::to_owned),
-        );
-        self.write(move |ctx| {
-            let t = ts(now());
-            one(
-                ctx.conn(),
-                "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
-                params![email, name, hash, t, t],
-                user_of,
-            )
-            .map_err(|e| {
-                if super::is_unique(&e) {
-                    StoreError::conflict("email", "a user with this email already exists")
-                } else {
-                    e
-                }
-            })
-        })
-        .await
-    }
-
     async fn user_by_email(&self, email: &str) -> Result<UserRecord> {
         let email = email.to_owned();
         self.read(move |c| {
@@ -62,33 +32,65 @@ impl UserRepo for SqliteStore {
         .await
     }
 
-    async fn set_membership(&self, cafe: CafeId, user: i64, role: Role) -> Result<()> {
-        self.write(move |ctx| {
-            exec(
-                ctx.conn(),
-                "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (cafe_id, user_id) DO UPDATE SET role = excluded.role",
-                params![cafe, user, role.as_str(), ts(now())],
-            )?;
-            ctx.record(
-                cafe,
-                "member.set",
-                format!("member:{user}"),
-                None::<&()>,
-                Some(&serde_json::json!({ "role": role.as_str() })),
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn memberships(&self, user: i64) -> Result<Vec<Membership>> {
+    async fn memberships(&self, user: UserId) -> Result<Vec<Membership>> {
         self.read(move |c| memberships_of(c, user)).await
     }
 }
 
+/// Inserts an account (`AccountTx::insert_user`).
+pub(super) fn insert_user(
+    c: &Conn,
+    email: &str,
+    name: Option<&str>,
+    password_hash: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<UserRecord> {
+    let t = ts(at);
+    one(
+        c,
+        "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
+        params![email, name, password_hash, t, t],
+        user_of,
+    )
+    .map_err(|e| {
+        if super::is_unique(&e) {
+            StoreError::conflict("email", "a user with this email already exists")
+        } else {
+            e
+        }
+    })
+}
+
+/// The user's role in the café (`AccountTx::role_of`).
+pub(super) fn role_of(c: &Conn, cafe: CafeId, user: UserId) -> Result<Option<Role>> {
+    let role: Option<String> = opt(
+        c,
+        "SELECT role FROM memberships WHERE cafe_id = ? AND user_id = ?",
+        params![cafe, user],
+        |r| Ok(r.get(0)?),
+    )?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
+/// Makes or changes a membership (`AccountTx::put_membership`).
+pub(super) fn put_membership(
+    c: &Conn,
+    cafe: CafeId,
+    user: UserId,
+    role: Role,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    exec(
+        c,
+        "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (cafe_id, user_id) DO UPDATE SET role = excluded.role",
+        params![cafe, user, role.as_str(), ts(at)],
+    )?;
+    Ok(())
+}
+
 /// The user's roles, café by café (a role this version does not know is left out).
-pub(crate) fn memberships_of(c: &Conn, user: i64) -> Result<Vec<Membership>> {
+pub(crate) fn memberships_of(c: &Conn, user: UserId) -> Result<Vec<Membership>> {
     let rows: Vec<(CafeId, i64, String)> = all(
         c,
         "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",

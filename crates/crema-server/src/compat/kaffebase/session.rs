@@ -109,16 +109,17 @@ async fn dev_admin(state: &State) -> KbResult<UserRecord> {
             let email = Email::parse(DEV_ADMIN)
                 .map_err(|e| KaffebaseError::Internal(format!("{DEV_ADMIN}: {e}")))?;
             let name = Name::parse("Dev admin").ok();
-            state
-                .store
-                .create_user(&email, name.as_ref(), Some(&hash))
-                .await?
+            crema_app::accounts::create_user(
+                state.store.as_ref(),
+                &email,
+                name.as_ref(),
+                Some(hash),
+            )
+            .await?
         }
         Err(e) => return Err(e.into()),
     };
-    state
-        .store
-        .set_membership(cafe.cafe.id, user.id, Role::Manager)
+    crema_app::accounts::set_membership(state.store.as_ref(), cafe.cafe.id, user.id, Role::Manager)
         .await?;
     Ok(user)
 }

@@ -554,3 +554,56 @@ pub fn assert_security_headers(path: &str, h: &HeaderMap) {
         "{path}"
     );
 }
+
+/// The account writes the tests set up with, made through the use cases (the store has no
+/// write methods of its own for accounts).
+#[allow(async_fn_in_trait)]
+pub trait Accounts {
+    async fn create_user(
+        &self,
+        email: &Email,
+        name: Option<&Name>,
+        hash: Option<&str>,
+    ) -> crema_store::Result<crema_store::UserRecord>;
+    async fn set_membership(
+        &self,
+        cafe: crema_core::id::CafeId,
+        user: crema_core::id::UserId,
+        role: crema_store::Role,
+    ) -> crema_store::Result<()>;
+    /// Removes a member as an owner would.
+    async fn remove_membership(
+        &self,
+        cafe: crema_core::id::CafeId,
+        user: crema_core::id::UserId,
+    ) -> Result<(), crema_app::accounts::StaffError>;
+}
+
+impl Accounts for dyn Store + '_ {
+    async fn create_user(
+        &self,
+        email: &Email,
+        name: Option<&Name>,
+        hash: Option<&str>,
+    ) -> crema_store::Result<crema_store::UserRecord> {
+        crema_app::accounts::create_user(self, email, name, hash.map(str::to_owned)).await
+    }
+
+    async fn set_membership(
+        &self,
+        cafe: crema_core::id::CafeId,
+        user: crema_core::id::UserId,
+        role: crema_store::Role,
+    ) -> crema_store::Result<()> {
+        crema_app::accounts::set_membership(self, cafe, user, role).await
+    }
+
+    async fn remove_membership(
+        &self,
+        cafe: crema_core::id::CafeId,
+        user: crema_core::id::UserId,
+    ) -> Result<(), crema_app::accounts::StaffError> {
+        let owner = crema_core::access::Principal::Owner;
+        crema_app::accounts::remove_member(self, cafe, owner, user).await
+    }
+}

@@ -10,6 +10,7 @@
 
 #![allow(dead_code)]
 
+use crate::common::Accounts as _;
 use crate::common::{config, start};
 use crema_server::{Config, State};
 use crema_store::{Role, Store};

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+use crate::common::Accounts as _;
 use crate::common::{config, start};
 use crema_server::State;
 use crema_store::Store;
