@@ -1,5 +1,7 @@
 //! crema's store on PostgreSQL (groundwork): the schema and its migrator, [`PgStore`] with a
-//! connection pool, the copier from a SQLite installation ([`migrate`]), and the first reads.
+//! connection pool, the copier from a SQLite installation ([`migrate`]), the first reads, and
+//! the unit of work for orders ([`PgTx`], [`PgStore::run_orders`]; `tx.rs` says how the
+//! synchronous jobs run and how seqs stay in commit order across nodes).
 //!
 //! The client is tokio-postgres with a deadpool pool; docs/scaling.md ("Why this PostgreSQL
 //! client") says why, and how the store's synchronous unit of work runs against it.
