@@ -848,3 +848,80 @@ async fn day_numbers_stay_unique_and_gapless_with_three_nodes_placing_at_once() 
         .collect();
     assert_eq!(counters, vec![175; 4]);
 }
+
+/// After a placement: a mark taken off, the key forgotten, then the order deleted with what
+/// hangs on it. Returns what the transaction saw at each step.
+fn undo_all<X: OrderTx + ?Sized>(
+    tx: &mut X,
+    o: &OrderRecord,
+    key: &str,
+) -> Result<(usize, bool, bool)> {
+    tx.set_line_mark(o.id, 0, None)?;
+    let marks = tx.order_by_id(o.cafe_id, o.id)?.line_marks.len();
+    let key = IdempotencyKey::parse(key).expect("key");
+    tx.forget_key(o.cafe_id, &key)?;
+    let key_gone = tx.seen_key(o.cafe_id, &key)?.is_none();
+    tx.delete_order(o.id)?;
+    let order_gone = matches!(
+        tx.order(o.cafe_id, o.uuid),
+        Err(StoreError::NotFound("order"))
+    );
+    let mut moves = 0;
+    tx.moves_newest_first(o.id, &mut |_, _| {
+        moves += 1;
+        false
+    })?;
+    assert_eq!(moves, 0, "the moves went with the order");
+    Ok((marks, key_gone, order_gone))
+}
+
+#[tokio::test]
+async fn marks_keys_and_deletes_behave_as_on_sqlite_on_a_single_threaded_runtime() {
+    // The default test runtime has one thread: the job's thread blocks on statements whose
+    // connection that one thread drives while it waits for the job.
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = Clock::fixed(at("2026-12-08T09:30:00.123Z"));
+    let (sqlite, a, _b, user) = fill(dir.path(), clock.clone()).await;
+    copy_sqlite_to_postgres(&dir.path().join("crema.db"), db.url())
+        .await
+        .expect("copy");
+    let pg = PgStore::open(db.url())
+        .await
+        .expect("pg")
+        .with_clock(clock.clone());
+    let day = NaiveDate::from_ymd_opt(2026, 12, 8).expect("date");
+    let o = new_order(a, day, clock.now(), Some(user));
+    let o2 = o.clone();
+    let s = transact(&*sqlite, move |tx| place(tx, o2, "k"))
+        .await
+        .expect("sqlite");
+    let p = pg
+        .run_orders(move |tx: &mut PgTx<'_>| place(tx, o, "k"))
+        .await
+        .expect("pg");
+    assert_eq!(p, s);
+    let s2 = s.clone();
+    let on_sqlite = transact(&*sqlite, move |tx| undo_all(tx, &s2, "k"))
+        .await
+        .expect("sqlite");
+    let on_pg = pg
+        .run_orders(move |tx: &mut PgTx<'_>| undo_all(tx, &p, "k"))
+        .await
+        .expect("pg");
+    assert_eq!(on_pg, on_sqlite);
+    assert_eq!(on_pg, (0, true, true));
+    assert!(matches!(
+        pg.order_by_uuid(s.uuid).await,
+        Err(StoreError::NotFound("order"))
+    ));
+    assert!(pg.day_moves(a, day).await.expect("moves").is_empty());
+    // The day's counter stays: a deleted order's number is not given again.
+    let last = pg
+        .run_orders(move |tx: &mut PgTx<'_>| tx.last_day_number(a, day))
+        .await
+        .expect("last");
+    assert_eq!(last.map(DayNumber::get), Some(101));
+}
