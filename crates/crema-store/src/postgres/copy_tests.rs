@@ -20,7 +20,7 @@ use crema_core::workflow::Workflow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn cafe(slug: &str, tz: &str) -> Cafe {
+pub(super) fn cafe(slug: &str, tz: &str) -> Cafe {
     Cafe {
         id: CafeId(0),
         slug: Slug::parse(slug).expect("slug"),

@@ -1,5 +1,7 @@
 //! crema's store on PostgreSQL (groundwork): the schema and its migrator, [`PgStore`] with a
-//! connection pool, the copier from a SQLite installation ([`migrate`]), and the first reads.
+//! connection pool, the copier from a SQLite installation ([`migrate`]), the first reads, and
+//! the unit of work for orders ([`PgTx`], [`PgStore::run_orders`]; `tx.rs` says how the
+//! synchronous jobs run and how seqs stay in commit order across nodes).
 //!
 //! The client is tokio-postgres with a deadpool pool; docs/scaling.md ("Why this PostgreSQL
 //! client") says why, and how the store's synchronous unit of work runs against it.
@@ -7,13 +9,25 @@
 #[cfg(test)]
 mod copy_tests;
 pub mod migrate;
+mod orders;
 mod read;
 pub mod schema;
+mod snapshot;
 pub mod testing;
+mod tx;
+#[cfg(test)]
+mod tx_tests;
 
+pub use tx::PgTx;
+
+use crate::clock::Clock;
 use crate::error::Constraint;
+use crate::model::EventRecord;
 use crate::{Result, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
@@ -35,6 +49,15 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 /// crema's store on a PostgreSQL database.
 pub struct PgStore {
     pool: Pool,
+    /// What "now" is for the unit of work (the system clock, or a test's).
+    clock: Clock,
+    /// This node's feed: the events its own transactions committed, in seq order.
+    events: broadcast::Sender<Arc<EventRecord>>,
+    /// Held by this node's transaction that appends events, from its event lock to the
+    /// publication of its events (see `tx.rs`), so this node publishes in seq order.
+    publishing: Arc<Mutex<()>>,
+    /// The last café snapshot version handed out (each load gets a new one).
+    versions: Arc<AtomicU64>,
 }
 
 impl PgStore {
@@ -47,10 +70,30 @@ impl PgStore {
     /// [`PgStore::open`] with a pool of at most `pool_size` connections.
     pub async fn open_with(url: &str, pool_size: usize) -> Result<Self> {
         let pool = pool(url, pool_size)?;
-        let store = Self { pool };
+        let (events, _) = broadcast::channel(16_384);
+        let store = Self {
+            pool,
+            clock: Clock::system(),
+            events,
+            publishing: Arc::new(Mutex::new(())),
+            versions: Arc::new(AtomicU64::new(0)),
+        };
         let mut client = store.client().await?;
         run_migrations(&mut client).await?;
         Ok(store)
+    }
+
+    /// The store with `clock` as what "now" is for its unit of work (a test's fixed clock).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The events this store's own transactions commit, each after its commit, in seq order
+    /// (as `EventRepo::subscribe` on SQLite). Events other nodes commit are not in it: a
+    /// reader that must see every node's follows the log with `events_since`.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<EventRecord>> {
+        self.events.subscribe()
     }
 
     /// A connection from the pool.

@@ -12,9 +12,9 @@ use crema_core::text::Name;
 use crema_core::workflow::Workflow;
 use tokio_postgres::Row;
 
-const EVENT_COLS: &str = "seq, cafe_id, payload::text AS payload, created_at";
+pub(super) const EVENT_COLS: &str = "seq, cafe_id, payload::text AS payload, created_at";
 
-fn event_of(r: &Row) -> Result<EventRecord> {
+pub(super) fn event_of(r: &Row) -> Result<EventRecord> {
     let payload: String = r.try_get("payload")?;
     Ok(EventRecord {
         seq: r.try_get("seq")?,
@@ -24,7 +24,7 @@ fn event_of(r: &Row) -> Result<EventRecord> {
     })
 }
 
-const CAFE_COLS: &str = "id, slug, name, timezone, currency, locale, first_number, workflow::text AS workflow, price_rounding, age_warn_secs, age_late_secs, is_default, created_at, updated_at";
+pub(super) const CAFE_COLS: &str = "id, slug, name, timezone, currency, locale, first_number, workflow::text AS workflow, price_rounding, age_warn_secs, age_late_secs, is_default, created_at, updated_at";
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("stored café {what}: {e}"))
@@ -35,7 +35,7 @@ fn small(r: &Row, col: &str) -> Result<u32> {
     u32::try_from(n).map_err(|e| bad(col, e))
 }
 
-fn cafe_of(r: &Row) -> Result<CafeRecord> {
+pub(super) fn cafe_of(r: &Row) -> Result<CafeRecord> {
     let text = |col: &str| -> Result<String> { Ok(r.try_get::<_, String>(col)?) };
     let steps: Vec<String> = serde_json::from_str(&text("workflow")?)?;
     let cafe = Cafe {
