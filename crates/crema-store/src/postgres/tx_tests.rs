@@ -10,7 +10,7 @@ use crate::audit::{scope, AuditMeta};
 use crate::clock::Clock;
 use crate::error::Constraint;
 use crate::model::{Feed, MoveRecord, OrderFilter, OrderRecord, Stamped};
-use crate::repo::{CafeRepo, EventRepo, MenuRepo, OrderRepo, UserRepo};
+use crate::repo::{EventRepo, OrderRepo};
 use crate::sqlite::{Options, SqliteStore};
 use crate::tx::{transact, Journal, OrderTx, Prepared};
 use crate::{Result, StoreError};
@@ -47,44 +47,40 @@ async fn fill(dir: &Path, clock: Clock) -> (Arc<SqliteStore>, CafeId, CafeId, i6
     )
     .await
     .expect("sqlite store");
-    let a = store
-        .create_cafe(cafe("hjornet", "Europe/Oslo"), true)
-        .await
-        .expect("cafe")
-        .cafe
-        .id;
-    let b = store
-        .create_cafe(cafe("corner", "Europe/London"), false)
-        .await
-        .expect("cafe")
-        .cafe
-        .id;
-    let user = store
-        .create_user(
-            &Email::parse("barista@example.com").expect("email"),
-            Some(&Name::parse("Åse").expect("name")),
-            None,
-        )
-        .await
-        .expect("user")
-        .id;
-    let cat = store
-        .create_category(
+    // Made as the application layer would, through the unit of work (the store decides nothing).
+    let (a, b, user) = transact(store.as_ref(), |tx| {
+        let t = tx.now();
+        let a = tx
+            .insert_cafe(&cafe("hjornet", "Europe/Oslo"), true)?
+            .cafe
+            .id;
+        let b = tx
+            .insert_cafe(&cafe("corner", "Europe/London"), false)?
+            .cafe
+            .id;
+        let user = tx
+            .insert_user(
+                &Email::parse("barista@example.com").expect("email"),
+                Some("Åse"),
+                None,
+                t,
+            )?
+            .id;
+        let cat = tx.save_category(
             a,
-            Category {
+            None,
+            &Category {
                 id: 0,
                 name: Name::parse("Kaffe").expect("name"),
                 sort_order: 1,
                 enabled: true,
                 allowed_groups: vec![],
             },
-        )
-        .await
-        .expect("category");
-    let _: Stamped<Item> = store
-        .create_item(
+        )?;
+        let _: Stamped<Item> = tx.save_item(
             a,
-            Item {
+            None,
+            &Item {
                 id: 0,
                 category_id: cat.value.id,
                 name: Name::parse("Caffè latte").expect("name"),
@@ -94,9 +90,11 @@ async fn fill(dir: &Path, clock: Clock) -> (Arc<SqliteStore>, CafeId, CafeId, i6
                 sold_out: false,
                 sort_order: 0,
             },
-        )
-        .await
-        .expect("item");
+        )?;
+        Ok((a, b, user))
+    })
+    .await
+    .expect("cafés, a user, a category and an item");
     let raw = rusqlite::Connection::open(dir.join("crema.db")).expect("raw");
     raw.execute_batch(&format!(
         "INSERT INTO stations (id, cafe_id, name, active, created_at, updated_at) \
