@@ -1,4 +1,5 @@
-//! `crema serve | migrate | demo | user add | user reset-password | backup`.
+//! `crema serve | migrate | demo | user add | user reset-password | backup | import-kaffebase |
+//! migrate-db`.
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Parser, Subcommand};
@@ -128,6 +129,19 @@ enum Command {
     User(UserCommand),
     /// Write a consistent copy of the live database to FILE.
     Backup { file: PathBuf },
+    /// Copy this installation's SQLite database (every table, the event log with its seqs)
+    /// into an empty PostgreSQL database, then compare every table on both sides (rows and a
+    /// checksum) and print the comparison. Uploads stay in the data directory. Stop taking
+    /// orders first: what is written after the copy's snapshot is not copied.
+    MigrateDb {
+        /// The data directory to copy from (default: `--data-dir`).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// The PostgreSQL database to copy into, which must be empty:
+        /// `postgres://user@host:port/database`.
+        #[arg(long)]
+        to: String,
+    },
     /// Import a Kaffebase database (its `data.db`) into a café: menu, customizations,
     /// messages, status, orders and users. Run it while crema is stopped.
     ImportKaffebase {
@@ -305,6 +319,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             name,
             timezone,
         }) => import_kaffebase(&cli.data_dir, &path, &cafe, &name, &timezone).await,
+        Some(Command::MigrateDb { from, to }) => {
+            let db = store_config(from.as_deref().unwrap_or(&cli.data_dir)).database_path();
+            if !db.is_file() {
+                bail!("there is no crema database at {}", db.display());
+            }
+            let report = crema_store::postgres::migrate::copy_sqlite_to_postgres(&db, &to)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("{report}");
+            if !report.all_match() {
+                bail!("the copy differs from the source in the tables marked above");
+            }
+            println!("every table matches; uploads stay in the data directory");
+            Ok(())
+        }
         Some(Command::Backup { file }) => {
             let store = open(&cli.data_dir).await?;
             store.backup(&file).await?;

@@ -972,3 +972,76 @@ fn the_harness_clears_every_variable_the_binary_reads() {
         assert!(name.starts_with("CREMA_"), "{name} would not be cleared");
     }
 }
+
+/// `crema migrate-db` copies a demo installation with orders, accounts and events into an empty
+/// PostgreSQL database, prints a matching comparison of every table, and refuses a second copy
+/// into the now non-empty database.
+#[tokio::test]
+async fn migrate_db_copies_a_demo_installation_to_postgres() {
+    let Some(db) = crema_store::postgres::testing::TestDb::create().await else {
+        return; // no PostgreSQL here and none asked for (the helper said so)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let c = Running::start(crema(&data), &dir.path().join("err")).await;
+    let te = item_id(&c, "kaffediem", "Te").await;
+    for _ in 0..3 {
+        let (status, _) = c
+            .post(
+                "/api/v1/cafes/kaffediem/orders",
+                json!({"lines": [{"item_id": te}]}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let (status, _) = c.terminate().await;
+    assert!(status.success());
+
+    let mut cmd = crema(&data);
+    cmd.arg("migrate-db").arg("--to").arg(db.url());
+    let done = run(cmd).await;
+    assert!(done.status.success(), "{}\n{}", done.stdout, done.stderr);
+    assert!(
+        done.stdout.contains("every table matches"),
+        "{}",
+        done.stdout
+    );
+    for table in ["orders", "events", "users", "memberships", "items"] {
+        assert!(
+            done.stdout.lines().any(|l| l.contains(table)),
+            "the comparison names {table}: {}",
+            done.stdout
+        );
+    }
+    let pg = db.connect().await.unwrap();
+    let orders: i64 = pg
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(orders, 3);
+
+    // The target is no longer empty: a second copy is refused and changes nothing.
+    let mut cmd = crema(&data);
+    cmd.arg("migrate-db").arg("--to").arg(db.url());
+    let again = run(cmd).await;
+    assert!(!again.status.success());
+    assert!(again.stderr.contains("empty"), "{}", again.stderr);
+    let after: i64 = pg
+        .query_one("SELECT count(*) FROM orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(after, 3);
+
+    // No database in the data directory: a clear error, nothing done.
+    let mut cmd = crema(&dir.path().join("nothing-here"));
+    cmd.arg("migrate-db").arg("--to").arg(db.url());
+    let none = run(cmd).await;
+    assert!(!none.status.success());
+    assert!(
+        none.stderr.contains("there is no crema database"),
+        "{}",
+        none.stderr
+    );
+}

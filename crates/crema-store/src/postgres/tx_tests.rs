@@ -91,6 +91,15 @@ async fn fill(dir: &Path, clock: Clock) -> (Arc<SqliteStore>, CafeId, CafeId, i6
                 sort_order: 0,
             },
         )?;
+        // The two menu events the application layer would append for these.
+        for entity in ["category", "item"] {
+            let change = Change {
+                entity: entity.into(),
+                action: "create".into(),
+                record: serde_json::json!({}),
+            };
+            tx.append(a, Event::MenuChanged(change), t)?;
+        }
         Ok((a, b, user))
     })
     .await
