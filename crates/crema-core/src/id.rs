@@ -103,12 +103,17 @@ ids! {
     /// An order's row id (its public id is its UUID).
     OrderId,
     StationId,
+    /// A message on a café's board.
+    MessageId,
+    /// A menu category.
+    CategoryId,
+    /// A menu item.
+    ItemId,
+    /// An option group (e.g. "Milk").
+    GroupId,
+    /// An option within a group (e.g. "Oat").
+    OptionId,
 }
 
 pub type DeviceId = i64;
-pub type MessageId = i64;
 pub type InvitationId = i64;
-pub type CategoryId = i64;
-pub type ItemId = i64;
-pub type GroupId = i64;
-pub type OptionId = i64;
