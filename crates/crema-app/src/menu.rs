@@ -243,14 +243,15 @@ fn resort<T: MenuRecord>(tx: &mut dyn MenuTx, cafe: CafeId, id: T::Id, want: i64
     update_in(tx, cafe, id, edit).map(drop)
 }
 
-/// Numbers the café's rows of `kind` 10, 20, 30 … in the order of `ids`, in one commit. Every
-/// id must be one of the café's rows of that kind, listed once (a 422 naming `ids[i]`
+/// Numbers the café's rows of `T`'s kind 10, 20, 30 … in the order of `ids`, in one commit.
+/// Every id must be one of the café's rows of that kind, listed once (a 422 naming `ids[i]`
 /// otherwise), so a refusal changes nothing; then each row whose number changes is saved like
 /// an update (audited, announced).
-///
-/// The kind is chosen at run time (from the URL), so the ids are bare row ids of that kind;
-/// each becomes its kind's id type ([`MenuId`]) once the kind's functions are picked.
-pub async fn reorder(store: &dyn Store, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
+pub async fn reorder<T: MenuRecord>(
+    store: &dyn Store,
+    cafe: CafeId,
+    ids: Vec<T::Id>,
+) -> Result<()> {
     transact(store, move |tx| {
         let mut rej = Rejection::default();
         for (i, id) in ids.iter().enumerate() {
@@ -260,26 +261,17 @@ pub async fn reorder(store: &dyn Store, cafe: CafeId, kind: MenuKind, ids: Vec<i
                     "duplicate",
                     format!("{id} is listed twice"),
                 );
-            } else if !tx.menu_row_exists(kind, cafe, *id)? {
+            } else if !row_exists(tx, cafe, *id)? {
                 rej.push(
                     format!("ids[{i}]"),
                     "unknown",
-                    format!("there is no {} with id {id}", kind.noun()),
+                    format!("there is no {} with id {id}", T::KIND.noun()),
                 );
             }
         }
         rej.into_result(())?;
-        fn raw<T: MenuRecord>(tx: &mut dyn MenuTx, cafe: CafeId, id: i64, want: i64) -> Result<()> {
-            resort::<T>(tx, cafe, T::Id::from_raw(id), want)
-        }
-        let resort: fn(&mut dyn MenuTx, CafeId, i64, i64) -> Result<()> = match kind {
-            MenuKind::Category => raw::<Category>,
-            MenuKind::Item => raw::<Item>,
-            MenuKind::ModifierGroup => raw::<ModifierGroup>,
-            MenuKind::Option => raw::<ModifierOption>,
-        };
         for (i, id) in ids.into_iter().enumerate() {
-            resort(tx, cafe, id, (i as i64 + 1) * 10)?;
+            resort::<T>(tx, cafe, id, (i as i64 + 1) * 10)?;
         }
         Ok(())
     })
@@ -371,12 +363,7 @@ mod tests {
             .expect_err("no such group");
         refused_on(e, "allowed_groups[0]", "unknown");
         let e = f
-            .as_staff(reorder(
-                f.store(),
-                f.cafe,
-                MenuKind::Item,
-                vec![i.get(), i.get()],
-            ))
+            .as_staff(reorder::<Item>(f.store(), f.cafe, vec![i, i]))
             .await
             .expect_err("listed twice");
         refused_on(e, "ids[1]", "duplicate");
@@ -427,36 +414,21 @@ mod tests {
             .expect("an item")
             .value
             .id;
-        f.as_staff(reorder(
-            f.store(),
-            f.cafe,
-            MenuKind::Item,
-            vec![a.get(), b.get()],
-        ))
-        .await
-        .expect("reordered");
+        f.as_staff(reorder::<Item>(f.store(), f.cafe, vec![a, b]))
+            .await
+            .expect("reordered");
         let before = f.written().await;
         // `a` stays at 10; `b` moves from 20 to 10 and `a` to 20: two updates.
-        f.as_staff(reorder(
-            f.store(),
-            f.cafe,
-            MenuKind::Item,
-            vec![b.get(), a.get()],
-        ))
-        .await
-        .expect("reordered");
+        f.as_staff(reorder::<Item>(f.store(), f.cafe, vec![b, a]))
+            .await
+            .expect("reordered");
         let after = f.written().await;
         assert_eq!(after.seq, before.seq + 2);
         assert_eq!(after.audited, before.audited + 2);
         // The same order again changes nothing.
-        f.as_staff(reorder(
-            f.store(),
-            f.cafe,
-            MenuKind::Item,
-            vec![b.get(), a.get()],
-        ))
-        .await
-        .expect("reordered");
+        f.as_staff(reorder::<Item>(f.store(), f.cafe, vec![b, a]))
+            .await
+            .expect("reordered");
         assert_eq!(f.written().await, after);
     }
 }

@@ -19,7 +19,7 @@ use crema_core::menu::{
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
 use crema_core::Rejection;
-use crema_store::{Edit, MenuId, MenuKind, Stamped};
+use crema_store::{Edit, MenuId, Stamped};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -84,13 +84,17 @@ pub async fn reorder(
             "must list 1 to 1000 ids",
         ));
     }
-    let kind = match b.kind {
-        KindDto::Categories => MenuKind::Category,
-        KindDto::Items => MenuKind::Item,
-        KindDto::ModifierGroups => MenuKind::ModifierGroup,
-        KindDto::Options => MenuKind::Option,
-    };
-    menu::reorder(state.store.as_ref(), cafe, kind, b.ids).await?;
+    // The ids are numbers of the kind the body names: typed once the kind is known.
+    fn ids<I: MenuId>(raw: Vec<i64>) -> Vec<I> {
+        raw.into_iter().map(I::from_raw).collect()
+    }
+    let store = state.store.as_ref();
+    match b.kind {
+        KindDto::Categories => menu::reorder::<Category>(store, cafe, ids(b.ids)).await?,
+        KindDto::Items => menu::reorder::<Item>(store, cafe, ids(b.ids)).await?,
+        KindDto::ModifierGroups => menu::reorder::<ModifierGroup>(store, cafe, ids(b.ids)).await?,
+        KindDto::Options => menu::reorder::<ModifierOption>(store, cafe, ids(b.ids)).await?,
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
