@@ -291,7 +291,7 @@ mod tests {
         let patch = StatusPatch {
             open: Some(true),
             show_message: None,
-            message_id: Some(Some(4242)),
+            message_id: Some(Some(MessageId(4242))),
         };
         let e = f
             .as_staff(update_status(f.store(), f.cafe, patch))

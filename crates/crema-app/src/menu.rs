@@ -4,12 +4,13 @@
 //! unit of work. Written once for the four kinds ([`MenuRecord`]).
 
 use crema_core::event::{Change, Event};
-use crema_core::id::CafeId;
+use crema_core::id::{CafeId, CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
 use crema_core::Rejection;
+use crema_store::menu_entity::row_exists;
 use crema_store::tx::menu::Removed;
 use crema_store::tx::{transact, MenuTx};
-use crema_store::{Edit, MenuEntity, MenuKind, Result, Stamped, Store, StoreError};
+use crema_store::{Edit, MenuEntity, MenuId, MenuKind, Result, Stamped, Store, StoreError};
 use serde_json::{json, Value};
 
 /// A kind of menu record with the rules of what it points at.
@@ -17,38 +18,32 @@ pub trait MenuRecord: MenuEntity {
     /// How a name clash speaks of it: "a {CLASH} with this name already exists".
     const CLASH: &'static str;
     /// Checks what the record points at before it is saved as row `id` (`None`: a new row).
-    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, id: Option<i64>) -> Result<()>;
+    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, id: Option<Self::Id>) -> Result<()>;
     /// What else changes once it is saved as row `id` over what it was (`before`).
     fn after_save(
         &self,
         _tx: &mut dyn MenuTx,
         _cafe: CafeId,
-        _id: i64,
+        _id: Self::Id,
         _before: Option<&Self>,
     ) -> Result<()> {
         Ok(())
     }
 }
 
-/// That the café has a row `id` of `kind`, or a 422 naming `field`.
-fn must_exist(
-    tx: &mut dyn MenuTx,
-    kind: MenuKind,
-    cafe: CafeId,
-    id: i64,
-    field: &str,
-) -> Result<()> {
-    if tx.menu_row_exists(kind, cafe, id)? {
+/// That the café has the row `id` (of the kind its type names), or a 422 naming `field`.
+fn must_exist<I: MenuId>(tx: &mut dyn MenuTx, cafe: CafeId, id: I, field: &str) -> Result<()> {
+    if row_exists(tx, cafe, id)? {
         return Ok(());
     }
-    let message = format!("there is no {} with id {id}", kind.noun());
+    let message = format!("there is no {} with id {id}", I::KIND.noun());
     Err(Rejection::one(field, "unknown", message).into())
 }
 
 impl MenuRecord for Category {
     const CLASH: &'static str = "category";
     /// Each group it allows must be the café's, and listed once.
-    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, _id: Option<i64>) -> Result<()> {
+    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, _id: Option<CategoryId>) -> Result<()> {
         let groups = &self.allowed_groups;
         let mut rej = Rejection::default();
         for (i, g) in groups.iter().enumerate() {
@@ -58,7 +53,7 @@ impl MenuRecord for Category {
                     "duplicate",
                     format!("group {g} is listed twice"),
                 );
-            } else if !tx.menu_row_exists(MenuKind::ModifierGroup, cafe, *g)? {
+            } else if !row_exists(tx, cafe, *g)? {
                 rej.push(
                     format!("allowed_groups[{i}]"),
                     "unknown",
@@ -73,21 +68,15 @@ impl MenuRecord for Category {
 impl MenuRecord for Item {
     const CLASH: &'static str = "menu item";
     /// Its category must be the café's.
-    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, _id: Option<i64>) -> Result<()> {
-        must_exist(
-            tx,
-            MenuKind::Category,
-            cafe,
-            self.category_id,
-            "category_id",
-        )
+    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, _id: Option<ItemId>) -> Result<()> {
+        must_exist(tx, cafe, self.category_id, "category_id")
     }
 }
 
 impl MenuRecord for ModifierGroup {
     const CLASH: &'static str = "modifier group";
     /// The default option must be one of the group's own (a new group has none yet).
-    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, id: Option<i64>) -> Result<()> {
+    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, id: Option<GroupId>) -> Result<()> {
         let Some(d) = self.default_option else {
             return Ok(());
         };
@@ -110,15 +99,15 @@ impl MenuRecord for ModifierGroup {
 impl MenuRecord for ModifierOption {
     const CLASH: &'static str = "option in this group";
     /// Its group must be the café's.
-    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, _id: Option<i64>) -> Result<()> {
-        must_exist(tx, MenuKind::ModifierGroup, cafe, self.group_id, "group_id")
+    fn check(&self, tx: &mut dyn MenuTx, cafe: CafeId, _id: Option<OptionId>) -> Result<()> {
+        must_exist(tx, cafe, self.group_id, "group_id")
     }
     /// Moved to another group: it cannot stay the default of the old one.
     fn after_save(
         &self,
         tx: &mut dyn MenuTx,
         cafe: CafeId,
-        id: i64,
+        id: OptionId,
         before: Option<&Self>,
     ) -> Result<()> {
         if before.is_some() {
@@ -149,7 +138,7 @@ fn changed(
 fn save_in<T: MenuRecord>(
     tx: &mut dyn MenuTx,
     cafe: CafeId,
-    id: Option<i64>,
+    id: Option<T::Id>,
     before: Option<&T>,
     v: T,
 ) -> Result<Stamped<T>> {
@@ -181,7 +170,7 @@ fn save_in<T: MenuRecord>(
 fn update_in<T: MenuRecord>(
     tx: &mut dyn MenuTx,
     cafe: CafeId,
-    id: i64,
+    id: T::Id,
     edit: Edit<T>,
 ) -> Result<Stamped<T>> {
     let cur = T::load(tx, cafe, id)?.ok_or(StoreError::NotFound(T::KIND.noun()))?;
@@ -201,21 +190,21 @@ pub async fn create<T: MenuRecord>(store: &dyn Store, cafe: CafeId, v: T) -> Res
 pub async fn update<T: MenuRecord>(
     store: &dyn Store,
     cafe: CafeId,
-    id: i64,
+    id: T::Id,
     edit: Edit<T>,
 ) -> Result<Stamped<T>> {
     transact(store, move |tx| update_in(tx, cafe, id, edit)).await
 }
 
 /// Deletes the café's record `id`. A category that still has items is a 409.
-pub async fn delete<T: MenuRecord>(store: &dyn Store, cafe: CafeId, id: i64) -> Result<()> {
+pub async fn delete<T: MenuRecord>(store: &dyn Store, cafe: CafeId, id: T::Id) -> Result<()> {
     transact(store, move |tx| {
         let kind = T::KIND;
         // The record as it was, for the audit trail.
         let before = T::load(tx, cafe, id)?
             .map(|s| serde_json::to_value(s.value))
             .transpose()?;
-        match tx.delete_menu_row(kind, cafe, id)? {
+        match tx.delete_menu_row(kind, cafe, id.raw())? {
             Removed::Done => {}
             Removed::NotFound => return Err(StoreError::NotFound(kind.noun())),
             Removed::InUse => {
@@ -242,7 +231,7 @@ pub async fn delete<T: MenuRecord>(store: &dyn Store, cafe: CafeId, id: i64) -> 
 }
 
 /// Sets the `sort_order` of the café's record `id` like an update, if it changes.
-fn resort<T: MenuRecord>(tx: &mut dyn MenuTx, cafe: CafeId, id: i64, want: i64) -> Result<()> {
+fn resort<T: MenuRecord>(tx: &mut dyn MenuTx, cafe: CafeId, id: T::Id, want: i64) -> Result<()> {
     let cur = T::load(tx, cafe, id)?.ok_or(StoreError::NotFound(T::KIND.noun()))?;
     if cur.value.sort_order() == want {
         return Ok(());
@@ -254,11 +243,15 @@ fn resort<T: MenuRecord>(tx: &mut dyn MenuTx, cafe: CafeId, id: i64, want: i64) 
     update_in(tx, cafe, id, edit).map(drop)
 }
 
-/// Numbers the café's rows of `kind` 10, 20, 30 … in the order of `ids`, in one commit. Every
-/// id must be one of the café's rows of that kind, listed once (a 422 naming `ids[i]`
+/// Numbers the café's rows of `T`'s kind 10, 20, 30 … in the order of `ids`, in one commit.
+/// Every id must be one of the café's rows of that kind, listed once (a 422 naming `ids[i]`
 /// otherwise), so a refusal changes nothing; then each row whose number changes is saved like
 /// an update (audited, announced).
-pub async fn reorder(store: &dyn Store, cafe: CafeId, kind: MenuKind, ids: Vec<i64>) -> Result<()> {
+pub async fn reorder<T: MenuRecord>(
+    store: &dyn Store,
+    cafe: CafeId,
+    ids: Vec<T::Id>,
+) -> Result<()> {
     transact(store, move |tx| {
         let mut rej = Rejection::default();
         for (i, id) in ids.iter().enumerate() {
@@ -268,23 +261,17 @@ pub async fn reorder(store: &dyn Store, cafe: CafeId, kind: MenuKind, ids: Vec<i
                     "duplicate",
                     format!("{id} is listed twice"),
                 );
-            } else if !tx.menu_row_exists(kind, cafe, *id)? {
+            } else if !row_exists(tx, cafe, *id)? {
                 rej.push(
                     format!("ids[{i}]"),
                     "unknown",
-                    format!("there is no {} with id {id}", kind.noun()),
+                    format!("there is no {} with id {id}", T::KIND.noun()),
                 );
             }
         }
         rej.into_result(())?;
-        let resort: fn(&mut dyn MenuTx, CafeId, i64, i64) -> Result<()> = match kind {
-            MenuKind::Category => resort::<Category>,
-            MenuKind::Item => resort::<Item>,
-            MenuKind::ModifierGroup => resort::<ModifierGroup>,
-            MenuKind::Option => resort::<ModifierOption>,
-        };
         for (i, id) in ids.into_iter().enumerate() {
-            resort(tx, cafe, id, (i as i64 + 1) * 10)?;
+            resort::<T>(tx, cafe, id, (i as i64 + 1) * 10)?;
         }
         Ok(())
     })
@@ -300,7 +287,7 @@ mod tests {
 
     fn category(name: &str) -> Category {
         Category {
-            id: 0,
+            id: CategoryId(0),
             name: Name::parse(name).expect("a name"),
             sort_order: 0,
             enabled: true,
@@ -308,9 +295,9 @@ mod tests {
         }
     }
 
-    fn item(category_id: i64, name: &str) -> Item {
+    fn item(category_id: CategoryId, name: &str) -> Item {
         Item {
-            id: 0,
+            id: ItemId(0),
             category_id,
             name: Name::parse(name).expect("a name"),
             price: Amount::new(3500).expect("a price"),
@@ -332,7 +319,7 @@ mod tests {
     }
 
     /// A café with one category and one item in it.
-    async fn with_item(f: &Fixture) -> (i64, i64) {
+    async fn with_item(f: &Fixture) -> (CategoryId, ItemId) {
         let c = f
             .as_staff(create(f.store(), f.cafe, category("Kaffe")))
             .await
@@ -355,7 +342,7 @@ mod tests {
         let before = f.written().await;
 
         let elsewhere: Edit<Item> = Box::new(|i| {
-            i.category_id = 4242;
+            i.category_id = CategoryId(4242);
             Ok(())
         });
         let e = f
@@ -364,19 +351,19 @@ mod tests {
             .expect_err("no such category");
         refused_on(e, "category_id", "unknown");
         let e = f
-            .as_staff(create(f.store(), f.cafe, item(4242, "Cortado")))
+            .as_staff(create(f.store(), f.cafe, item(CategoryId(4242), "Cortado")))
             .await
             .expect_err("no such category");
         refused_on(e, "category_id", "unknown");
         let mut bad = category("Te");
-        bad.allowed_groups = vec![4242];
+        bad.allowed_groups = vec![GroupId(4242)];
         let e = f
             .as_staff(create(f.store(), f.cafe, bad))
             .await
             .expect_err("no such group");
         refused_on(e, "allowed_groups[0]", "unknown");
         let e = f
-            .as_staff(reorder(f.store(), f.cafe, MenuKind::Item, vec![i, i]))
+            .as_staff(reorder::<Item>(f.store(), f.cafe, vec![i, i]))
             .await
             .expect_err("listed twice");
         refused_on(e, "ids[1]", "duplicate");
@@ -427,19 +414,19 @@ mod tests {
             .expect("an item")
             .value
             .id;
-        f.as_staff(reorder(f.store(), f.cafe, MenuKind::Item, vec![a, b]))
+        f.as_staff(reorder::<Item>(f.store(), f.cafe, vec![a, b]))
             .await
             .expect("reordered");
         let before = f.written().await;
         // `a` stays at 10; `b` moves from 20 to 10 and `a` to 20: two updates.
-        f.as_staff(reorder(f.store(), f.cafe, MenuKind::Item, vec![b, a]))
+        f.as_staff(reorder::<Item>(f.store(), f.cafe, vec![b, a]))
             .await
             .expect("reordered");
         let after = f.written().await;
         assert_eq!(after.seq, before.seq + 2);
         assert_eq!(after.audited, before.audited + 2);
         // The same order again changes nothing.
-        f.as_staff(reorder(f.store(), f.cafe, MenuKind::Item, vec![b, a]))
+        f.as_staff(reorder::<Item>(f.store(), f.cafe, vec![b, a]))
             .await
             .expect("reordered");
         assert_eq!(f.written().await, after);

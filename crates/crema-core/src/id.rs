@@ -102,13 +102,49 @@ ids! {
     /// An order's row id (its public id is its UUID).
     OrderId,
     StationId,
+    /// A message on a café's board.
+    MessageId,
+    /// A menu category.
+    CategoryId,
+    /// A menu item.
+    ItemId,
+    /// An option group (e.g. "Milk").
+    GroupId,
+    /// An option within a group (e.g. "Oat").
+    OptionId,
 }
 
 pub type UserId = i64;
 pub type DeviceId = i64;
-pub type MessageId = i64;
 pub type InvitationId = i64;
-pub type CategoryId = i64;
-pub type ItemId = i64;
-pub type GroupId = i64;
-pub type OptionId = i64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn on_the_wire_an_id_is_its_bare_number() {
+        assert_eq!(serde_json::to_string(&ItemId(7)).unwrap(), "7");
+        assert_eq!(
+            serde_json::to_string(&(Some(MessageId(3)), None::<OptionId>)).unwrap(),
+            "[3,null]"
+        );
+        assert_eq!(
+            serde_json::from_str::<Vec<GroupId>>("[4, 5]").unwrap(),
+            vec![GroupId(4), GroupId(5)]
+        );
+        assert!(serde_json::from_str::<CategoryId>("\"4\"").is_err());
+        // As a map key (the menu page's pictures by item id) it is the number as text.
+        let keyed: BTreeMap<ItemId, &str> = [(ItemId(12), "a")].into();
+        assert_eq!(serde_json::to_string(&keyed).unwrap(), r#"{"12":"a"}"#);
+    }
+
+    #[test]
+    fn in_text_an_id_is_its_number() {
+        assert_eq!(OptionId(42).to_string(), "42");
+        assert_eq!("42".parse::<OptionId>(), Ok(OptionId(42)));
+        assert!("4x".parse::<CategoryId>().is_err());
+        assert_eq!(i64::from(MessageId(9)), 9);
+    }
+}

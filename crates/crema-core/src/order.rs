@@ -2,7 +2,7 @@
 //! let through, and the immutable snapshot that is stored.
 
 use crate::error::Rejection;
-use crate::menu::{GroupId, ItemId, Menu, ModifierGroup, OptionId, PriceEffect};
+use crate::menu::{CategoryId, GroupId, ItemId, Menu, ModifierGroup, OptionId, PriceEffect};
 use crate::money::{Amount, Currency};
 use crate::pricing::{line_total, unit_price};
 use crate::text::{Name, Notes};
@@ -59,7 +59,7 @@ pub enum Customer {
 }
 
 /// One line as requested: raw numbers, so that every rule can name the field it refuses.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineRequest {
     pub item_id: ItemId,
     pub quantity: i64,
@@ -69,7 +69,7 @@ pub struct LineRequest {
 
 /// Options picked from one group. A group may appear more than once (Kaffediem sends one
 /// entry per picked value); the picks are merged.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelectionRequest {
     pub group_id: GroupId,
     pub option_ids: Vec<OptionId>,
@@ -90,7 +90,7 @@ pub struct ModifierSnapshot {
 pub struct LineSnapshot {
     pub item_id: ItemId,
     pub item_name: String,
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub category_name: String,
     pub base_price: Amount,
     pub modifiers: Vec<ModifierSnapshot>,

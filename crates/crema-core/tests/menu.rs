@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use crema_core::cafe::{Locale, Slug, SlugError};
+use crema_core::id::{CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{PriceEffect, RuleError, SelectionMode, SelectionRule};
 use crema_core::{FieldError, Rejection};
 use proptest::prelude::*;
@@ -177,16 +178,16 @@ fn effect_deserialisation_checks_bounds() {
 fn menu_lookups() {
     let m = menu();
     assert_eq!(m.category(KAFFE).unwrap().name.as_str(), "Kaffe");
-    assert!(m.category(99).is_none());
+    assert!(m.category(CategoryId(99)).is_none());
     assert_eq!(m.item(LATTE).unwrap().price, amt(4500));
-    assert!(m.item(999).is_none());
+    assert!(m.item(ItemId(999)).is_none());
     assert_eq!(m.group(SIZE).unwrap().name.as_str(), "Størrelse");
-    assert!(m.group(999).is_none());
+    assert!(m.group(GroupId(999)).is_none());
     assert_eq!(m.option(OAT).unwrap().group_id, MILK);
-    assert!(m.option(999).is_none());
+    assert!(m.option(OptionId(999)).is_none());
     let sizes: Vec<_> = m.options_of(SIZE).map(|o| o.id).collect();
     assert_eq!(sizes, vec![SMALL, MEDIUM, LARGE, GIANT, MEGA]);
-    assert_eq!(m.options_of(999).count(), 0);
+    assert_eq!(m.options_of(GroupId(999)).count(), 0);
 }
 
 #[test]

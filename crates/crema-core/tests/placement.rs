@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use crema_core::id::{CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{Menu, PriceEffect, SelectionMode};
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{place, Channel, Customer, LineRequest, OrderDraft, MAX_LINES};
@@ -256,7 +257,11 @@ fn too_many_lines_are_refused() {
 
 #[test]
 fn unknown_item() {
-    assert_only(&err(&[line(999, 1, &[])]), "lines[0].item_id", "unknown");
+    assert_only(
+        &err(&[line(ItemId(999), 1, &[])]),
+        "lines[0].item_id",
+        "unknown",
+    );
 }
 
 #[test]
@@ -301,7 +306,7 @@ fn error_paths_use_the_line_index() {
     let r = err(&[
         line(LATTE, 1, &[]),
         line(AMERICANO, 1, &[]),
-        line(999, 1, &[]),
+        line(ItemId(999), 1, &[]),
     ]);
     assert_only(&r, "lines[2].item_id", "unknown");
 }
@@ -311,7 +316,7 @@ fn error_paths_use_the_line_index() {
 
 #[test]
 fn unknown_option() {
-    let r = err(&[line(LATTE, 1, &[(MILK, &[999])])]);
+    let r = err(&[line(LATTE, 1, &[(MILK, &[OptionId(999)])])]);
     assert_only(&r, "lines[0].modifiers[0].option_ids[0]", "unknown");
 }
 
@@ -349,7 +354,11 @@ fn duplicate_option_across_entries_of_the_same_group() {
 fn option_path_uses_entry_and_option_index() {
     let r = err(&[
         line(LATTE, 1, &[]),
-        line(LATTE, 1, &[(SIZE, &[MEDIUM]), (EXTRAS, &[SHOT, 999])]),
+        line(
+            LATTE,
+            1,
+            &[(SIZE, &[MEDIUM]), (EXTRAS, &[SHOT, OptionId(999)])],
+        ),
     ]);
     assert_only(&r, "lines[1].modifiers[1].option_ids[1]", "unknown");
 }
@@ -359,7 +368,7 @@ fn option_path_uses_entry_and_option_index() {
 
 #[test]
 fn unknown_group() {
-    let r = err(&[line(LATTE, 1, &[(999, &[OAT])])]);
+    let r = err(&[line(LATTE, 1, &[(GroupId(999), &[OAT])])]);
     assert_only(&r, "lines[0].modifiers[0].group_id", "unknown");
 }
 
@@ -517,7 +526,7 @@ fn unavailable_default_does_not_satisfy_required() {
 
 #[test]
 fn default_from_another_group_or_missing_is_ignored() {
-    for default in [Some(OAT), Some(999)] {
+    for default in [Some(OAT), Some(OptionId(999))] {
         let mut m = menu();
         m.groups
             .iter_mut()
@@ -622,7 +631,7 @@ fn every_problem_is_reported_at_once() {
         &menu(),
         false,
         &[
-            line(999, 1, &[]),
+            line(ItemId(999), 1, &[]),
             with_notes(line(LATTE, 0, &[(SIZE, &[MEGA])]), &"x".repeat(300)),
             line(TE, 1, &[(SIZE, &[LARGE]), (MILK, &[OAT, LACTOSE_FREE])]),
             line(SMAKSBRETT, 1, &[(TOPPING, &[T1])]),
@@ -653,7 +662,11 @@ fn several_problems_in_one_line_are_all_reported() {
     let r = err(&[line(
         LATTE,
         51,
-        &[(999, &[1]), (MILK, &[999, SHOT]), (EXTRAS, &[GIANT])],
+        &[
+            (GroupId(999), &[OptionId(1)]),
+            (MILK, &[OptionId(999), SHOT]),
+            (EXTRAS, &[GIANT]),
+        ],
     )]);
     assert!(has(&r, "lines[0].quantity", "out_of_range"));
     assert!(has(&r, "lines[0].modifiers[0].group_id", "unknown"));
@@ -679,7 +692,7 @@ fn a_good_line_does_not_hide_a_bad_one() {
 
 #[test]
 fn rejection_display_lists_every_error() {
-    let r = err(&[line(999, 1, &[]), line(LATTE, 0, &[])]);
+    let r = err(&[line(ItemId(999), 1, &[]), line(LATTE, 0, &[])]);
     let s = r.to_string();
     assert!(s.starts_with("the request was rejected: "), "{s}");
     assert!(
@@ -694,7 +707,7 @@ fn rejection_display_lists_every_error() {
 
 #[test]
 fn field_errors_serialise() {
-    let r = err(&[line(999, 1, &[])]);
+    let r = err(&[line(ItemId(999), 1, &[])]);
     let v = serde_json::to_value(&r.errors[0]).unwrap();
     assert_eq!(v["field"], "lines[0].item_id");
     assert_eq!(v["code"], "unknown");
@@ -739,7 +752,7 @@ fn too_many_percentages_on_a_line_is_refused() {
         rule(SelectionMode::Multiple, false, None, None);
     let mut ids = vec![];
     for k in 0..9 {
-        let id = 9000 + k;
+        let id = OptionId(9000 + k);
         m.options
             .push(option(id, EXTRAS, "Prosent", PriceEffect::Percent(100)));
         ids.push(id);
@@ -876,19 +889,19 @@ mod props {
                     };
                     let rule = SelectionRule::new(mode, g.required, Some(g.min), g.max).unwrap();
                     menu.groups.push(ModifierGroup {
-                        id: gid,
+                        id: GroupId(gid),
                         name: name(&format!("Gruppe {gid}")),
                         label_color: None,
                         rule,
-                        default_option: g.with_default.then_some(gid * 1000),
+                        default_option: g.with_default.then_some(OptionId(gid * 1000)),
                         enabled: true,
                         sort_order: gid,
                     });
                     for (k, e) in g.effects.iter().enumerate() {
                         let oid = gid * 1000 + k as i64;
                         menu.options.push(ModifierOption {
-                            id: oid,
-                            group_id: gid,
+                            id: OptionId(oid),
+                            group_id: GroupId(gid),
                             name: name(&format!("Valg {oid}")),
                             effect: *e,
                             enabled: true,
@@ -901,10 +914,10 @@ mod props {
                     let cid = ci as i64 + 1;
                     let allowed = (0..groups.len())
                         .filter(|gi| mask & (1 << gi) != 0)
-                        .map(|gi| gi as i64 + 1)
+                        .map(|gi| GroupId(gi as i64 + 1))
                         .collect();
                     menu.categories.push(Category {
-                        id: cid,
+                        id: CategoryId(cid),
                         name: name(&format!("Kategori {cid}")),
                         sort_order: cid,
                         enabled: true,
@@ -914,8 +927,8 @@ mod props {
                 for (ii, p) in prices.iter().enumerate() {
                     let iid = ii as i64 + 1;
                     menu.items.push(Item {
-                        id: iid,
-                        category_id: (ii % cat_masks.len()) as i64 + 1,
+                        id: ItemId(iid),
+                        category_id: CategoryId((ii % cat_masks.len()) as i64 + 1),
                         name: name(&format!("Vare {iid}")),
                         price: amt(*p),
                         image: None,
@@ -937,7 +950,7 @@ mod props {
             let mut modifiers = vec![];
             for (gi, gid) in cat.allowed_groups.iter().enumerate() {
                 let g = menu.group(*gid).unwrap();
-                let opts: Vec<i64> = menu.options_of(*gid).map(|o| o.id).collect();
+                let opts: Vec<OptionId> = menu.options_of(*gid).map(|o| o.id).collect();
                 let seed = choice_seeds.get(gi).copied().unwrap_or(0);
                 let lo = g.rule.min() as usize;
                 let hi = g
@@ -954,7 +967,8 @@ mod props {
                     n = lo;
                 }
                 let start = seed % opts.len();
-                let chosen: Vec<i64> = (0..n).map(|k| opts[(start + k) % opts.len()]).collect();
+                let chosen: Vec<OptionId> =
+                    (0..n).map(|k| opts[(start + k) % opts.len()]).collect();
                 if chosen.is_empty() {
                     continue;
                 }
@@ -1012,7 +1026,7 @@ mod props {
                 let item = w.menu.item(r.item_id).unwrap();
                 prop_assert_eq!(l.base_price, item.price);
                 // Every requested option is in the snapshot, each once.
-                let requested: Vec<i64> =
+                let requested: Vec<OptionId> =
                     r.modifiers.iter().flat_map(|m| m.option_ids.iter().copied()).collect();
                 for o in &requested {
                     prop_assert_eq!(l.modifiers.iter().filter(|m| m.option_id == *o).count(), 1);
@@ -1058,13 +1072,13 @@ mod props {
             let field = match which {
                 // An unknown item.
                 0 => {
-                    req[li].item_id = bad;
+                    req[li].item_id = ItemId(bad);
                     format!("lines[{li}].item_id")
                 }
                 // An unknown group (appended as a new entry).
                 1 => {
                     let j = req[li].modifiers.len();
-                    req[li].modifiers.push(SelectionRequest { group_id: bad, option_ids: vec![] });
+                    req[li].modifiers.push(SelectionRequest { group_id: GroupId(bad), option_ids: vec![] });
                     format!("lines[{li}].modifiers[{j}].group_id")
                 }
                 // An unknown option in an allowed group, or if the item has none, the item.
@@ -1076,12 +1090,12 @@ mod props {
                             let j = req[li].modifiers.len();
                             req[li].modifiers.push(SelectionRequest {
                                 group_id: *g,
-                                option_ids: vec![bad],
+                                option_ids: vec![OptionId(bad)],
                             });
                             format!("lines[{li}].modifiers[{j}].option_ids[0]")
                         }
                         None => {
-                            req[li].item_id = bad;
+                            req[li].item_id = ItemId(bad);
                             format!("lines[{li}].item_id")
                         }
                     }
@@ -1114,12 +1128,15 @@ mod props {
             let req: Vec<LineRequest> = lines
                 .into_iter()
                 .map(|(item_id, quantity, mods, notes)| LineRequest {
-                    item_id,
+                    item_id: ItemId(item_id),
                     quantity,
                     notes,
                     modifiers: mods
                         .into_iter()
-                        .map(|(group_id, option_ids)| SelectionRequest { group_id, option_ids })
+                        .map(|(group_id, option_ids)| SelectionRequest {
+                            group_id: GroupId(group_id),
+                            option_ids: option_ids.into_iter().map(OptionId).collect(),
+                        })
                         .collect(),
                 })
                 .collect();

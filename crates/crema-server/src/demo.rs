@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use crema_app::{content, menu};
 use crema_core::cafe::{Cafe, Locale, Slug};
 use crema_core::day::{parse_tz, FirstNumber};
+use crema_core::id::{CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -86,10 +87,10 @@ impl<'a> Builder<'a> {
         mode: SelectionMode,
         required: bool,
         max: Option<u32>,
-    ) -> Result<i64> {
+    ) -> Result<GroupId> {
         let sort_order = self.next();
         let g = ModifierGroup {
-            id: 0,
+            id: GroupId(0),
             name: name(n)?,
             label_color: Some(LabelColor::parse(color).map_err(bad)?),
             rule: SelectionRule::new(mode, required, None, max).map_err(bad)?,
@@ -100,10 +101,10 @@ impl<'a> Builder<'a> {
         Ok(menu::create(self.store, self.cafe, g).await?.value.id)
     }
 
-    async fn option(&mut self, group: i64, n: &str, effect: PriceEffect) -> Result<i64> {
+    async fn option(&mut self, group: GroupId, n: &str, effect: PriceEffect) -> Result<OptionId> {
         let sort_order = self.next();
         let o = ModifierOption {
-            id: 0,
+            id: OptionId(0),
             group_id: group,
             name: name(n)?,
             effect,
@@ -114,7 +115,7 @@ impl<'a> Builder<'a> {
         Ok(menu::create(self.store, self.cafe, o).await?.value.id)
     }
 
-    async fn default(&mut self, group: i64, option: i64) -> Result<()> {
+    async fn default(&mut self, group: GroupId, option: OptionId) -> Result<()> {
         let edit: Edit<ModifierGroup> = Box::new(move |g| {
             g.default_option = Some(option);
             Ok(())
@@ -123,10 +124,10 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    async fn category(&mut self, n: &str, groups: Vec<i64>) -> Result<i64> {
+    async fn category(&mut self, n: &str, groups: Vec<GroupId>) -> Result<CategoryId> {
         let sort_order = self.next();
         let c = Category {
-            id: 0,
+            id: CategoryId(0),
             name: name(n)?,
             sort_order,
             enabled: true,
@@ -135,10 +136,10 @@ impl<'a> Builder<'a> {
         Ok(menu::create(self.store, self.cafe, c).await?.value.id)
     }
 
-    async fn item(&mut self, category: i64, n: &str, price: i64) -> Result<i64> {
+    async fn item(&mut self, category: CategoryId, n: &str, price: i64) -> Result<ItemId> {
         let sort_order = self.next();
         let i = Item {
-            id: 0,
+            id: ItemId(0),
             category_id: category,
             name: name(n)?,
             price: money(price)?,

@@ -247,7 +247,7 @@ pub async fn image_allowed(
 pub async fn current_image(
     state: &State,
     cafe: crema_core::id::CafeId,
-    item: i64,
+    item: crema_core::id::ItemId,
 ) -> Option<String> {
     let m = state.store.menu(cafe).await.ok()?;
     m.items

@@ -20,7 +20,7 @@ pub mod tx;
 
 pub use clock::Clock;
 pub use error::StoreError;
-pub use menu_entity::MenuEntity;
+pub use menu_entity::{MenuEntity, MenuId};
 pub use model::*;
 pub use repo::Store;
 

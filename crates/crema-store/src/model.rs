@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
+use crema_core::id::MessageId;
 use crema_core::menu::{Category, Item, Menu, ModifierGroup, ModifierOption};
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{Channel, Customer, LineRequest};
@@ -55,7 +56,7 @@ impl MenuRecords {
 pub struct StatusFields {
     pub open: bool,
     pub show_message: bool,
-    pub message_id: Option<i64>,
+    pub message_id: Option<MessageId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +76,7 @@ pub struct MessageFields {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRecord {
-    pub id: i64,
+    pub id: MessageId,
     pub cafe_id: CafeId,
     pub fields: MessageFields,
     pub created_at: DateTime<Utc>,

@@ -6,7 +6,7 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
-use crema_core::id::UserId;
+use crema_core::id::{MessageId, UserId};
 use std::path::Path;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -28,7 +28,7 @@ pub trait MenuRepo: Send + Sync {
 pub trait ContentRepo: Send + Sync {
     async fn status(&self, cafe: CafeId) -> Result<StatusRecord>;
     async fn messages(&self, cafe: CafeId) -> Result<Vec<MessageRecord>>;
-    async fn message(&self, cafe: CafeId, id: i64) -> Result<MessageRecord>;
+    async fn message(&self, cafe: CafeId, id: MessageId) -> Result<MessageRecord>;
     async fn stations(&self, cafe: CafeId) -> Result<Vec<StationRecord>>;
     /// A station by its id alone, whatever its café.
     async fn station(&self, id: i64) -> Result<StationRecord>;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use crema_core::id::{CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{
     Category, Item, Menu, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -19,17 +20,17 @@ pub fn amt(minor: i64) -> Amount {
     Amount::new(minor).unwrap()
 }
 
-pub fn category(id: i64, n: &str, enabled: bool, allowed: &[i64]) -> Category {
+pub fn category(id: CategoryId, n: &str, enabled: bool, allowed: &[GroupId]) -> Category {
     Category {
         id,
         name: name(n),
-        sort_order: id,
+        sort_order: id.get(),
         enabled,
         allowed_groups: allowed.to_vec(),
     }
 }
 
-pub fn item(id: i64, category_id: i64, n: &str, price: i64) -> Item {
+pub fn item(id: ItemId, category_id: CategoryId, n: &str, price: i64) -> Item {
     Item {
         id,
         category_id,
@@ -38,11 +39,11 @@ pub fn item(id: i64, category_id: i64, n: &str, price: i64) -> Item {
         image: None,
         enabled: true,
         sold_out: false,
-        sort_order: id,
+        sort_order: id.get(),
     }
 }
 
-pub fn group(id: i64, n: &str, color: Option<&str>, rule: SelectionRule) -> ModifierGroup {
+pub fn group(id: GroupId, n: &str, color: Option<&str>, rule: SelectionRule) -> ModifierGroup {
     ModifierGroup {
         id,
         name: name(n),
@@ -50,11 +51,11 @@ pub fn group(id: i64, n: &str, color: Option<&str>, rule: SelectionRule) -> Modi
         rule,
         default_option: None,
         enabled: true,
-        sort_order: id,
+        sort_order: id.get(),
     }
 }
 
-pub fn option(id: i64, group_id: i64, n: &str, effect: PriceEffect) -> ModifierOption {
+pub fn option(id: OptionId, group_id: GroupId, n: &str, effect: PriceEffect) -> ModifierOption {
     ModifierOption {
         id,
         group_id,
@@ -62,7 +63,7 @@ pub fn option(id: i64, group_id: i64, n: &str, effect: PriceEffect) -> ModifierO
         effect,
         enabled: true,
         sold_out: false,
-        sort_order: id,
+        sort_order: id.get(),
     }
 }
 
@@ -76,44 +77,44 @@ pub fn rule(
 }
 
 // Ids of the test menu, named so the tests read as prose.
-pub const KAFFE: i64 = 1;
-pub const TE_CAT: i64 = 2;
-pub const SESONG: i64 = 3;
-pub const SPESIAL: i64 = 4;
+pub const KAFFE: CategoryId = CategoryId(1);
+pub const TE_CAT: CategoryId = CategoryId(2);
+pub const SESONG: CategoryId = CategoryId(3);
+pub const SPESIAL: CategoryId = CategoryId(4);
 
-pub const LATTE: i64 = 1;
-pub const AMERICANO: i64 = 2;
-pub const TE: i64 = 3;
-pub const GLOGG: i64 = 4; // category disabled
-pub const MOCHA: i64 = 5; // item disabled
-pub const CORTADO: i64 = 6; // sold out
-pub const SMAKSBRETT: i64 = 7; // category with a required group without default + min 2 group
-pub const ORPHAN: i64 = 8; // its category does not exist
+pub const LATTE: ItemId = ItemId(1);
+pub const AMERICANO: ItemId = ItemId(2);
+pub const TE: ItemId = ItemId(3);
+pub const GLOGG: ItemId = ItemId(4); // category disabled
+pub const MOCHA: ItemId = ItemId(5); // item disabled
+pub const CORTADO: ItemId = ItemId(6); // sold out
+pub const SMAKSBRETT: ItemId = ItemId(7); // category with a required group without default + min 2 group
+pub const ORPHAN: ItemId = ItemId(8); // its category does not exist
 
-pub const SIZE: i64 = 10; // single, required, default MEDIUM
-pub const MILK: i64 = 20; // single, optional
-pub const EXTRAS: i64 = 30; // multiple, max 2
-pub const DECOR: i64 = 40; // disabled group, allowed for KAFFE
-pub const BEAN: i64 = 50; // single, required, no default
-pub const TOPPING: i64 = 60; // multiple, min 2, max 3
+pub const SIZE: GroupId = GroupId(10); // single, required, default MEDIUM
+pub const MILK: GroupId = GroupId(20); // single, optional
+pub const EXTRAS: GroupId = GroupId(30); // multiple, max 2
+pub const DECOR: GroupId = GroupId(40); // disabled group, allowed for KAFFE
+pub const BEAN: GroupId = GroupId(50); // single, required, no default
+pub const TOPPING: GroupId = GroupId(60); // multiple, min 2, max 3
 
-pub const SMALL: i64 = 100; // -5 kr
-pub const MEDIUM: i64 = 101; // +0
-pub const LARGE: i64 = 102; // 120 %
-pub const GIANT: i64 = 103; // disabled
-pub const MEGA: i64 = 104; // sold out
-pub const OAT: i64 = 200; // +5 kr
-pub const LACTOSE_FREE: i64 = 201; // +0
-pub const SHOT: i64 = 300; // +10 kr
-pub const CREAM: i64 = 301; // +7 kr
-pub const SYRUP: i64 = 302; // +5 kr
-pub const SPRINKLES: i64 = 400; // in the disabled group
-pub const ETHIOPIA: i64 = 500;
-pub const COLOMBIA: i64 = 501; // +3 kr
-pub const T1: i64 = 600;
-pub const T2: i64 = 601;
-pub const T3: i64 = 602;
-pub const T4: i64 = 603;
+pub const SMALL: OptionId = OptionId(100); // -5 kr
+pub const MEDIUM: OptionId = OptionId(101); // +0
+pub const LARGE: OptionId = OptionId(102); // 120 %
+pub const GIANT: OptionId = OptionId(103); // disabled
+pub const MEGA: OptionId = OptionId(104); // sold out
+pub const OAT: OptionId = OptionId(200); // +5 kr
+pub const LACTOSE_FREE: OptionId = OptionId(201); // +0
+pub const SHOT: OptionId = OptionId(300); // +10 kr
+pub const CREAM: OptionId = OptionId(301); // +7 kr
+pub const SYRUP: OptionId = OptionId(302); // +5 kr
+pub const SPRINKLES: OptionId = OptionId(400); // in the disabled group
+pub const ETHIOPIA: OptionId = OptionId(500);
+pub const COLOMBIA: OptionId = OptionId(501); // +3 kr
+pub const T1: OptionId = OptionId(600);
+pub const T2: OptionId = OptionId(601);
+pub const T3: OptionId = OptionId(602);
+pub const T4: OptionId = OptionId(603);
 
 /// The test café's menu, in NOK with whole-krone rounding (Kaffediem's rule).
 pub fn menu() -> Menu {
@@ -157,7 +158,7 @@ pub fn menu() -> Menu {
             mocha,
             cortado,
             item(SMAKSBRETT, SPESIAL, "Smaksbrett", 5000),
-            item(ORPHAN, 99, "Foreldreløs", 1000),
+            item(ORPHAN, CategoryId(99), "Foreldreløs", 1000),
         ],
         groups: vec![
             size,
@@ -199,7 +200,7 @@ pub fn menu() -> Menu {
     }
 }
 
-pub fn line(item_id: i64, quantity: i64, modifiers: &[(i64, &[i64])]) -> LineRequest {
+pub fn line(item_id: ItemId, quantity: i64, modifiers: &[(GroupId, &[OptionId])]) -> LineRequest {
     LineRequest {
         item_id,
         quantity,

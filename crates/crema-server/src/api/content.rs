@@ -10,6 +10,7 @@ use axum::extract::State as S;
 use axum::http::StatusCode;
 use axum::Json;
 use crema_app::content::{self, MessagePatch, StatusPatch};
+use crema_core::id::MessageId;
 use crema_core::text::Name;
 use crema_core::Rejection;
 use crema_store::menu_entity::Pending;
@@ -72,7 +73,7 @@ pub struct StatusBody {
     /// `null` shows no message.
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<i64>)]
-    pub message_id: Option<Option<i64>>,
+    pub message_id: Option<Option<MessageId>>,
 }
 
 impl StatusBody {
@@ -180,7 +181,7 @@ pub async fn create_message(
 pub async fn update_message(
     S(state): S<State>,
     actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, MessageId)>,
     ApiJson(b): ApiJson<MessageBody>,
 ) -> ApiResult<Json<MessageOut>> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
@@ -195,7 +196,7 @@ pub async fn update_message(
 pub async fn delete_message(
     S(state): S<State>,
     actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, MessageId)>,
 ) -> ApiResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, &slug, Permission::EditContent).await?;
     content::delete_message(state.store.as_ref(), cafe, id).await?;

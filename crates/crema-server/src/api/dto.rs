@@ -3,6 +3,7 @@
 //! next to the ISO currency code.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode};
 use crema_core::order::{Customer, LineSnapshot, ModifierSnapshot};
 use crema_store::{
@@ -64,12 +65,14 @@ impl From<&CafeRecord> for CafeOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryOut {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: CategoryId,
     pub name: String,
     pub sort_order: i64,
     pub enabled: bool,
     /// Ids of the modifier groups this category's items may use, in display order.
-    pub allowed_groups: Vec<i64>,
+    #[schema(value_type = Vec<i64>)]
+    pub allowed_groups: Vec<GroupId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -91,8 +94,10 @@ impl From<&Stamped<Category>> for CategoryOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemOut {
-    pub id: i64,
-    pub category_id: i64,
+    #[schema(value_type = i64)]
+    pub id: ItemId,
+    #[schema(value_type = i64)]
+    pub category_id: CategoryId,
     pub name: String,
     /// Minor units of the café's currency.
     pub price: i64,
@@ -149,14 +154,16 @@ impl From<ModeDto> for SelectionMode {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupOut {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: GroupId,
     pub name: String,
     pub label_color: Option<String>,
     pub mode: ModeDto,
     pub required: bool,
     pub min_select: u32,
     pub max_select: Option<u32>,
-    pub default_option_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub default_option_id: Option<OptionId>,
     pub enabled: bool,
     pub sort_order: i64,
     pub created_at: DateTime<Utc>,
@@ -206,8 +213,10 @@ impl From<PriceEffect> for EffectDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OptionOut {
-    pub id: i64,
-    pub group_id: i64,
+    #[schema(value_type = i64)]
+    pub id: OptionId,
+    #[schema(value_type = i64)]
+    pub group_id: GroupId,
     pub name: String,
     pub price_effect: EffectDto,
     pub enabled: bool,
@@ -286,9 +295,11 @@ impl From<&Customer> for CustomerOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ModifierOut {
-    pub group_id: i64,
+    #[schema(value_type = i64)]
+    pub group_id: GroupId,
     pub group_name: String,
-    pub option_id: i64,
+    #[schema(value_type = i64)]
+    pub option_id: OptionId,
     pub option_name: String,
     pub label_color: Option<String>,
     pub price_effect: EffectDto,
@@ -310,9 +321,11 @@ impl From<&ModifierSnapshot> for ModifierOut {
 /// One line as it was when the order was placed (an immutable snapshot).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LineOut {
-    pub item_id: i64,
+    #[schema(value_type = i64)]
+    pub item_id: ItemId,
     pub item_name: String,
-    pub category_id: i64,
+    #[schema(value_type = i64)]
+    pub category_id: CategoryId,
     pub category_name: String,
     pub base_price: i64,
     pub modifiers: Vec<ModifierOut>,
@@ -435,7 +448,8 @@ pub struct OrderPage {
 pub struct StatusOut {
     pub open: bool,
     pub show_message: bool,
-    pub message_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub message_id: Option<MessageId>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -452,7 +466,8 @@ impl From<&StatusRecord> for StatusOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageOut {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: MessageId,
     pub title: String,
     pub subtitle: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -14,6 +14,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, State as S};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crema_core::id::ItemId;
 use crema_core::menu::Item;
 use crema_core::FieldError;
 use crema_store::Edit;
@@ -126,7 +127,7 @@ async fn editing(
     state: &State,
     actor: &Actor,
     slug: &str,
-    id: i64,
+    id: ItemId,
 ) -> Result<crema_core::id::CafeId, ApiError> {
     let cafe = state.cafe(slug).await?;
     authorize(actor, cafe.cafe.id, Permission::EditMenu)?;
@@ -141,7 +142,7 @@ async fn editing(
 async fn set_image(
     state: &State,
     cafe: crema_core::id::CafeId,
-    id: i64,
+    id: ItemId,
     image: Option<String>,
 ) -> Result<(ItemOut, Option<String>), ApiError> {
     // The old value is read inside the same transaction that replaces it.
@@ -197,7 +198,7 @@ async fn forget(state: &State, cafe: crema_core::id::CafeId, old: Option<String>
 pub async fn upload_image(
     S(state): S<State>,
     actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, ItemId)>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<ItemOut>, Response> {
     let cafe = editing(&state, &actor, &slug, id).await.map_err(failed)?;
@@ -238,7 +239,7 @@ pub async fn upload_image(
 pub async fn delete_image(
     S(state): S<State>,
     actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, ItemId)>,
 ) -> Result<Json<ItemOut>, Response> {
     let cafe = editing(&state, &actor, &slug, id).await.map_err(failed)?;
     let (item, old) = set_image(&state, cafe, id, None).await.map_err(failed)?;

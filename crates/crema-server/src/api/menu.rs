@@ -11,6 +11,7 @@ use axum::extract::State as S;
 use axum::http::StatusCode;
 use axum::Json;
 use crema_app::menu::{self, MenuRecord};
+use crema_core::id::{CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, RuleError, SelectionMode,
     SelectionRule,
@@ -18,7 +19,7 @@ use crema_core::menu::{
 use crema_core::money::Amount;
 use crema_core::text::{LabelColor, Name};
 use crema_core::Rejection;
-use crema_store::{Edit, MenuKind, Stamped};
+use crema_store::{Edit, MenuId, Stamped};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -54,6 +55,7 @@ pub enum KindDto {
 pub struct ReorderBody {
     pub kind: KindDto,
     /// The ids in their new order: each once, all the café's, 1 to 1000 of them.
+    // Bare row ids: their kind is `kind`, known only once the body is read.
     #[schema(min_items = 1, max_items = 1000)]
     pub ids: Vec<i64>,
 }
@@ -82,13 +84,17 @@ pub async fn reorder(
             "must list 1 to 1000 ids",
         ));
     }
-    let kind = match b.kind {
-        KindDto::Categories => MenuKind::Category,
-        KindDto::Items => MenuKind::Item,
-        KindDto::ModifierGroups => MenuKind::ModifierGroup,
-        KindDto::Options => MenuKind::Option,
-    };
-    menu::reorder(state.store.as_ref(), cafe, kind, b.ids).await?;
+    // The ids are numbers of the kind the body names: typed once the kind is known.
+    fn ids<I: MenuId>(raw: Vec<i64>) -> Vec<I> {
+        raw.into_iter().map(I::from_raw).collect()
+    }
+    let store = state.store.as_ref();
+    match b.kind {
+        KindDto::Categories => menu::reorder::<Category>(store, cafe, ids(b.ids)).await?,
+        KindDto::Items => menu::reorder::<Item>(store, cafe, ids(b.ids)).await?,
+        KindDto::ModifierGroups => menu::reorder::<ModifierGroup>(store, cafe, ids(b.ids)).await?,
+        KindDto::Options => menu::reorder::<ModifierOption>(store, cafe, ids(b.ids)).await?,
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -178,7 +184,7 @@ fn image_of(rej: &mut Rejection, v: &Option<Option<String>>) -> Option<Option<St
 async fn check_image(
     state: &State,
     cafe: crema_core::id::CafeId,
-    item: Option<i64>,
+    item: Option<ItemId>,
     sent: Option<String>,
 ) -> ApiResult<()> {
     let Some(v) = sent else { return Ok(()) };
@@ -216,13 +222,17 @@ pub(crate) trait ApiEntity: MenuRecord {
     fn image(_b: &Self::Body) -> Option<String> {
         None
     }
+    /// The row as an item, whose image is checked (only an item has one).
+    fn item_id(_id: Self::Id) -> Option<ItemId> {
+        None
+    }
 }
 
 async fn get_one<T: ApiEntity>(
     state: State,
     actor: Actor,
     slug: String,
-    id: i64,
+    id: T::Id,
 ) -> ApiResult<Json<T::Out>> {
     let cafe = authorized(&state, &actor, &slug, Permission::ReadMenu).await?;
     let m = state.store.menu(cafe).await?;
@@ -253,13 +263,13 @@ async fn update_one<T: ApiEntity>(
     state: State,
     actor: Actor,
     slug: String,
-    id: i64,
+    id: T::Id,
     b: T::Body,
 ) -> ApiResult<Json<T::Out>> {
     let cafe = authorized(&state, &actor, &slug, T::change_needs(&b)).await?;
     let image = T::image(&b);
     let apply = T::edit(b, false)?;
-    check_image(&state, cafe, Some(id), image).await?;
+    check_image(&state, cafe, T::item_id(id), image).await?;
     let saved = menu::update(state.store.as_ref(), cafe, id, apply).await?;
     Ok(Json((&saved).into()))
 }
@@ -268,7 +278,7 @@ async fn delete_one<T: ApiEntity>(
     state: State,
     actor: Actor,
     slug: String,
-    id: i64,
+    id: T::Id,
 ) -> ApiResult<StatusCode> {
     let cafe = editing(&state, &actor, &slug).await?;
     menu::delete::<T>(state.store.as_ref(), cafe, id).await?;
@@ -288,7 +298,7 @@ macro_rules! getters {
             actor: Actor,
             ApiPath((slug, id)): ApiPath<(String, i64)>,
         ) -> ApiResult<Json<$out>> {
-            get_one::<$t>(state, actor, slug, id).await
+            get_one::<$t>(state, actor, slug, MenuId::from_raw(id)).await
         }
     )*};
 }
@@ -327,7 +337,7 @@ macro_rules! updaters {
             ApiPath((slug, id)): ApiPath<(String, i64)>,
             ApiJson(b): ApiJson<$body>,
         ) -> ApiResult<Json<$out>> {
-            update_one::<$t>(state, actor, slug, id, b).await
+            update_one::<$t>(state, actor, slug, MenuId::from_raw(id), b).await
         }
     )*};
 }
@@ -343,7 +353,7 @@ macro_rules! deleters {
             actor: Actor,
             ApiPath((slug, id)): ApiPath<(String, i64)>,
         ) -> ApiResult<StatusCode> {
-            delete_one::<$t>(state, actor, slug, id).await
+            delete_one::<$t>(state, actor, slug, MenuId::from_raw(id)).await
         }
     )*};
 }
@@ -389,7 +399,8 @@ pub struct CategoryBody {
     /// Defaults to true.
     pub enabled: Option<bool>,
     /// Modifier group ids this category's items may use, in order.
-    pub allowed_groups: Option<Vec<i64>>,
+    #[schema(value_type = Option<Vec<i64>>)]
+    pub allowed_groups: Option<Vec<GroupId>>,
 }
 
 impl ApiEntity for Category {
@@ -397,7 +408,7 @@ impl ApiEntity for Category {
     type Out = CategoryOut;
     fn blank(name: Name) -> Self {
         Category {
-            id: 0,
+            id: CategoryId(0),
             name,
             sort_order: 0,
             enabled: true,
@@ -427,7 +438,8 @@ impl ApiEntity for Category {
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
     /// Required on create.
-    pub category_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub category_id: Option<CategoryId>,
     /// Required on create.
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
@@ -448,8 +460,8 @@ impl ApiEntity for Item {
     type Out = ItemOut;
     fn blank(name: Name) -> Self {
         Item {
-            id: 0,
-            category_id: 0,
+            id: ItemId(0),
+            category_id: CategoryId(0),
             name,
             price: Amount::ZERO,
             image: None,
@@ -498,6 +510,9 @@ impl ApiEntity for Item {
     fn image(b: &ItemBody) -> Option<String> {
         b.image.clone().flatten()
     }
+    fn item_id(id: ItemId) -> Option<ItemId> {
+        Some(id)
+    }
 }
 
 // ---- modifier groups --------------------------------------------------------------------
@@ -523,7 +538,7 @@ pub struct GroupBody {
     /// An option of this group, picked when a line must choose and names none.
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<i64>)]
-    pub default_option_id: Option<Option<i64>>,
+    pub default_option_id: Option<Option<OptionId>>,
     pub enabled: Option<bool>,
     pub sort_order: Option<i64>,
 }
@@ -574,7 +589,7 @@ impl ApiEntity for ModifierGroup {
     type Out = GroupOut;
     fn blank(name: Name) -> Self {
         ModifierGroup {
-            id: 0,
+            id: GroupId(0),
             name,
             label_color: None,
             rule: SelectionRule::single(),
@@ -611,7 +626,8 @@ impl ApiEntity for ModifierGroup {
 #[serde(deny_unknown_fields)]
 pub struct OptionBody {
     /// Required on create.
-    pub group_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub group_id: Option<GroupId>,
     /// Required on create.
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
@@ -627,8 +643,8 @@ impl ApiEntity for ModifierOption {
     type Out = OptionOut;
     fn blank(name: Name) -> Self {
         ModifierOption {
-            id: 0,
-            group_id: 0,
+            id: OptionId(0),
+            group_id: GroupId(0),
             name,
             effect: PriceEffect::Fixed(0),
             enabled: true,

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crema_app::policy::Placer;
 use crema_core::day::local_date;
+use crema_core::id::{GroupId, ItemId, OptionId};
 use crema_core::order::{Channel, Customer, LineRequest, SelectionRequest};
 use crema_core::text::{IdempotencyKey, Name};
 use crema_store::{MoveRequest, NewOrder, OrderFilter};
@@ -57,14 +58,17 @@ impl From<ChannelDto> for Channel {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectionBody {
-    pub group_id: i64,
-    pub option_ids: Vec<i64>,
+    #[schema(value_type = i64)]
+    pub group_id: GroupId,
+    #[schema(value_type = Vec<i64>)]
+    pub option_ids: Vec<OptionId>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineBody {
-    pub item_id: i64,
+    #[schema(value_type = i64)]
+    pub item_id: ItemId,
     /// 1 to 50; defaults to 1.
     #[serde(default = "one")]
     #[schema(minimum = 1, maximum = 50, default = 1)]

@@ -17,6 +17,7 @@ use axum::Json;
 use chrono::{NaiveDate, Timelike};
 use chrono_tz::Tz;
 use crema_core::day::local_date;
+use crema_core::id::GroupId;
 use crema_core::workflow::{MoveKind, Workflow, CANCELLED};
 use crema_store::{CafeRecord, MoveRecord, OrderFilter, OrderRecord};
 use serde::{Deserialize, Serialize};
@@ -341,7 +342,7 @@ pub fn csv(cafe: &CafeRecord, orders: &[OrderRecord]) -> String {
         for l in &o.lines {
             // Options grouped under their group's name, in the order they were picked.
             let mut groups: BTreeMap<usize, (&str, Vec<&str>)> = BTreeMap::new();
-            let mut first_seen: HashMap<i64, usize> = HashMap::new();
+            let mut first_seen: HashMap<GroupId, usize> = HashMap::new();
             for m in &l.modifiers {
                 let next = first_seen.len();
                 let i = *first_seen.entry(m.group_id).or_insert(next);

@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use crema_core::id::{CategoryId, ItemId};
 use crema_core::menu::Item;
 use crema_core::money::Amount;
 use crema_core::order::Customer;
@@ -41,7 +42,7 @@ const KIOSK_IDLE_DEFAULT: u64 = 90;
 /// One item as the menu shows it.
 #[derive(Serialize)]
 struct ItemView {
-    id: i64,
+    id: ItemId,
     name: String,
     price: i64,
     image: Option<String>,
@@ -53,7 +54,7 @@ struct ItemView {
 
 #[derive(Serialize)]
 struct CategoryView {
-    id: i64,
+    id: CategoryId,
     name: String,
     items: Vec<ItemView>,
 }
@@ -200,7 +201,7 @@ struct MenuBoot {
     idle_seconds: u64,
     /// Each item's picture as the menu shows it (its own, or a drawn one), by item id: the
     /// script redraws the menu with the same pictures the server rendered.
-    pictures: std::collections::BTreeMap<i64, String>,
+    pictures: std::collections::BTreeMap<ItemId, String>,
 }
 
 async fn load_menu(

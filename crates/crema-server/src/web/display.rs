@@ -152,19 +152,20 @@ async fn display(ctx: Ctx) -> Result<Page, WebError> {
 mod tests {
     use super::*;
     use chrono::Utc;
+    use crema_core::id::MessageId;
 
     fn status(open: bool, show_message: bool, message_id: Option<i64>) -> StatusOut {
         StatusOut {
             open,
             show_message,
-            message_id,
+            message_id: message_id.map(MessageId),
             updated_at: Utc::now(),
         }
     }
 
     fn message(id: i64, title: &str, subtitle: Option<&str>) -> MessageOut {
         MessageOut {
-            id,
+            id: MessageId(id),
             title: title.into(),
             subtitle: subtitle.map(Into::into),
             created_at: Utc::now(),

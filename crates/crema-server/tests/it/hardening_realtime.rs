@@ -52,7 +52,7 @@ async fn seed(store: &Arc<dyn Store>, n: usize) -> Vec<Uuid> {
                         placed_by: None,
                         station_id: None,
                         lines: vec![LineRequest {
-                            item_id: AMERICANO,
+                            item_id: crema_core::id::ItemId(AMERICANO),
                             quantity: 1,
                             notes: None,
                             modifiers: Vec::new(),

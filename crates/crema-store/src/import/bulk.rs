@@ -15,6 +15,7 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -55,13 +56,13 @@ pub trait ImportSink {
 
     /// A modifier group. Its `default_option` must be one made already, or none (set it once
     /// the option is made: [`ImportSink::set_default_option`]).
-    fn insert_group(&mut self, g: Stamped<ModifierGroup>) -> Result<i64>;
-    fn insert_option(&mut self, o: Stamped<ModifierOption>) -> Result<i64>;
+    fn insert_group(&mut self, g: Stamped<ModifierGroup>) -> Result<GroupId>;
+    fn insert_option(&mut self, o: Stamped<ModifierOption>) -> Result<OptionId>;
     /// Makes `option` the default of `group` (both the ids they got).
-    fn set_default_option(&mut self, group: i64, option: i64) -> Result<()>;
+    fn set_default_option(&mut self, group: GroupId, option: OptionId) -> Result<()>;
     /// A category with the groups it allows, in order (ids the groups got).
-    fn insert_category(&mut self, c: Stamped<Category>) -> Result<i64>;
-    fn insert_item(&mut self, i: Stamped<Item>) -> Result<i64>;
+    fn insert_category(&mut self, c: Stamped<Category>) -> Result<CategoryId>;
+    fn insert_item(&mut self, i: Stamped<Item>) -> Result<ItemId>;
 
     /// The id of the user with this email (as crema keeps it: lower case), if there is one.
     fn user_by_email(&mut self, email: &str) -> Result<Option<i64>>;
@@ -73,7 +74,7 @@ pub trait ImportSink {
 
     /// How many messages the café has.
     fn message_count(&mut self) -> Result<i64>;
-    fn insert_message(&mut self, m: MessageRecord) -> Result<i64>;
+    fn insert_message(&mut self, m: MessageRecord) -> Result<MessageId>;
     /// Sets the café's status (every café has one); its message is the id the message got.
     fn set_status(&mut self, s: Stamped<StatusFields>) -> Result<()>;
 

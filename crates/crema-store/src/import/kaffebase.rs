@@ -47,6 +47,7 @@ use crate::sqlite::SqliteStore;
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use crema_core::cafe::{Cafe, CafeId};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -204,7 +205,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     }
 
     // Keys (modifier groups), without their defaults: those point at values, added next.
-    let mut key_ids: HashMap<i64, i64> = HashMap::new();
+    let mut key_ids: HashMap<i64, GroupId> = HashMap::new();
     let mut key_colors: HashMap<i64, Option<String>> = HashMap::new();
     let mut names = Names::default();
     for k in &src.keys {
@@ -244,7 +245,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
         let rule = SelectionRule::new(mode, false, None, None)
             .map_err(|e| StoreError::Internal(e.to_string()))?;
         let group = ModifierGroup {
-            id: k.id,
+            id: GroupId(k.id),
             name,
             label_color: color.clone(),
             rule,
@@ -259,9 +260,9 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     }
 
     // Values (modifier options).
-    let mut value_ids: HashMap<i64, i64> = HashMap::new();
+    let mut value_ids: HashMap<i64, OptionId> = HashMap::new();
     let mut value_effects: HashMap<i64, PriceEffect> = HashMap::new();
-    let mut names_per_key: HashMap<i64, Names> = HashMap::new();
+    let mut names_per_key: HashMap<GroupId, Names> = HashMap::new();
     for v in &src.values {
         let Some(group) = key_ids.get(&v.belongs_to).copied() else {
             notes.push(format!(
@@ -287,7 +288,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
             }
         };
         let option = ModifierOption {
-            id: v.id,
+            id: OptionId(v.id),
             group_id: group,
             name,
             effect,
@@ -313,7 +314,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     }
 
     // Categories and the keys they allow.
-    let mut category_ids: HashMap<i64, i64> = HashMap::new();
+    let mut category_ids: HashMap<i64, CategoryId> = HashMap::new();
     let mut category_names: HashMap<i64, String> = HashMap::new();
     let mut cat_names = Names::default();
     for c in &src.categories {
@@ -333,7 +334,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
         }
         category_names.insert(c.id, name.as_str().to_owned());
         let category = Category {
-            id: c.id,
+            id: CategoryId(c.id),
             name,
             sort_order: c.sort_order,
             enabled: c.enable,
@@ -345,8 +346,8 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     }
 
     // Items; one without a category goes to a disabled one made for them.
-    let mut item_ids: HashMap<i64, i64> = HashMap::new();
-    let mut orphans: Option<(i64, Name)> = None;
+    let mut item_ids: HashMap<i64, ItemId> = HashMap::new();
+    let mut orphans: Option<(CategoryId, Name)> = None;
     let mut names = Names::default();
     for i in &src.items {
         let category = match i.category_id.and_then(|c| category_ids.get(&c)) {
@@ -358,7 +359,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
                         // A source category of this name makes it "Uten kategori (2)".
                         let name = cat_names.unique("Uten kategori", "category", notes)?;
                         let category = Category {
-                            id: 0,
+                            id: CategoryId(0),
                             name: name.clone(),
                             sort_order: 9999,
                             enabled: false,
@@ -390,7 +391,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
                 Amount::ZERO
             });
         let item = Item {
-            id: i.id,
+            id: ItemId(i.id),
             category_id: category,
             name,
             price,
@@ -454,11 +455,11 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
             "the café had {own} message(s) of its own already (a new crema café starts with one): kept beside Kaffebase's; delete what you do not want in /admin/message"
         ));
     }
-    let mut message_ids: HashMap<i64, i64> = HashMap::new();
+    let mut message_ids: HashMap<i64, MessageId> = HashMap::new();
     for m in &src.messages {
         let (created_at, updated_at) = times(m.inserted_at, m.updated_at);
         let new = sink.insert_message(MessageRecord {
-            id: m.id,
+            id: MessageId(m.id),
             cafe_id: sink.cafe(),
             fields: MessageFields {
                 title: m.title.clone(),
@@ -473,7 +474,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     if sink.message_count()? == 0 {
         // The admin page edits messages it can see; a café needs one to start with.
         sink.insert_message(MessageRecord {
-            id: 0,
+            id: MessageId(0),
             cafe_id: sink.cafe(),
             fields: MessageFields {
                 title: "Stengt".into(),
@@ -737,9 +738,9 @@ fn effect_of(constant: bool, amount: i64, per: i64) -> Option<PriceEffect> {
 
 /// The crema ids the source's ids became.
 struct Ids<'a> {
-    items: &'a HashMap<i64, i64>,
-    keys: &'a HashMap<i64, i64>,
-    values: &'a HashMap<i64, i64>,
+    items: &'a HashMap<i64, ItemId>,
+    keys: &'a HashMap<i64, GroupId>,
+    values: &'a HashMap<i64, OptionId>,
 }
 
 fn num(v: &Value, k: &str) -> Option<f64> {
@@ -815,7 +816,7 @@ struct Book<'a> {
     values: HashMap<i64, &'a SrcValue>,
     items: HashMap<i64, &'a SrcItem>,
     keys: HashMap<i64, &'a SrcKey>,
-    category_ids: &'a HashMap<i64, i64>,
+    category_ids: &'a HashMap<i64, CategoryId>,
     category_names: HashMap<i64, &'a str>,
     category_by_name: HashMap<&'a str, i64>,
     colors: &'a HashMap<i64, Option<String>>,
@@ -856,7 +857,7 @@ fn nearest(
 impl<'a> Book<'a> {
     fn new(
         src: &'a Source,
-        category_ids: &'a HashMap<i64, i64>,
+        category_ids: &'a HashMap<i64, CategoryId>,
         colors: &'a HashMap<i64, Option<String>>,
         per: i64,
     ) -> Self {
@@ -956,7 +957,7 @@ impl<'a> Book<'a> {
     /// The crema category of a line: the one of the snapshot's name (the item's own category
     /// first, when it has that name), else the item's category as it is now (the category was
     /// renamed since), else none.
-    fn category(&self, name: &str, item: i64, guesses: &mut Guesses) -> i64 {
+    fn category(&self, name: &str, item: i64, guesses: &mut Guesses) -> CategoryId {
         let own = self.items.get(&item).and_then(|i| i.category_id);
         let mapped = |c: i64| self.category_ids.get(&c).copied();
         if let Some(c) = own
@@ -974,7 +975,7 @@ impl<'a> Book<'a> {
                 format!("linked to the category of their items, {now:?} (renamed since); the lines keep the name"),
             ),
             None => (
-                0,
+                CategoryId(0),
                 "their items are gone too, so they have no category id; the lines keep the name".to_owned(),
             ),
         };
@@ -1090,9 +1091,13 @@ impl<'a> Book<'a> {
                 }
                 .unwrap_or(PriceEffect::Fixed(0));
                 modifiers.push(ModifierSnapshot {
-                    group_id: ids.keys.get(&old_key).copied().unwrap_or(old_key),
+                    group_id: ids.keys.get(&old_key).copied().unwrap_or(GroupId(old_key)),
                     group_name: key_name,
-                    option_id: ids.values.get(&old_value).copied().unwrap_or(old_value),
+                    option_id: ids
+                        .values
+                        .get(&old_value)
+                        .copied()
+                        .unwrap_or(OptionId(old_value)),
                     option_name: value_name,
                     label_color: c
                         .get("label_color")
@@ -1126,7 +1131,11 @@ impl<'a> Book<'a> {
             }
             total = total.checked_add(unit).unwrap_or(total);
             out.push(LineSnapshot {
-                item_id: ids.items.get(&old_item).copied().unwrap_or(old_item),
+                item_id: ids
+                    .items
+                    .get(&old_item)
+                    .copied()
+                    .unwrap_or(ItemId(old_item)),
                 item_name,
                 category_id: self.category(&category_name, old_item, guesses),
                 category_name,

@@ -84,7 +84,7 @@ async fn fill(dir: &Path) -> (Arc<SqliteStore>, PathBuf) {
         &store,
         a.cafe.id,
         Category {
-            id: 0,
+            id: crema_core::id::CategoryId(0),
             name: Name::parse("Kaffe").expect("name"),
             sort_order: 1,
             enabled: true,
@@ -452,7 +452,7 @@ async fn reads_on_the_copy_answer_as_sqlite_does() {
             &store,
             a.cafe.id,
             Category {
-                id: 0,
+                id: crema_core::id::CategoryId(0),
                 name: Name::parse(name).expect("name"),
                 sort_order: 1,
                 enabled: true,
@@ -475,7 +475,7 @@ async fn reads_on_the_copy_answer_as_sqlite_does() {
         &store,
         b.cafe.id,
         Category {
-            id: 0,
+            id: crema_core::id::CategoryId(0),
             name: Name::parse("Kaker").expect("name"),
             sort_order: 1,
             enabled: true,

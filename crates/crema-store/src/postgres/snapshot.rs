@@ -7,6 +7,7 @@ use super::read::{cafe_of, CAFE_COLS};
 use crate::model::{CafeRecord, MenuRecords, Stamped};
 use crate::{Result, StoreError};
 use crema_core::cafe::CafeId;
+use crema_core::id::{CategoryId, GroupId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -96,7 +97,7 @@ fn option_of(r: &Row) -> Result<ModifierOption> {
 /// The café's whole menu, as `load_menu` reads it on SQLite.
 pub(super) async fn load_menu(c: &ClientWrapper, cafe: CafeId) -> Result<MenuRecords> {
     const ORDER: &str = "ORDER BY sort_order, name COLLATE \"C\", id";
-    let links: Vec<(i64, i64)> = query(
+    let links: Vec<(CategoryId, GroupId)> = query(
         c,
         "SELECT category_id, group_id FROM category_groups WHERE cafe_id = $1 ORDER BY category_id, position",
         &[&cafe],
@@ -110,7 +111,7 @@ pub(super) async fn load_menu(c: &ClientWrapper, cafe: CafeId) -> Result<MenuRec
         .await?
         .iter()
         .map(|r| {
-            let id: i64 = r.try_get("id")?;
+            let id: CategoryId = r.try_get("id")?;
             let cat = Category {
                 id,
                 name: name(r)?,

@@ -70,7 +70,7 @@ async fn fill(dir: &Path, clock: Clock) -> (Arc<SqliteStore>, CafeId, CafeId, i6
             a,
             None,
             &Category {
-                id: 0,
+                id: crema_core::id::CategoryId(0),
                 name: Name::parse("Kaffe").expect("name"),
                 sort_order: 1,
                 enabled: true,
@@ -81,7 +81,7 @@ async fn fill(dir: &Path, clock: Clock) -> (Arc<SqliteStore>, CafeId, CafeId, i6
             a,
             None,
             &Item {
-                id: 0,
+                id: crema_core::id::ItemId(0),
                 category_id: cat.value.id,
                 name: Name::parse("Caffè latte").expect("name"),
                 price: Amount::new(4500).expect("amount"),
@@ -121,9 +121,9 @@ fn new_order(
     placed_by: Option<i64>,
 ) -> OrderRecord {
     let line = LineSnapshot {
-        item_id: 1,
+        item_id: crema_core::id::ItemId(1),
         item_name: "Caffè latte".into(),
-        category_id: 1,
+        category_id: crema_core::id::CategoryId(1),
         category_name: "Kaffe".into(),
         base_price: Amount::new(4500).expect("amount"),
         modifiers: vec![],

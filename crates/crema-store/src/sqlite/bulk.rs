@@ -11,6 +11,7 @@ use crate::{Result, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode};
 use uuid::Uuid;
 
@@ -41,7 +42,8 @@ struct Sink<'a> {
     cafe: CafeId,
 }
 
-/// The id to insert with: the one asked for when it is free, or NULL (SQLite picks one).
+/// The id to insert with: the one asked for when it is free, or NULL (SQLite picks one). One
+/// helper for every table (named at run time), so the bare row id.
 fn keep(c: &Conn, table: &str, id: i64) -> Result<Option<i64>> {
     if id <= 0 {
         return Ok(None);
@@ -90,10 +92,10 @@ impl ImportSink for Sink<'_> {
         Ok(false)
     }
 
-    fn insert_group(&mut self, stamped: Stamped<ModifierGroup>) -> Result<i64> {
+    fn insert_group(&mut self, stamped: Stamped<ModifierGroup>) -> Result<GroupId> {
         let (created, updated) = stamps(&stamped);
         let g = stamped.value;
-        let id = keep(self.conn(), "modifier_groups", g.id)?;
+        let id = keep(self.conn(), "modifier_groups", g.id.get())?;
         let mode = match g.rule.mode() {
             SelectionMode::Single => "single",
             SelectionMode::Multiple => "multiple",
@@ -120,10 +122,10 @@ impl ImportSink for Sink<'_> {
         )
     }
 
-    fn insert_option(&mut self, stamped: Stamped<ModifierOption>) -> Result<i64> {
+    fn insert_option(&mut self, stamped: Stamped<ModifierOption>) -> Result<OptionId> {
         let (created, updated) = stamps(&stamped);
         let o = stamped.value;
-        let id = keep(self.conn(), "modifier_options", o.id)?;
+        let id = keep(self.conn(), "modifier_options", o.id.get())?;
         let (kind, value) = match o.effect {
             PriceEffect::Fixed(x) => ("fixed", x),
             PriceEffect::Percent(p) => ("percent", i64::from(p)),
@@ -148,7 +150,7 @@ impl ImportSink for Sink<'_> {
         )
     }
 
-    fn set_default_option(&mut self, group: i64, option: i64) -> Result<()> {
+    fn set_default_option(&mut self, group: GroupId, option: OptionId) -> Result<()> {
         exec(
             self.conn(),
             "UPDATE modifier_groups SET default_option_id = ? WHERE id = ? AND cafe_id = ?",
@@ -157,11 +159,11 @@ impl ImportSink for Sink<'_> {
         Ok(())
     }
 
-    fn insert_category(&mut self, stamped: Stamped<Category>) -> Result<i64> {
+    fn insert_category(&mut self, stamped: Stamped<Category>) -> Result<CategoryId> {
         let (created, updated) = stamps(&stamped);
         let c = stamped.value;
-        let id = keep(self.conn(), "categories", c.id)?;
-        let new: i64 = scalar(
+        let id = keep(self.conn(), "categories", c.id.get())?;
+        let new: CategoryId = scalar(
             self.conn(),
             "INSERT INTO categories (id, cafe_id, name, sort_order, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![id, self.cafe, c.name.as_str(), c.sort_order, c.enabled, created, updated],
@@ -176,10 +178,10 @@ impl ImportSink for Sink<'_> {
         Ok(new)
     }
 
-    fn insert_item(&mut self, stamped: Stamped<Item>) -> Result<i64> {
+    fn insert_item(&mut self, stamped: Stamped<Item>) -> Result<ItemId> {
         let (created, updated) = stamps(&stamped);
         let i = stamped.value;
-        let id = keep(self.conn(), "items", i.id)?;
+        let id = keep(self.conn(), "items", i.id.get())?;
         scalar(
             self.conn(),
             "INSERT INTO items (id, cafe_id, category_id, name, price, image, enabled, sold_out, sort_order, created_at, updated_at)
@@ -233,8 +235,8 @@ impl ImportSink for Sink<'_> {
         self.count("messages")
     }
 
-    fn insert_message(&mut self, m: MessageRecord) -> Result<i64> {
-        let id = keep(self.conn(), "messages", m.id)?;
+    fn insert_message(&mut self, m: MessageRecord) -> Result<MessageId> {
+        let id = keep(self.conn(), "messages", m.id.get())?;
         scalar(
             self.conn(),
             "INSERT INTO messages (id, cafe_id, title, subtitle, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -344,7 +346,7 @@ mod tests {
         let t = Utc::now();
         Stamped {
             value: Category {
-                id,
+                id: CategoryId(id),
                 name: Name::parse(&format!("Kaffe {id}")).expect("a name"),
                 sort_order: 0,
                 enabled: true,
@@ -369,12 +371,12 @@ mod tests {
             .bulk_import(new("a"), |sink| sink.insert_category(category(7)))
             .await
             .expect("the first import");
-        assert_eq!(first, 7);
+        assert_eq!(first, CategoryId(7));
         let (_, second) = store
             .bulk_import(new("b"), |sink| sink.insert_category(category(7)))
             .await
             .expect("the second import");
-        assert_ne!(second, 7, "7 is café a's");
+        assert_ne!(second, CategoryId(7), "7 is café a's");
 
         let failed = store
             .bulk_import(new("c"), |sink| {
@@ -402,6 +404,6 @@ mod tests {
             })
             .await
             .expect("an import into café a");
-        assert_eq!(id, 70, "the failed job's row is gone");
+        assert_eq!(id, CategoryId(70), "the failed job's row is gone");
     }
 }

@@ -63,7 +63,7 @@ pub(crate) fn load_status(c: &Conn, cafe: CafeId) -> Result<StatusRecord> {
     .ok_or(StoreError::NotFound("status"))
 }
 
-fn load_message(c: &Conn, cafe: CafeId, id: i64) -> Result<MessageRecord> {
+fn load_message(c: &Conn, cafe: CafeId, id: MessageId) -> Result<MessageRecord> {
     opt(
         c,
         "SELECT * FROM messages WHERE cafe_id = ? AND id = ?",
@@ -91,7 +91,7 @@ impl ContentRepo for SqliteStore {
         .await
     }
 
-    async fn message(&self, cafe: CafeId, id: i64) -> Result<MessageRecord> {
+    async fn message(&self, cafe: CafeId, id: MessageId) -> Result<MessageRecord> {
         self.read(move |c| load_message(c, cafe, id)).await
     }
 
@@ -163,7 +163,7 @@ impl ContentTx for WriteCtx {
 
     fn insert_message(&mut self, cafe: CafeId, m: &MessageFields) -> Result<MessageRecord> {
         let t = ts(now());
-        let id: i64 = one(
+        let id: MessageId = one(
             self.conn(),
             "INSERT INTO messages (cafe_id, title, subtitle, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
             params![cafe, m.title, m.subtitle, t, t],

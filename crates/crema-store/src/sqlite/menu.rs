@@ -5,7 +5,7 @@
 use super::{
     all, exec, now, params, params_from_iter, scalar, ts, ts_col, Conn, Row, SqliteStore, WriteCtx,
 };
-use crate::menu_entity::MenuEntity;
+use crate::menu_entity::{MenuEntity, MenuId};
 use crate::model::{MenuKind, MenuRecords, Stamped};
 use crate::repo::MenuRepo;
 use crate::tx::menu::Removed;
@@ -13,7 +13,7 @@ use crate::tx::MenuTx;
 use crate::{Result, StoreError};
 use async_trait::async_trait;
 use crema_core::cafe::CafeId;
-use crema_core::id::{GroupId, OptionId};
+use crema_core::id::{CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -38,7 +38,7 @@ fn name(r: &Row<'_>) -> Result<Name> {
 }
 
 pub(crate) fn load_menu(c: &Conn, cafe: CafeId) -> Result<MenuRecords> {
-    let links: Vec<(i64, i64)> = all(
+    let links: Vec<(CategoryId, GroupId)> = all(
         c,
         "SELECT category_id, group_id FROM category_groups WHERE cafe_id = ? ORDER BY category_id, position",
         params![cafe],
@@ -77,7 +77,8 @@ pub(crate) fn load_menu(c: &Conn, cafe: CafeId) -> Result<MenuRecords> {
     })
 }
 
-/// The row `id` of `table` in this café, decoded by `f`, or `None` when there is none.
+/// The row `id` of `table` in this café, decoded by `f`, or `None` when there is none. The
+/// table is picked at run time, so the id is the bare row id.
 fn row<T>(
     c: &Conn,
     table: &str,
@@ -102,7 +103,7 @@ fn exists(c: &Conn, table: &str, cafe: CafeId, id: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
-fn write_links(c: &Conn, cafe: CafeId, category: i64, groups: &[i64]) -> Result<()> {
+fn write_links(c: &Conn, cafe: CafeId, category: CategoryId, groups: &[GroupId]) -> Result<()> {
     exec(
         c,
         "DELETE FROM category_groups WHERE category_id = ?",
@@ -129,13 +130,13 @@ trait Stored: MenuEntity {
     fn values(&self) -> Vec<Value>;
     fn decode(r: &Row<'_>) -> Result<Self>;
     /// The café's record `id`, or `None` when there is none.
-    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Option<Stamped<Self>>> {
-        row(c, Self::KIND.table(), cafe, id, |r| {
+    fn load(c: &Conn, cafe: CafeId, id: Self::Id) -> Result<Option<Stamped<Self>>> {
+        row(c, Self::KIND.table(), cafe, id.raw(), |r| {
             stamps(r, Self::decode(r)?)
         })
     }
     /// What else is stored with the row `id` once it is written.
-    fn after_write(&self, _c: &Conn, _cafe: CafeId, _id: i64) -> Result<()> {
+    fn after_write(&self, _c: &Conn, _cafe: CafeId, _id: Self::Id) -> Result<()> {
         Ok(())
     }
 }
@@ -159,8 +160,10 @@ impl Stored for Category {
             allowed_groups: Vec::new(),
         })
     }
-    fn load(c: &Conn, cafe: CafeId, id: i64) -> Result<Option<Stamped<Self>>> {
-        let Some(mut saved) = row(c, "categories", cafe, id, |r| stamps(r, Self::decode(r)?))?
+    fn load(c: &Conn, cafe: CafeId, id: CategoryId) -> Result<Option<Stamped<Self>>> {
+        let Some(mut saved) = row(c, "categories", cafe, id.get(), |r| {
+            stamps(r, Self::decode(r)?)
+        })?
         else {
             return Ok(None);
         };
@@ -173,7 +176,7 @@ impl Stored for Category {
         Ok(Some(saved))
     }
     /// Its list of groups, in order.
-    fn after_write(&self, c: &Conn, cafe: CafeId, id: i64) -> Result<()> {
+    fn after_write(&self, c: &Conn, cafe: CafeId, id: CategoryId) -> Result<()> {
         write_links(c, cafe, id, &self.allowed_groups)
     }
 }
@@ -293,7 +296,12 @@ impl Stored for ModifierOption {
 
 /// Writes `v` as a new row (no `id`) or over row `id`, forgets the café's snapshot, and
 /// reads the row back.
-fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: &T) -> Result<Stamped<T>> {
+fn save<T: Stored>(
+    ctx: &mut WriteCtx,
+    cafe: CafeId,
+    id: Option<T::Id>,
+    v: &T,
+) -> Result<Stamped<T>> {
     let kind = T::KIND;
     let t = ts(now());
     let mut values = v.values();
@@ -310,7 +318,7 @@ fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: &T) -> 
             )
         }
         Some(id) => {
-            values.extend([t.into(), cafe.into(), id.into()]);
+            values.extend([t.into(), cafe.into(), id.raw().into()]);
             format!(
                 "UPDATE {} SET {} = ?, updated_at = ? WHERE cafe_id = ? AND id = ? RETURNING id",
                 kind.table(),
@@ -318,13 +326,15 @@ fn save<T: Stored>(ctx: &mut WriteCtx, cafe: CafeId, id: Option<i64>, v: &T) -> 
             )
         }
     };
-    let saved_id: i64 = super::opt(
-        ctx.conn(),
-        &sql,
-        params_from_iter(values),
-        |r| Ok(r.get(0)?),
-    )?
-    .ok_or(StoreError::NotFound(kind.noun()))?;
+    let saved_id = T::Id::from_raw(
+        super::opt(
+            ctx.conn(),
+            &sql,
+            params_from_iter(values),
+            |r| Ok(r.get(0)?),
+        )?
+        .ok_or(StoreError::NotFound(kind.noun()))?,
+    );
     v.after_write(ctx.conn(), cafe, saved_id)?;
     ctx.touch(cafe);
     <T as Stored>::load(ctx.conn(), cafe, saved_id)?.ok_or(StoreError::NotFound(kind.noun()))
@@ -383,48 +393,52 @@ impl MenuTx for WriteCtx {
         }
     }
 
-    fn menu_category(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<Category>>> {
+    fn menu_category(&mut self, cafe: CafeId, id: CategoryId) -> Result<Option<Stamped<Category>>> {
         <Category as Stored>::load(self.conn(), cafe, id)
     }
 
     fn save_category(
         &mut self,
         cafe: CafeId,
-        id: Option<i64>,
+        id: Option<CategoryId>,
         c: &Category,
     ) -> Result<Stamped<Category>> {
         save(self, cafe, id, c)
     }
 
-    fn menu_item(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<Item>>> {
+    fn menu_item(&mut self, cafe: CafeId, id: ItemId) -> Result<Option<Stamped<Item>>> {
         <Item as Stored>::load(self.conn(), cafe, id)
     }
 
-    fn save_item(&mut self, cafe: CafeId, id: Option<i64>, i: &Item) -> Result<Stamped<Item>> {
+    fn save_item(&mut self, cafe: CafeId, id: Option<ItemId>, i: &Item) -> Result<Stamped<Item>> {
         save(self, cafe, id, i)
     }
 
-    fn menu_group(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<ModifierGroup>>> {
+    fn menu_group(&mut self, cafe: CafeId, id: GroupId) -> Result<Option<Stamped<ModifierGroup>>> {
         <ModifierGroup as Stored>::load(self.conn(), cafe, id)
     }
 
     fn save_group(
         &mut self,
         cafe: CafeId,
-        id: Option<i64>,
+        id: Option<GroupId>,
         g: &ModifierGroup,
     ) -> Result<Stamped<ModifierGroup>> {
         save(self, cafe, id, g)
     }
 
-    fn menu_option(&mut self, cafe: CafeId, id: i64) -> Result<Option<Stamped<ModifierOption>>> {
+    fn menu_option(
+        &mut self,
+        cafe: CafeId,
+        id: OptionId,
+    ) -> Result<Option<Stamped<ModifierOption>>> {
         <ModifierOption as Stored>::load(self.conn(), cafe, id)
     }
 
     fn save_option(
         &mut self,
         cafe: CafeId,
-        id: Option<i64>,
+        id: Option<OptionId>,
         o: &ModifierOption,
     ) -> Result<Stamped<ModifierOption>> {
         save(self, cafe, id, o)

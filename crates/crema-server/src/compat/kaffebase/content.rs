@@ -13,6 +13,7 @@ use crate::state::State;
 use axum::extract::State as S;
 use axum::http::StatusCode;
 use crema_app::content;
+use crema_core::id::MessageId;
 
 // ---- message --------------------------------------------------------------------------------
 
@@ -32,7 +33,7 @@ pub async fn get_message(
     Id(id): Id,
 ) -> KbResult<KbJson<records::MessageRec>> {
     let cafe = cafe_for(&state, &actor, Permission::ReadMenu).await?;
-    let m = state.store.message(cafe.cafe.id, id).await?;
+    let m = state.store.message(cafe.cafe.id, MessageId(id)).await?;
     Ok(ok(records::message(&m)))
 }
 
@@ -65,7 +66,13 @@ pub async fn update_message(
 ) -> KbResult<KbJson<records::MessageRec>> {
     let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
     let ch = read_message(&p)?;
-    let rec = content::update_message(state.store.as_ref(), cafe.cafe.id, id, ch.patch()).await?;
+    let rec = content::update_message(
+        state.store.as_ref(),
+        cafe.cafe.id,
+        MessageId(id),
+        ch.patch(),
+    )
+    .await?;
     Ok(ok(records::message(&rec)))
 }
 
@@ -77,7 +84,7 @@ pub async fn delete_message(
     Id(id): Id,
 ) -> KbResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, Permission::EditContent).await?;
-    content::delete_message(state.store.as_ref(), cafe.cafe.id, id).await?;
+    content::delete_message(state.store.as_ref(), cafe.cafe.id, MessageId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,7 +124,7 @@ pub async fn update_status(
     let mut r = Reader::new(&p, false);
     let open = r.bool("open");
     let show_message = r.bool("show_message");
-    let message_id = r.nullable_int("message_id");
+    let message_id = r.nullable_int("message_id").map(|m| m.map(MessageId));
     r.finish()?;
     if state.store.status(cafe.cafe.id).await?.id != id {
         return Err(KaffebaseError::NotFound);

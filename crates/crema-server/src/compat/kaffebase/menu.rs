@@ -17,13 +17,14 @@ use crate::auth::{Actor, Permission};
 use crate::state::State;
 use axum::extract::State as S;
 use axum::http::{HeaderMap, StatusCode};
+use crema_core::id::{CategoryId, GroupId, OptionId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
 use crema_core::money::Amount;
 use crema_core::text::LabelColor;
 use crema_core::Rejection;
-use crema_store::{CafeRecord, Edit, MenuRecords, Stamped, StoreError};
+use crema_store::{CafeRecord, Edit, MenuId, MenuRecords, Stamped, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
@@ -76,17 +77,17 @@ fn value_field(f: &str) -> String {
     }
 }
 
-/// What a create or an update is read from.
-struct Sent<'a> {
+/// What a create or an update of a record whose id is an `I` is read from.
+struct Sent<'a, I> {
     state: &'a State,
     cafe: &'a CafeRecord,
     p: &'a Params,
     headers: &'a HeaderMap,
     /// The record changed; `None` on a create.
-    id: Option<i64>,
+    id: Option<I>,
 }
 
-impl Sent<'_> {
+impl<I> Sent<'_, I> {
     fn reader(&self) -> Reader<'_> {
         Reader::new(self.p, self.id.is_none())
     }
@@ -107,7 +108,7 @@ trait KbEntity: ApiEntity {
     const READS_MENU: bool = false;
     /// Reads the fields sent (every bad one named) and whatever else must hold before the
     /// write.
-    fn read(sent: &Sent<'_>) -> impl Future<Output = KbResult<Read<Self>>> + Send;
+    fn read(sent: &Sent<'_, Self::Id>) -> impl Future<Output = KbResult<Read<Self>>> + Send;
     fn rec(m: &MenuRecords, s: &Stamped<Self>, major: Major) -> Self::Rec;
     /// The permission an update with these fields needs.
     fn update_needs(_p: &Params) -> Permission {
@@ -135,7 +136,7 @@ async fn list<T: KbEntity>(state: State, actor: Actor) -> KbResult<KbJson<Vec<T:
         .collect()))
 }
 
-async fn get<T: KbEntity>(state: State, actor: Actor, id: i64) -> KbResult<KbJson<T::Rec>> {
+async fn get<T: KbEntity>(state: State, actor: Actor, id: T::Id) -> KbResult<KbJson<T::Rec>> {
     let (cafe, m) = menu_of(&state, &actor).await?;
     let s = T::list(&m).iter().find(|s| s.value.id() == id);
     let s = s.ok_or(KaffebaseError::NotFound)?;
@@ -206,7 +207,7 @@ async fn create<T: KbEntity>(
 async fn update<T: KbEntity>(
     state: State,
     actor: Actor,
-    id: i64,
+    id: T::Id,
     headers: HeaderMap,
     p: Params,
 ) -> KbResult<KbJson<T::Rec>> {
@@ -226,7 +227,7 @@ async fn update<T: KbEntity>(
     Ok(ok(shown(&state, &cafe, &saved).await?))
 }
 
-async fn delete<T: KbEntity>(state: State, actor: Actor, id: i64) -> KbResult<StatusCode> {
+async fn delete<T: KbEntity>(state: State, actor: Actor, id: T::Id) -> KbResult<StatusCode> {
     let cafe = cafe_for(&state, &actor, Permission::EditMenu).await?;
     crema_app::menu::delete::<T>(state.store.as_ref(), cafe.cafe.id, id)
         .await
@@ -242,7 +243,7 @@ macro_rules! collections {
         }
 
         pub async fn $get(S(state): S<State>, KbActor(actor): KbActor, Id(id): Id) -> KbResult<KbJson<records::$rec>> {
-            get::<$t>(state, actor, id).await
+            get::<$t>(state, actor, MenuId::from_raw(id)).await
         }
 
         pub async fn $create(S(state): S<State>, KbActor(actor): KbActor, headers: HeaderMap, p: Params) -> KbResult<KbJson<records::$rec>> {
@@ -250,11 +251,11 @@ macro_rules! collections {
         }
 
         pub async fn $update(S(state): S<State>, KbActor(actor): KbActor, Id(id): Id, headers: HeaderMap, p: Params) -> KbResult<KbJson<records::$rec>> {
-            update::<$t>(state, actor, id, headers, p).await
+            update::<$t>(state, actor, MenuId::from_raw(id), headers, p).await
         }
 
         pub async fn $delete(S(state): S<State>, KbActor(actor): KbActor, Id(id): Id) -> KbResult<StatusCode> {
-            delete::<$t>(state, actor, id).await
+            delete::<$t>(state, actor, MenuId::from_raw(id)).await
         }
     )*};
 }
@@ -270,11 +271,11 @@ collections! {
 
 /// `valid_customizations` as the admin page sends it (`[3, 5]`) or as Kaffebase stored it
 /// (`[{"key_id": 3}]`); a key listed twice counts once.
-fn key_ids(v: &Value) -> Option<Vec<i64>> {
+fn key_ids(v: &Value) -> Option<Vec<GroupId>> {
     let list = v.as_array()?;
-    let mut out: Vec<i64> = Vec::with_capacity(list.len());
+    let mut out: Vec<GroupId> = Vec::with_capacity(list.len());
     for e in list {
-        let id = cast_int(e).or_else(|| e.get("key_id").and_then(cast_int))?;
+        let id = GroupId(cast_int(e).or_else(|| e.get("key_id").and_then(cast_int))?);
         if !out.contains(&id) {
             out.push(id);
         }
@@ -285,7 +286,7 @@ fn key_ids(v: &Value) -> Option<Vec<i64>> {
 impl KbEntity for Category {
     type Rec = records::CategoryRec;
     const RENAME: Rename = category_field;
-    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+    async fn read(sent: &Sent<'_, Self::Id>) -> KbResult<Read<Self>> {
         let mut r = sent.reader();
         let name = r.name("name");
         let sort_order = r.int("sort_order");
@@ -334,7 +335,7 @@ impl KbEntity for Item {
     const READS_MENU: bool = true;
     /// An `image` URL must be an upload of this server; an uploaded `image` file is stored
     /// once the fields are valid.
-    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+    async fn read(sent: &Sent<'_, Self::Id>) -> KbResult<Read<Self>> {
         let major = major(sent.cafe);
         let mut r = sent.reader();
         let name = r.name("name");
@@ -352,7 +353,7 @@ impl KbEntity for Item {
                         None
                     }
                 });
-        let category_id = r.required_int("category_id");
+        let category_id = r.required_int("category_id").map(CategoryId);
         let mut image = match r.nullable_string("image") {
             Some(Some(s)) if s.chars().count() > MAX_IMAGE_URL => {
                 r.errors.add(
@@ -410,7 +411,7 @@ impl KbEntity for Item {
 impl KbEntity for ModifierGroup {
     type Rec = records::KeyRec;
     const RENAME: Rename = key_field;
-    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+    async fn read(sent: &Sent<'_, Self::Id>) -> KbResult<Read<Self>> {
         let mut r = sent.reader();
         let name = r.name("name");
         let enabled = r.bool("enable");
@@ -430,7 +431,7 @@ impl KbEntity for ModifierGroup {
             None => None,
             Some(None) => Some(None),
             Some(Some(v)) => match cast_int(v) {
-                Some(id) => Some(Some(id)),
+                Some(id) => Some(Some(OptionId(id))),
                 None => {
                     r.errors.add("default_value", INVALID);
                     None
@@ -474,11 +475,11 @@ impl KbEntity for ModifierOption {
     const RENAME: Rename = value_field;
     /// `price_increment_nok` and `constant_price` together are crema's price effect. Changing
     /// one keeps the other as shown: toggling `constant_price` on "5" turns +5 kr into 5 %.
-    async fn read(sent: &Sent<'_>) -> KbResult<Read<Self>> {
+    async fn read(sent: &Sent<'_, Self::Id>) -> KbResult<Read<Self>> {
         let major = major(sent.cafe);
         let mut r = sent.reader();
         let name = r.name("name");
-        let group = r.required_int("belongs_to");
+        let group = r.required_int("belongs_to").map(GroupId);
         let amount = r.int("price_increment_nok");
         let constant = r.bool("constant_price");
         let enabled = r.bool("enable");

@@ -25,7 +25,7 @@ use axum::extract::State as S;
 use axum::http::StatusCode;
 use crema_app::orders::PlaceError;
 use crema_core::day::{day_bounds, local_date};
-use crema_core::id::OrderId;
+use crema_core::id::{GroupId, ItemId, OptionId, OrderId};
 use crema_core::order::{Channel, Customer, LineRequest, SelectionRequest};
 use crema_core::workflow::Workflow;
 use crema_store::{CafeRecord, MoveRequest, NewOrder, OrderFilter, OrderRecord};
@@ -262,7 +262,7 @@ fn read_item(i: usize, item: &Value, e: &mut Errors) -> Option<LineRequest> {
         Some(_) => e.add_at(&at(&here, "customizations"), INVALID),
     }
     Some(LineRequest {
-        item_id: item_id?,
+        item_id: ItemId(item_id?),
         quantity: 1,
         notes: None,
         modifiers,
@@ -295,7 +295,7 @@ fn read_customization(c: &Value, here: &[Seg], e: &mut Errors) -> Option<Selecti
             None
         }
         Some(Value::Array(vs)) => {
-            let ids: Option<Vec<i64>> = vs.iter().map(cast_int).collect();
+            let ids: Option<Vec<OptionId>> = vs.iter().map(|v| cast_int(v).map(OptionId)).collect();
             if ids.is_none() {
                 e.add_at(&at(here, "value"), INVALID);
             }
@@ -307,7 +307,7 @@ fn read_customization(c: &Value, here: &[Seg], e: &mut Errors) -> Option<Selecti
         }
     };
     Some(SelectionRequest {
-        group_id: key?,
+        group_id: GroupId(key?),
         option_ids: values?,
     })
 }
@@ -518,8 +518,8 @@ mod tests {
         assert_eq!(cmd.customer_id, Some(1));
         assert!(cmd.missing_information);
         assert_eq!(cmd.lines.len(), 1);
-        assert_eq!(cmd.lines[0].item_id, 8);
+        assert_eq!(cmd.lines[0].item_id, ItemId(8));
         assert_eq!(cmd.lines[0].modifiers.len(), 2);
-        assert_eq!(cmd.lines[0].modifiers[0].option_ids, vec![12]);
+        assert_eq!(cmd.lines[0].modifiers[0].option_ids, vec![OptionId(12)]);
     }
 }

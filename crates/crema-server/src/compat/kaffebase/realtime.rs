@@ -19,6 +19,7 @@ use crate::realtime::hub::Encoded;
 use crate::state::State;
 use crema_core::day::local_date;
 use crema_core::event::{Change as ContentChange, Event};
+use crema_core::id::MessageId;
 use crema_core::workflow::CANCELLED;
 use crema_store::OrderFilter;
 use crema_store::{CafeRecord, EventRecord, OrderRecord, StoreError};
@@ -197,7 +198,7 @@ impl Deriver {
                 let Some(id) = record_id(c) else {
                     return Ok(None);
                 };
-                match self.state.store.message(cafe, id).await {
+                match self.state.store.message(cafe, MessageId(id)).await {
                     Ok(m) => {
                         let action = if matches!(ev.event, Event::MessageCreated(_)) {
                             "create"

@@ -10,6 +10,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode};
 use crema_core::money::Currency;
 use crema_core::order::{Customer, LineSnapshot};
@@ -119,12 +120,12 @@ pub fn stamps(created: DateTime<Utc>, updated: DateTime<Utc>) -> Stamps {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CategoryRec {
-    pub id: i64,
+    pub id: CategoryId,
     pub name: String,
     pub sort_order: i64,
     pub enable: bool,
     /// Ids of the customization keys this category's items may use.
-    pub valid_customizations: Vec<i64>,
+    pub valid_customizations: Vec<GroupId>,
     #[serde(flatten)]
     pub stamps: Stamps,
 }
@@ -143,10 +144,10 @@ pub fn category(s: &Stamped<Category>) -> CategoryRec {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ItemRec {
-    pub id: i64,
+    pub id: ItemId,
     pub name: String,
     pub price_nok: i64,
-    pub category_id: i64,
+    pub category_id: CategoryId,
     /// Filled everywhere (Kaffebase filled it only in the menu payload).
     pub category_name: Option<String>,
     /// The image URL, `""` for none (what Kaffebase holds for an item saved without one).
@@ -177,7 +178,7 @@ pub fn item(s: &Stamped<Item>, major: Major, category_name: Option<&str>) -> Ite
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct KeyRec {
-    pub id: i64,
+    pub id: GroupId,
     pub name: String,
     pub enable: bool,
     pub label_color: Option<String>,
@@ -205,11 +206,11 @@ pub fn key(s: &Stamped<ModifierGroup>) -> KeyRec {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ValueRec {
-    pub id: i64,
+    pub id: OptionId,
     pub name: String,
     pub price_increment_nok: i64,
     pub constant_price: bool,
-    pub belongs_to: i64,
+    pub belongs_to: GroupId,
     pub enable: bool,
     pub sort_order: i64,
     pub sold_out: bool,
@@ -234,7 +235,7 @@ pub fn value(s: &Stamped<ModifierOption>, major: Major) -> ValueRec {
 }
 
 /// The name of every category, for `category_name`.
-pub fn category_names(m: &MenuRecords) -> BTreeMap<i64, String> {
+pub fn category_names(m: &MenuRecords) -> BTreeMap<CategoryId, String> {
     m.categories
         .iter()
         .map(|c| (c.value.id, c.value.name.to_string()))
@@ -372,7 +373,7 @@ pub fn menu(m: &MenuRecords, major: Major) -> MenuPayload {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct MessageRec {
-    pub id: i64,
+    pub id: MessageId,
     pub title: String,
     pub subtitle: Option<String>,
     #[serde(flatten)]
@@ -393,7 +394,7 @@ pub struct StatusRec {
     pub id: i64,
     pub open: bool,
     pub show_message: bool,
-    pub message_id: Option<i64>,
+    pub message_id: Option<MessageId>,
     #[serde(flatten)]
     pub stamps: Stamps,
 }
@@ -429,7 +430,7 @@ pub struct OrderRec {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OrderItemRec {
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub name: String,
     /// The item's base price when ordered, in major units.
     pub price: f64,
@@ -439,9 +440,9 @@ pub struct OrderItemRec {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OrderCustomizationRec {
-    pub key_id: i64,
+    pub key_id: GroupId,
     pub key_name: String,
-    pub value_id: i64,
+    pub value_id: OptionId,
     pub value_name: String,
     /// Major units added, or for a percentage option the percentage (as Kaffebase).
     pub price_change: f64,
