@@ -104,10 +104,13 @@ ids! {
     StationId,
 }
 
-pub type UserId = i64;
-pub type DeviceId = i64;
+ids! {
+    UserId,
+    DeviceId,
+    InvitationId,
+}
+
 pub type MessageId = i64;
-pub type InvitationId = i64;
 pub type CategoryId = i64;
 pub type ItemId = i64;
 pub type GroupId = i64;
