@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crema_core::cafe::CafeId;
 use crema_core::day::{local_date, DayNumber};
 use crema_core::event::Event;
-use crema_core::id::OrderId;
+use crema_core::id::{OrderId, UserId};
 use crema_core::money::Amount;
 use crema_core::order::{place as price, Customer, OrderDraft};
 use crema_core::record::{LineChange, LineMark, MoveRecord, OrderRecord};
@@ -257,7 +257,7 @@ pub async fn move_order(
     cafe: CafeId,
     uuid: Uuid,
     req: MoveRequest,
-    actor: Option<i64>,
+    actor: Option<UserId>,
 ) -> Result<OrderRecord> {
     transact(store, move |tx| move_in(tx, cafe, uuid, req, actor)).await
 }
@@ -267,7 +267,7 @@ fn move_in(
     cafe: CafeId,
     uuid: Uuid,
     req: MoveRequest,
-    actor: Option<i64>,
+    actor: Option<UserId>,
 ) -> Result<OrderRecord> {
     let mut order = tx.order(cafe, uuid)?;
     let snap = tx.cafe(cafe)?;
@@ -339,7 +339,7 @@ pub async fn delete(
     store: &dyn Store,
     cafe: CafeId,
     uuid: Uuid,
-    actor: Option<i64>,
+    actor: Option<UserId>,
 ) -> Result<OrderRecord> {
     transact(store, move |tx| {
         let order = tx.order(cafe, uuid)?;
@@ -373,7 +373,7 @@ pub async fn mark_line(
     uuid: Uuid,
     index: u32,
     done: bool,
-    actor: Option<i64>,
+    actor: Option<UserId>,
 ) -> Result<LineMarked> {
     transact(store, move |tx| mark_in(tx, cafe, uuid, index, done, actor)).await
 }
@@ -384,7 +384,7 @@ fn mark_in(
     uuid: Uuid,
     index: u32,
     done: bool,
-    actor: Option<i64>,
+    actor: Option<UserId>,
 ) -> Result<LineMarked> {
     let mut order = tx.order(cafe, uuid)?;
     let snap = tx.cafe(cafe)?;

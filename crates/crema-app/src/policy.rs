@@ -3,6 +3,7 @@
 //! gets the same refusal and the same limit wherever it comes in.
 
 use crate::limit::Limiter;
+use crema_core::id::{DeviceId, UserId};
 use crema_core::order::Channel;
 use crema_core::text::IdempotencyKey;
 use crema_core::{FieldError, Rejection};
@@ -13,8 +14,8 @@ use std::time::Duration;
 /// its credential (the server's `Actor`).
 #[derive(Debug, Clone, Default)]
 pub struct Placer {
-    pub user_id: Option<i64>,
-    pub device_id: Option<i64>,
+    pub user_id: Option<UserId>,
+    pub device_id: Option<DeviceId>,
     /// Staff of the café (any role).
     pub staff: bool,
     /// One of the café's own kiosks.
@@ -68,7 +69,7 @@ impl OrderLimits {
 /// tells nothing about which ids are accounts.
 pub fn on_behalf_of(
     who: &Placer,
-    customer_user_id: Option<i64>,
+    customer_user_id: Option<UserId>,
     channel: Channel,
     station_id: Option<crema_core::id::StationId>,
 ) -> Result<(), Rejection> {
@@ -154,13 +155,13 @@ mod tests {
     #[test]
     fn only_staff_order_for_others_at_the_counter_or_pinned() {
         let customer = Placer {
-            user_id: Some(7),
+            user_id: Some(UserId(7)),
             ..Placer::default()
         };
-        assert!(on_behalf_of(&customer, Some(7), Channel::Web, None).is_ok());
+        assert!(on_behalf_of(&customer, Some(UserId(7)), Channel::Web, None).is_ok());
         let r = on_behalf_of(
             &customer,
-            Some(8),
+            Some(UserId(8)),
             Channel::Counter,
             Some(crema_core::id::StationId(1)),
         )
@@ -173,7 +174,7 @@ mod tests {
         };
         assert!(on_behalf_of(
             &staff,
-            Some(8),
+            Some(UserId(8)),
             Channel::Sms,
             Some(crema_core::id::StationId(1))
         )
@@ -187,7 +188,7 @@ mod tests {
         assert_eq!(a, scoped_key(&public("192.0.2.1"), &k));
         assert_ne!(a, scoped_key(&public("192.0.2.2"), &k));
         let user = Placer {
-            user_id: Some(1),
+            user_id: Some(UserId(1)),
             ..public("192.0.2.1")
         };
         assert_ne!(a, scoped_key(&user, &k));

@@ -7,6 +7,7 @@ use crema_app::sessions::{self, PairHashes, Refreshed};
 use crema_core::access::{Principal, Role};
 use crema_core::cafe::{Cafe, CafeId, Locale, Slug};
 use crema_core::day::{parse_tz, FirstNumber};
+use crema_core::id::UserId;
 use crema_core::money::{Amount, Currency};
 use crema_core::text::{Email, Name};
 use crema_core::workflow::Workflow;
@@ -97,7 +98,7 @@ async fn a_refused_staff_change_writes_nothing() {
     // Nobody by that id.
     let none = scope(
         me.clone(),
-        accounts::remove_member(s, cafe, Principal::Owner, 999),
+        accounts::remove_member(s, cafe, Principal::Owner, UserId(999)),
     )
     .await;
     assert!(

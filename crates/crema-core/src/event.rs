@@ -39,7 +39,7 @@ pub enum Event {
     #[serde(rename = "order.deleted")]
     OrderDeleted {
         order: OrderRecord,
-        deleted_by: Option<i64>,
+        deleted_by: Option<crate::id::UserId>,
         deleted_at: DateTime<Utc>,
     },
     /// A line of the order marked made in the kitchen, or unmarked.

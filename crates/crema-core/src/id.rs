@@ -4,6 +4,39 @@
 //! Each is the store's integer row id in a newtype. On the wire (JSON, URLs) it is the bare
 //! number, as before. The field is public because an id has no rule beyond its kind: the
 //! point is that the kinds do not mix, not that a number must be checked.
+//!
+//! ```
+//! use crema_core::id::{CafeId, UserId};
+//! fn set_membership(_cafe: CafeId, _user: UserId) {}
+//! set_membership(CafeId(1), UserId(2));
+//! // On the wire, and in a URL, a bare number.
+//! assert_eq!(serde_json::to_string(&UserId(2)).unwrap(), "2");
+//! assert_eq!(serde_json::from_str::<UserId>("2").unwrap(), UserId(2));
+//! assert_eq!("2".parse::<UserId>().unwrap(), UserId(2));
+//! assert_eq!(UserId(2).to_string(), "2");
+//! ```
+//!
+//! A user where a café goes (and the other way round) does not compile:
+//!
+//! ```compile_fail,E0308
+//! use crema_core::id::{CafeId, UserId};
+//! fn set_membership(_cafe: CafeId, _user: UserId) {}
+//! set_membership(UserId(2), CafeId(1));
+//! ```
+//!
+//! Nor does a device or an invitation where a user goes:
+//!
+//! ```compile_fail,E0308
+//! use crema_core::id::{DeviceId, UserId};
+//! fn revoke_credentials_of(_user: UserId) {}
+//! revoke_credentials_of(DeviceId(3));
+//! ```
+//!
+//! ```compile_fail,E0308
+//! use crema_core::id::{InvitationId, UserId};
+//! fn revoke_credentials_of(_user: UserId) {}
+//! revoke_credentials_of(InvitationId(4));
+//! ```
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -114,9 +147,11 @@ ids! {
     OptionId,
 }
 
-pub type UserId = i64;
-pub type DeviceId = i64;
-pub type InvitationId = i64;
+ids! {
+    UserId,
+    DeviceId,
+    InvitationId,
+}
 
 #[cfg(test)]
 mod tests {

@@ -53,7 +53,7 @@ pub enum Customer {
     /// A name to call out at pickup.
     Name { name: Name },
     /// A registered user.
-    User { user_id: i64 },
+    User { user_id: crate::id::UserId },
     /// An SMS customer.
     Phone { phone: String },
 }

@@ -20,7 +20,7 @@ pub struct OrderRecord {
     pub day_number: u32,
     pub channel: Channel,
     pub customer: Customer,
-    pub placed_by: Option<i64>,
+    pub placed_by: Option<crate::id::UserId>,
     pub station_id: Option<crate::id::StationId>,
     pub step: String,
     pub lines: Vec<LineSnapshot>,
@@ -43,7 +43,7 @@ pub struct MoveRecord {
     pub kind: MoveKind,
     pub from: Option<String>,
     pub to: String,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<crate::id::UserId>,
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }
@@ -54,7 +54,7 @@ pub struct LineMark {
     /// The line's position in the order's lines (0-based).
     pub index: u32,
     pub done_at: DateTime<Utc>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<crate::id::UserId>,
 }
 
 /// What a change of mark did, as the `order.line` event and the audit name it.
@@ -63,7 +63,7 @@ pub struct LineChange {
     pub index: u32,
     /// When the line was marked made; `None` once unmarked.
     pub done_at: Option<DateTime<Utc>>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<crate::id::UserId>,
     pub at: DateTime<Utc>,
 }
 
@@ -115,7 +115,7 @@ impl Serialize for ApiShape<'_> {
             day_number: u32,
             channel: &'a Channel,
             customer: &'a Customer,
-            placed_by: Option<i64>,
+            placed_by: Option<crate::id::UserId>,
             station_id: Option<crate::id::StationId>,
             step: &'a str,
             lines: MarkedLines<'a>,

@@ -790,7 +790,12 @@ fn customer_json_shape() {
     );
     let u: Customer =
         serde_json::from_value(serde_json::json!({"kind": "user", "user_id": 7})).unwrap();
-    assert_eq!(u, Customer::User { user_id: 7 });
+    assert_eq!(
+        u,
+        Customer::User {
+            user_id: crema_core::id::UserId(7)
+        }
+    );
     assert!(
         serde_json::from_value::<Customer>(serde_json::json!({"kind": "name", "name": ""}))
             .is_err()

@@ -8,8 +8,8 @@ use std::future::Future;
 /// Who is behind the writes of the current request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditMeta {
-    pub actor_id: Option<i64>,
-    pub device_id: Option<i64>,
+    pub actor_id: Option<crema_core::id::UserId>,
+    pub device_id: Option<crema_core::id::DeviceId>,
     pub ip: Option<String>,
 }
 

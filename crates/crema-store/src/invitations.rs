@@ -10,16 +10,17 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crema_core::cafe::CafeId;
+use crema_core::id::{InvitationId, UserId};
 
 /// A live or spent invitation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvitationRecord {
-    pub id: i64,
+    pub id: InvitationId,
     pub cafe_id: CafeId,
     pub email: String,
     pub role: Role,
     pub name: Option<String>,
-    pub invited_by: Option<i64>,
+    pub invited_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }

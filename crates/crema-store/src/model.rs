@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::{Cafe, CafeId};
-use crema_core::id::MessageId;
+use crema_core::id::{DeviceId, MessageId, UserId};
 use crema_core::menu::{Category, Item, Menu, ModifierGroup, ModifierOption};
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{Channel, Customer, LineRequest};
@@ -98,7 +98,7 @@ pub struct NewOrder {
     pub cafe_id: CafeId,
     pub channel: Channel,
     pub customer: Customer,
-    pub placed_by: Option<i64>,
+    pub placed_by: Option<UserId>,
     pub station_id: Option<crema_core::id::StationId>,
     pub lines: Vec<LineRequest>,
     pub missing_information: bool,
@@ -137,7 +137,7 @@ pub struct OrderFilter {
     pub local_date: Option<NaiveDate>,
     pub day_number: Option<u32>,
     pub station_id: Option<crema_core::id::StationId>,
-    pub customer_user_id: Option<i64>,
+    pub customer_user_id: Option<UserId>,
     pub channel: Option<Channel>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
@@ -155,7 +155,7 @@ pub use crema_core::access::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     pub password_hash: Option<String>,
@@ -172,7 +172,7 @@ pub struct Signed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub cafe_id: CafeId,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub role: Role,
 }
 
@@ -243,11 +243,11 @@ impl DevicePurpose {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRecord {
-    pub id: i64,
+    pub id: DeviceId,
     pub cafe_id: CafeId,
     pub name: String,
     pub purpose: DevicePurpose,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
@@ -270,8 +270,8 @@ pub struct Member {
 pub struct AuditRecord {
     pub id: i64,
     pub cafe_id: CafeId,
-    pub actor_id: Option<i64>,
-    pub device_id: Option<i64>,
+    pub actor_id: Option<UserId>,
+    pub device_id: Option<DeviceId>,
     pub action: String,
     pub target: String,
     /// JSON text of the record before the change (absent for a create).
@@ -286,7 +286,7 @@ pub struct AuditRecord {
 pub struct AuditFilter {
     /// Actions starting with this, e.g. `item.` or `order.cancel`.
     pub action: Option<String>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub target: Option<String>,
     /// Keyset pagination, newest first: only entries with an id below this.
     pub before_id: Option<i64>,

@@ -18,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crema_app::invitations::{Invited as Outcome, NewInvitation};
 use crema_app::sessions::{PairExpiry, PairHashes, Refreshed};
 use crema_core::day::day_bounds;
+use crema_core::id::{DeviceId, UserId};
 use crema_core::text::{Email, Name};
 use crema_store::{DevicePurpose, Role, StoreError, UserRecord};
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,8 @@ pub struct MembershipOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserOut {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     pub memberships: Vec<MembershipOut>,
@@ -356,7 +358,8 @@ pub async fn refresh(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberOut {
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     pub email: String,
     pub name: Option<String>,
     #[schema(value_type = RoleDto)]
@@ -486,7 +489,7 @@ pub async fn invite(
 pub async fn remove_member(
     S(state): S<State>,
     actor: Actor,
-    ApiPath((slug, user_id)): ApiPath<(String, i64)>,
+    ApiPath((slug, user_id)): ApiPath<(String, UserId)>,
 ) -> ApiResult<StatusCode> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;
@@ -499,7 +502,8 @@ pub async fn remove_member(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeviceOut {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: DeviceId,
     pub name: String,
     #[schema(value_type = PurposeDto)]
     pub purpose: String,
@@ -588,7 +592,7 @@ pub async fn create_device(
 pub async fn revoke_device(
     S(state): S<State>,
     actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, DeviceId)>,
 ) -> ApiResult<StatusCode> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageDevices)?;
@@ -629,8 +633,10 @@ fn date_param(name: &'static str, v: &Option<String>) -> ApiResult<Option<NaiveD
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntryOut {
     pub id: i64,
-    pub actor_id: Option<i64>,
-    pub device_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub actor_id: Option<UserId>,
+    #[schema(value_type = Option<i64>)]
+    pub device_id: Option<DeviceId>,
     pub action: String,
     pub target: String,
     #[schema(value_type = Option<Object>)]
@@ -683,7 +689,7 @@ pub async fn audit(
     }
     let filter = crema_store::AuditFilter {
         action: q.action.filter(|a| !a.is_empty()),
-        actor_id: int_param("actor_id", &q.actor_id)?,
+        actor_id: int_param("actor_id", &q.actor_id)?.map(UserId),
         target: q.target.filter(|t| !t.is_empty()),
         before_id: int_param("before", &q.before)?,
         from: from.map(|d| day_bounds(cafe.cafe.timezone, d).0),

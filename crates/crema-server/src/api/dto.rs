@@ -3,7 +3,7 @@
 //! next to the ISO currency code.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId, UserId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode};
 use crema_core::order::{Customer, LineSnapshot, ModifierSnapshot};
 use crema_store::{
@@ -273,9 +273,16 @@ impl MenuOut {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CustomerOut {
     Anonymous,
-    Name { name: String },
-    User { user_id: i64 },
-    Phone { phone: String },
+    Name {
+        name: String,
+    },
+    User {
+        #[schema(value_type = i64)]
+        user_id: UserId,
+    },
+    Phone {
+        phone: String,
+    },
 }
 
 impl From<&Customer> for CustomerOut {
@@ -374,7 +381,8 @@ pub struct OrderOut {
     pub step: String,
     pub channel: String,
     pub customer: CustomerOut,
-    pub placed_by: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub placed_by: Option<UserId>,
     #[schema(value_type = Option<i64>)]
     pub station_id: Option<crema_core::id::StationId>,
     pub lines: Vec<LineOut>,
@@ -418,7 +426,8 @@ pub struct MoveOut {
     pub kind: String,
     pub from: Option<String>,
     pub to: String,
-    pub actor_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub actor_id: Option<UserId>,
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use crema_app::invitations::{Accepted, Accepting};
+use crema_core::id::InvitationId;
 use crema_core::text::Name;
 use crema_store::invitations::InvitationRecord;
 use crema_store::{Role, StoreError, UserRecord};
@@ -38,7 +39,8 @@ pub fn router() -> OpenApiRouter<State> {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationOut {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: InvitationId,
     pub email: String,
     #[schema(value_type = super::accounts::RoleDto)]
     pub role: String,
@@ -92,7 +94,7 @@ pub async fn list_invitations(
 pub async fn withdraw_invitation(
     S(state): S<State>,
     actor: Actor,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, InvitationId)>,
 ) -> ApiResult<StatusCode> {
     let cafe = state.cafe(&slug).await?;
     authorize(&actor, cafe.cafe.id, Permission::ManageStaff)?;

@@ -100,7 +100,8 @@ pub struct PlaceOrderBody {
     pub customer_name: Option<String>,
     /// A registered customer.
     #[serde(default)]
-    pub customer_user_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub customer_user_id: Option<crema_core::id::UserId>,
     #[serde(default)]
     #[schema(value_type = Option<i64>)]
     pub station_id: Option<crema_core::id::StationId>,

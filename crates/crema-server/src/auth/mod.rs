@@ -20,6 +20,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use crema_core::cafe::CafeId;
+use crema_core::id::UserId;
 use crema_store::{DevicePurpose, DeviceRecord, UserRecord};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -52,7 +53,7 @@ pub enum Via {
 /// The person or device behind a request.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub user: Option<Arc<UserCtx>>,
     pub device: Option<DeviceRecord>,
     pub ip: Option<IpAddr>,

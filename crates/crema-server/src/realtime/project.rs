@@ -90,7 +90,7 @@ struct Moved {
 #[derive(Serialize)]
 struct Deleted {
     order: OrderOut,
-    deleted_by: Option<i64>,
+    deleted_by: Option<crema_core::id::UserId>,
     deleted_at: DateTime<Utc>,
 }
 

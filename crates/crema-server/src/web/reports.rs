@@ -29,7 +29,7 @@ struct PeopleBoot {
     /// The roles the visitor may give (and take away).
     grantable: Vec<&'static str>,
     /// The visitor's own user id: their own row gets no remove button.
-    me: Option<i64>,
+    me: Option<crema_core::id::UserId>,
 }
 
 async fn people(ctx: Ctx) -> Result<impl IntoResponse, WebError> {
@@ -88,7 +88,7 @@ async fn audit(ctx: Ctx) -> Result<impl IntoResponse, WebError> {
         .await?
         .into_iter()
         .map(|m| Person {
-            id: m.user.id,
+            id: m.user.id.get(),
             name: match m.user.name {
                 Some(n) if !n.trim().is_empty() => format!("{n} ({})", m.user.email),
                 _ => m.user.email,
@@ -100,7 +100,7 @@ async fn audit(ctx: Ctx) -> Result<impl IntoResponse, WebError> {
         .await?
         .into_iter()
         .map(|d| Person {
-            id: d.id,
+            id: d.id.get(),
             name: d.name,
         })
         .collect();

@@ -331,7 +331,7 @@ async fn a_socket_follows_a_bounded_number_of_topics_that_exist() {
 }
 
 /// A barista with an access token: `(user id, token)`.
-async fn barista(rt: &Rt, email: &str) -> (i64, String) {
+async fn barista(rt: &Rt, email: &str) -> (crema_core::id::UserId, String) {
     let id = add_user(rt.store.as_ref(), email).await;
     let cafe = rt.store.cafe_by_slug(CAFE).await.expect("café").cafe.id;
     rt.store

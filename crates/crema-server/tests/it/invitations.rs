@@ -156,7 +156,7 @@ async fn a_new_person_accepts_chooses_a_password_and_is_a_member() {
         .expect(200)
         .clone();
     let entry = &audit["items"][0];
-    assert_eq!(entry["actor_id"], user.id, "{audit}");
+    assert_eq!(entry["actor_id"], user.id.get(), "{audit}");
     assert_eq!(entry["target"], format!("member:{}", user.id));
     assert_eq!(entry["after"]["role"], "cashier");
 }
@@ -177,7 +177,7 @@ async fn an_existing_account_accepts_only_with_its_password() {
         )
         .await;
     let body = ok.expect(200);
-    assert_eq!(body["user"]["id"], id);
+    assert_eq!(body["user"]["id"], id.get());
     assert_eq!(
         body["user"]["name"],
         Value::Null,

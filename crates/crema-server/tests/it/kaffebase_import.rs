@@ -364,7 +364,7 @@ async fn imported() -> (Kb, kaffebase::Report) {
     )
     .await
     .unwrap();
-    assert_eq!(admin.id, 1);
+    assert_eq!(admin.id.get(), 1);
     let src = kaffebase::read(&source).await.unwrap();
     let (cafe, report) = store
         .import_kaffebase_new(kaffediem(), true, src)
@@ -637,7 +637,7 @@ async fn orders_of_users_not_imported_belong_to_no_user() {
         .user_by_email("kaffediem@asvg.codes")
         .await
         .unwrap();
-    assert_ne!(admin.id, 1);
+    assert_ne!(admin.id.get(), 1);
     let guest = kb.store.user_by_email("gjest@example.com").await.unwrap();
     let manager = kb.store.user_by_email(kb::MANAGER_EMAIL).await.unwrap();
     let orders = kb.list("order").await;

@@ -138,7 +138,7 @@ async fn join_options_filter_the_orders_and_changes_go_to_everyone() {
         .unwrap()
         .id;
     let latte = kb.id_of("item", "Caffè latte").await;
-    for customer in [1, other, 1] {
+    for customer in [1, other.get(), 1] {
         kb.post(
             &col("order"),
             json!({"customer_id": customer, "items": [{"item": latte}]}),

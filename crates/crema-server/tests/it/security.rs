@@ -945,7 +945,7 @@ async fn staff_writes_are_audited_with_before_and_after_and_anonymous_orders_are
     assert_eq!(update["target"], format!("item:{item}"));
     assert_eq!(update["before"]["price"], 4000);
     assert_eq!(update["after"]["price"], 4200);
-    assert_eq!(update["actor_id"], owner_id);
+    assert_eq!(update["actor_id"], owner_id.get());
     let moved = items
         .iter()
         .find(|e| e["action"] == "order.forward")

@@ -65,12 +65,17 @@ pub trait ImportSink {
     fn insert_item(&mut self, i: Stamped<Item>) -> Result<ItemId>;
 
     /// The id of the user with this email (as crema keeps it: lower case), if there is one.
-    fn user_by_email(&mut self, email: &str) -> Result<Option<i64>>;
+    fn user_by_email(&mut self, email: &str) -> Result<Option<crema_core::id::UserId>>;
     /// A user, with a password hash as it is (a bcrypt hash is accepted at sign-in and
     /// rehashed); `created_at` is also when it was last changed.
-    fn insert_user(&mut self, u: UserRecord) -> Result<i64>;
+    fn insert_user(&mut self, u: UserRecord) -> Result<crema_core::id::UserId>;
     /// Gives `user` `role` in the café; a user who is a member already keeps the role they have.
-    fn add_member(&mut self, user: i64, role: Role, at: DateTime<Utc>) -> Result<()>;
+    fn add_member(
+        &mut self,
+        user: crema_core::id::UserId,
+        role: Role,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// How many messages the café has.
     fn message_count(&mut self) -> Result<i64>;

@@ -47,7 +47,7 @@ use crate::sqlite::SqliteStore;
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use crema_core::cafe::{Cafe, CafeId};
-use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId, UserId};
 use crema_core::menu::{
     Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -406,7 +406,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     }
 
     // Users, with their bcrypt hashes as they are.
-    let mut user_ids: HashMap<i64, i64> = HashMap::new();
+    let mut user_ids: HashMap<i64, UserId> = HashMap::new();
     for u in &src.users {
         // crema keeps emails in lower case; Kaffebase compared them without case.
         let email = u.email.to_lowercase();
@@ -420,13 +420,13 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
             }
             None => {
                 let new = sink.insert_user(UserRecord {
-                    id: u.id,
+                    id: UserId(u.id),
                     email,
                     name: u.name.clone(),
                     password_hash: u.hashed_password.clone(),
                     created_at: stamp(u.inserted_at),
                 })?;
-                if new != u.id {
+                if new != UserId(u.id) {
                     notes.push(format!(
                         "user {}: id {} is someone else's in crema, so they get a new id; their orders follow them",
                         u.email, u.id
@@ -629,7 +629,7 @@ fn import_job(sink: &mut dyn ImportSink, mut src: Source) -> Result<Report> {
     for (date, last) in counters {
         sink.raise_day_counter(date, last)?;
     }
-    let users: HashSet<i64> = user_ids.values().copied().collect();
+    let users: HashSet<UserId> = user_ids.values().copied().collect();
     rep.after = after(sink.counts()?, users.len() as i64);
     Ok(rep)
 }

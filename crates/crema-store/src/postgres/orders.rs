@@ -59,7 +59,7 @@ fn marks_of(json: Option<String>) -> Result<Vec<LineMark>> {
     let Some(json) = json else {
         return Ok(Vec::new());
     };
-    let rows: Vec<(u32, String, Option<i64>)> = serde_json::from_str(&json)?;
+    let rows: Vec<(u32, String, Option<crema_core::id::UserId>)> = serde_json::from_str(&json)?;
     rows.into_iter()
         .map(|(index, at, actor_id)| {
             let done_at = DateTime::parse_from_rfc3339(&at)

@@ -238,7 +238,7 @@ impl OrderTx for PgTx<'_> {
         Ok(row.is_some())
     }
 
-    fn user_exists(&mut self, user: i64) -> Result<bool> {
+    fn user_exists(&mut self, user: crema_core::id::UserId) -> Result<bool> {
         let row = self.block(query_opt(
             self.client,
             "SELECT 1 FROM users WHERE id = $1",

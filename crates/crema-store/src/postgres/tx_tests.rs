@@ -18,7 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crema_core::cafe::CafeId;
 use crema_core::day::DayNumber;
 use crema_core::event::{Change, Event, Stream};
-use crema_core::id::{OrderId, StationId};
+use crema_core::id::{OrderId, StationId, UserId};
 use crema_core::menu::{Category, Item};
 use crema_core::money::{Amount, Currency};
 use crema_core::order::{Channel, Customer, LineSnapshot};
@@ -37,7 +37,7 @@ fn at(s: &str) -> DateTime<Utc> {
 
 /// What both stores start from: two cafés (the first with a station, a category and an item),
 /// and a user. Returns the SQLite store, the café ids and the user's id.
-async fn fill(dir: &Path, clock: Clock) -> (Arc<SqliteStore>, CafeId, CafeId, i64) {
+async fn fill(dir: &Path, clock: Clock) -> (Arc<SqliteStore>, CafeId, CafeId, UserId) {
     let store = SqliteStore::open(
         &dir.join("crema.db"),
         Options {
@@ -118,7 +118,7 @@ fn new_order(
     cafe: CafeId,
     date: NaiveDate,
     t: DateTime<Utc>,
-    placed_by: Option<i64>,
+    placed_by: Option<UserId>,
 ) -> OrderRecord {
     let line = LineSnapshot {
         item_id: crema_core::id::ItemId(1),
@@ -502,7 +502,7 @@ async fn refusals_and_failures_are_those_of_sqlite_and_leave_nothing() {
     let t = clock.now();
 
     // A placer that is no account: a 422 naming `placed_by`, on both.
-    let ghost = new_order(a, day, t, Some(user + 100));
+    let ghost = new_order(a, day, t, Some(UserId(user.get() + 100)));
     let g2 = ghost.clone();
     let s_err = transact(&*sqlite, move |tx| place(tx, g2, "k"))
         .await
@@ -652,7 +652,7 @@ async fn seqs_are_seen_in_commit_order_with_several_nodes_writing() {
                     for k in 0..n {
                         let now = tx.now();
                         tx.append(cafe, marker(node, job, k), now)?;
-                        tx.user_exists(1)?;
+                        tx.user_exists(UserId(1))?;
                     }
                     if job % 7 == 6 {
                         return Err(StoreError::conflict("job", "fails on purpose"));

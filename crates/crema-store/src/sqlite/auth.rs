@@ -65,7 +65,7 @@ fn kind_str(k: TokenKind) -> &'static str {
 
 #[async_trait]
 impl AuthRepo for SqliteStore {
-    async fn user_by_id(&self, id: i64) -> Result<UserRecord> {
+    async fn user_by_id(&self, id: UserId) -> Result<UserRecord> {
         self.read(move |c| {
             opt(c, "SELECT * FROM users WHERE id = ?", params![id], user_of)?
                 .ok_or(StoreError::NotFound("user"))
@@ -160,7 +160,7 @@ impl AuthRepo for SqliteStore {
             args.push(Value::Text(a.clone()));
         }
         if let Some(a) = f.actor_id {
-            args.push(Value::Integer(a));
+            args.push(a.into());
         }
         if let Some(t) = &f.target {
             args.push(Value::Text(t.clone()));
@@ -362,7 +362,7 @@ impl AccountTx for WriteCtx {
     }
 
     fn refresh_token(&mut self, token_hash: &str) -> Result<Option<RefreshRow>> {
-        let row: Option<(i64, String, String, bool, bool)> = opt(
+        let row: Option<(UserId, String, String, bool, bool)> = opt(
             self.conn(),
             "SELECT user_id, family, expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL
              FROM api_tokens WHERE token_hash = ? AND kind = 'refresh'",

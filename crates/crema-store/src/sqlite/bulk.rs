@@ -202,7 +202,7 @@ impl ImportSink for Sink<'_> {
         )
     }
 
-    fn user_by_email(&mut self, email: &str) -> Result<Option<i64>> {
+    fn user_by_email(&mut self, email: &str) -> Result<Option<crema_core::id::UserId>> {
         opt(
             self.conn(),
             "SELECT id FROM users WHERE email = ?",
@@ -211,8 +211,8 @@ impl ImportSink for Sink<'_> {
         )
     }
 
-    fn insert_user(&mut self, u: UserRecord) -> Result<i64> {
-        let id = keep(self.conn(), "users", u.id)?;
+    fn insert_user(&mut self, u: UserRecord) -> Result<crema_core::id::UserId> {
+        let id = keep(self.conn(), "users", u.id.get())?;
         let t = ts(u.created_at);
         scalar(
             self.conn(),
@@ -221,7 +221,12 @@ impl ImportSink for Sink<'_> {
         )
     }
 
-    fn add_member(&mut self, user: i64, role: Role, at: DateTime<Utc>) -> Result<()> {
+    fn add_member(
+        &mut self,
+        user: crema_core::id::UserId,
+        role: Role,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         exec(
             self.conn(),
             "INSERT INTO memberships (cafe_id, user_id, role, created_at) VALUES (?, ?, ?, ?)

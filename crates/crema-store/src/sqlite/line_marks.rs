@@ -18,7 +18,7 @@ pub(crate) use order_columns;
 
 /// The `line_marks` column of a row read with [`order_columns!`], by index.
 pub(super) fn marks_of(json: &str) -> Result<Vec<LineMark>> {
-    let rows: Vec<(u32, String, Option<i64>)> = serde_json::from_str(json)?;
+    let rows: Vec<(u32, String, Option<crema_core::id::UserId>)> = serde_json::from_str(json)?;
     let mut marks = rows
         .into_iter()
         .map(|(index, at, actor_id)| {

@@ -299,7 +299,7 @@ impl SqliteStore {
             args.push(v.into());
         }
         if let Some(v) = f.customer_user_id {
-            args.push(Value::Integer(v));
+            args.push(v.into());
         }
         if let Some(v) = f.channel {
             args.push(Value::Text(v.as_str().to_owned()));

@@ -94,7 +94,7 @@ impl OrderTx for WriteCtx {
         Ok(n > 0)
     }
 
-    fn user_exists(&mut self, user: i64) -> Result<bool> {
+    fn user_exists(&mut self, user: crema_core::id::UserId) -> Result<bool> {
         let n: i64 = scalar(
             self.conn(),
             "SELECT count(*) FROM users WHERE id = ?",

@@ -91,7 +91,7 @@ pub(super) fn put_membership(
 
 /// The user's roles, café by café (a role this version does not know is left out).
 pub(crate) fn memberships_of(c: &Conn, user: UserId) -> Result<Vec<Membership>> {
-    let rows: Vec<(CafeId, i64, String)> = all(
+    let rows: Vec<(CafeId, UserId, String)> = all(
         c,
         "SELECT cafe_id, user_id, role FROM memberships WHERE user_id = ? ORDER BY cafe_id",
         params![user],

@@ -93,7 +93,7 @@ pub trait OrderTx: Journal {
         at: DateTime<Utc>,
     ) -> Result<()>;
     fn station_exists(&mut self, cafe: CafeId, station: crema_core::id::StationId) -> Result<bool>;
-    fn user_exists(&mut self, user: i64) -> Result<bool>;
+    fn user_exists(&mut self, user: crema_core::id::UserId) -> Result<bool>;
     /// The last number given in the café on its local `date`, if any.
     fn last_day_number(&mut self, cafe: CafeId, date: NaiveDate) -> Result<Option<DayNumber>>;
     fn set_day_number(&mut self, cafe: CafeId, date: NaiveDate, n: DayNumber) -> Result<()>;

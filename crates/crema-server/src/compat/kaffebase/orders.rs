@@ -25,7 +25,7 @@ use axum::extract::State as S;
 use axum::http::StatusCode;
 use crema_app::orders::PlaceError;
 use crema_core::day::{day_bounds, local_date};
-use crema_core::id::{GroupId, ItemId, OptionId, OrderId};
+use crema_core::id::{GroupId, ItemId, OptionId, OrderId, UserId};
 use crema_core::order::{Channel, Customer, LineRequest, SelectionRequest};
 use crema_core::workflow::Workflow;
 use crema_store::{CafeRecord, MoveRequest, NewOrder, OrderFilter, OrderRecord};
@@ -59,7 +59,7 @@ pub struct Filters {
     /// `from_date=today`: the café's local day (not UTC's). Also `YYYY-MM-DD`: orders placed
     /// from the start of that local day on (Kaffebase ignored dates).
     pub from_date: Option<String>,
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<UserId>,
 }
 
 impl Filters {
@@ -68,7 +68,7 @@ impl Filters {
     fn from_params(p: &Params) -> KbResult<Self> {
         let customer_id = match p.get("customer_id") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(cast_int(v).ok_or(KaffebaseError::BadRequest)?),
+            Some(v) => Some(UserId(cast_int(v).ok_or(KaffebaseError::BadRequest)?)),
         };
         Ok(Self {
             from_date: p
@@ -84,7 +84,7 @@ impl Filters {
         let get = |k: &str| options.and_then(|o| o.get(k));
         Self {
             from_date: get("from_date").and_then(Value::as_str).map(str::to_owned),
-            customer_id: get("customer_id").and_then(cast_int),
+            customer_id: get("customer_id").and_then(cast_int).map(UserId),
         }
     }
 
@@ -149,7 +149,7 @@ pub async fn get(
 /// "missing_information", "state"}`.
 #[derive(Debug)]
 struct PlaceCommand {
-    customer_id: Option<i64>,
+    customer_id: Option<UserId>,
     missing_information: bool,
     lines: Vec<LineRequest>,
 }
@@ -165,7 +165,7 @@ impl PlaceCommand {
                 if id.is_none() {
                     e.add("customer_id", INVALID);
                 }
-                id
+                id.map(UserId)
             }
         };
         let missing_information = match p.get("missing_information") {
@@ -515,7 +515,7 @@ mod tests {
             &wf,
         )
         .unwrap();
-        assert_eq!(cmd.customer_id, Some(1));
+        assert_eq!(cmd.customer_id, Some(UserId(1)));
         assert!(cmd.missing_information);
         assert_eq!(cmd.lines.len(), 1);
         assert_eq!(cmd.lines[0].item_id, ItemId(8));

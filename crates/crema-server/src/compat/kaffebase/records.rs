@@ -10,7 +10,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId};
+use crema_core::id::{CategoryId, GroupId, ItemId, MessageId, OptionId, UserId};
 use crema_core::menu::{Category, Item, ModifierGroup, ModifierOption, PriceEffect, SelectionMode};
 use crema_core::money::Currency;
 use crema_core::order::{Customer, LineSnapshot};
@@ -417,7 +417,7 @@ pub struct OrderRec {
     pub uuid: String,
     /// The registered customer (Kaffediem sends the signed-in staff member). Nothing else
     /// about the customer is ever in this record, so it can go on the public display topic.
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<UserId>,
     pub day_id: u32,
     /// The workflow step (`received`, `production`, `completed`, `dispatched`), or
     /// `cancelled` for an order cancelled through crema's own API.

@@ -447,7 +447,7 @@ impl Server {
 }
 
 /// Creates a user with the harness password; returns the id.
-pub async fn add_user(store: &dyn Store, address: &str) -> i64 {
+pub async fn add_user(store: &dyn Store, address: &str) -> crema_core::id::UserId {
     let hash = crema_server::auth::hash_password(PASSWORD).expect("hashing");
     store
         .create_user(&email(address), None, Some(&hash))
