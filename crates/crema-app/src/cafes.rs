@@ -55,6 +55,8 @@ pub async fn update(store: &dyn Store, cafe: CafeId, patch: CafePatch) -> Result
         let before = tx.cafe_record(cafe)?.cafe;
         let mut cur = before.clone();
         patch.apply(&mut cur);
+        // The surface checked these while parsing; the use case holds them for every caller.
+        cur.check_settings()?;
         if cur.workflow != before.workflow {
             let used = tx.steps_in_use(cafe)?;
             Cafe::may_use_workflow(&cur.workflow, &used)?;
@@ -92,6 +94,40 @@ mod tests {
     use super::*;
     use crate::testing::Fixture;
     use crema_store::StoreError;
+
+    #[tokio::test]
+    async fn settings_out_of_range_are_refused_by_the_use_case_itself() {
+        let f = Fixture::new().await;
+        let before = f.written().await;
+        for (patch, field) in [
+            (
+                CafePatch {
+                    price_rounding: Some(Amount::new(0).expect("an amount")),
+                    ..CafePatch::default()
+                },
+                "price_rounding",
+            ),
+            (
+                CafePatch {
+                    age_thresholds: Some((600, 300)),
+                    ..CafePatch::default()
+                },
+                "age_thresholds",
+            ),
+        ] {
+            let e = f
+                .as_staff(update(f.store(), f.cafe, patch))
+                .await
+                .expect_err("out of range");
+            match e {
+                StoreError::Rejected(r) => {
+                    assert_eq!(r.errors[0].field, field, "{r:?}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(f.written().await, before, "nothing written");
+    }
 
     #[tokio::test]
     async fn settings_change_with_one_audit_entry_and_a_refusal_writes_nothing() {

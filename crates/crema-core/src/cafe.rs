@@ -102,6 +102,37 @@ pub struct Cafe {
 }
 
 impl Cafe {
+    /// The rule for `price_rounding`: 1 to 10,000 minor units (a rounding of 0 would divide by
+    /// zero; more than 100 kroner is no café's price step).
+    pub fn price_rounding(minor: i64) -> Result<Amount, &'static str> {
+        Amount::new(minor)
+            .ok()
+            .filter(|a| (1..=10_000).contains(&a.minor()))
+            .ok_or("must be between 1 and 10000")
+    }
+
+    /// The rule for `age_thresholds` (seconds after which the kitchen's timer turns to warn,
+    /// then late): 0 < warn < late ≤ one day.
+    pub fn age_thresholds(warn: u32, late: u32) -> Result<(u32, u32), &'static str> {
+        if warn == 0 || late <= warn || late > 24 * 3600 {
+            Err("need 0 < warn < late <= 86400 seconds")
+        } else {
+            Ok((warn, late))
+        }
+    }
+
+    /// Checks the settings the rules above cover, each bad field named.
+    pub fn check_settings(&self) -> Result<(), Rejection> {
+        let mut rej = Rejection::default();
+        if let Err(why) = Self::price_rounding(self.price_rounding.minor()) {
+            rej.push("price_rounding", "out_of_range", why);
+        }
+        if let Err(why) = Self::age_thresholds(self.age_thresholds.0, self.age_thresholds.1) {
+            rej.push("age_thresholds", "invalid", why);
+        }
+        rej.into_result(())
+    }
+
     /// Whether the café may change to `workflow` while its orders are in `used` steps (not
     /// counting cancelled ones): every order must stay in a step the workflow knows.
     pub fn may_use_workflow(workflow: &Workflow, used: &[String]) -> Result<(), Rejection> {

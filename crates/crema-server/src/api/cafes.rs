@@ -8,9 +8,9 @@ use crate::state::State;
 use axum::extract::State as S;
 use axum::Json;
 use crema_app::cafes;
-use crema_core::cafe::Locale;
+use crema_core::cafe::{Cafe, Locale};
 use crema_core::day::{parse_tz, FirstNumber};
-use crema_core::money::{Amount, Currency};
+use crema_core::money::Currency;
 use crema_core::text::Name;
 use crema_core::workflow::Workflow;
 use crema_core::Rejection;
@@ -111,25 +111,16 @@ pub async fn update(
         .workflow
         .as_ref()
         .and_then(|v| rej.check("workflow", "invalid", Workflow::new(v)));
-    let rounding = p.price_rounding.and_then(|v| {
+    let rounding = p
+        .price_rounding
+        .and_then(|v| rej.check("price_rounding", "out_of_range", Cafe::price_rounding(v)));
+    let ages = p.age_thresholds.as_ref().and_then(|a| {
         rej.check(
-            "price_rounding",
-            "out_of_range",
-            Amount::new(v)
-                .ok()
-                .filter(|a| (1..=10_000).contains(&a.minor()))
-                .ok_or("must be between 1 and 10000"),
+            "age_thresholds",
+            "invalid",
+            Cafe::age_thresholds(a.warn, a.late),
         )
     });
-    if let Some(a) = &p.age_thresholds {
-        if a.warn == 0 || a.late <= a.warn || a.late > 24 * 3600 {
-            rej.push(
-                "age_thresholds",
-                "invalid",
-                "need 0 < warn < late <= 86400 seconds",
-            );
-        }
-    }
     rej.into_result(())?;
     let patch = cafes::CafePatch {
         name,
@@ -139,7 +130,7 @@ pub async fn update(
         first_number: first,
         workflow,
         price_rounding: rounding,
-        age_thresholds: p.age_thresholds.map(|a| (a.warn, a.late)),
+        age_thresholds: ages,
     };
     let updated = cafes::update(state.store.as_ref(), cafe.cafe.id, patch).await?;
     Ok(Json((&updated).into()))
