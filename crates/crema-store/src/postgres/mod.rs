@@ -1,13 +1,18 @@
 //! crema's store on PostgreSQL (groundwork): the schema and its migrator, [`PgStore`] with a
 //! connection pool, the copier from a SQLite installation ([`migrate`]), the first reads, and
-//! the unit of work for orders ([`PgTx`], [`PgStore::run_orders`]; `tx.rs` says how the
-//! synchronous jobs run and how seqs stay in commit order across nodes).
+//! the unit of work ([`PgTx`], [`PgStore::run_orders`]; `tx.rs` says how the synchronous jobs
+//! run and how seqs stay in commit order across nodes) for orders, the menu (`menu.rs`) and a
+//! café's settings, status, messages and stations (`content.rs`).
 //!
 //! The client is tokio-postgres with a deadpool pool; docs/scaling.md ("Why this PostgreSQL
 //! client") says why, and how the store's synchronous unit of work runs against it.
 
+mod content;
 #[cfg(test)]
 mod copy_tests;
+mod menu;
+#[cfg(test)]
+mod menu_tests;
 pub mod migrate;
 mod orders;
 mod read;

@@ -20,7 +20,7 @@ fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("stored {what}: {e}"))
 }
 
-fn stamps<T>(r: &Row, value: T) -> Result<Stamped<T>> {
+pub(super) fn stamps<T>(r: &Row, value: T) -> Result<Stamped<T>> {
     Ok(Stamped {
         value,
         created_at: r.try_get("created_at")?,
@@ -28,12 +28,23 @@ fn stamps<T>(r: &Row, value: T) -> Result<Stamped<T>> {
     })
 }
 
-fn name(r: &Row) -> Result<Name> {
+pub(super) fn name(r: &Row) -> Result<Name> {
     let n: String = r.try_get("name")?;
     Name::parse(&n).map_err(|e| bad("name", e))
 }
 
-fn item_of(r: &Row) -> Result<Item> {
+/// A category's row alone: its list of groups is read apart, from `category_groups`.
+pub(super) fn category_of(r: &Row) -> Result<Category> {
+    Ok(Category {
+        id: r.try_get("id")?,
+        name: name(r)?,
+        sort_order: r.try_get("sort_order")?,
+        enabled: r.try_get("enabled")?,
+        allowed_groups: Vec::new(),
+    })
+}
+
+pub(super) fn item_of(r: &Row) -> Result<Item> {
     Ok(Item {
         id: r.try_get("id")?,
         category_id: r.try_get("category_id")?,
@@ -46,7 +57,7 @@ fn item_of(r: &Row) -> Result<Item> {
     })
 }
 
-fn group_of(r: &Row) -> Result<ModifierGroup> {
+pub(super) fn group_of(r: &Row) -> Result<ModifierGroup> {
     let mode: String = r.try_get("mode")?;
     let mode = match mode.as_str() {
         "multiple" => SelectionMode::Multiple,
@@ -74,7 +85,7 @@ fn group_of(r: &Row) -> Result<ModifierGroup> {
     })
 }
 
-fn option_of(r: &Row) -> Result<ModifierOption> {
+pub(super) fn option_of(r: &Row) -> Result<ModifierOption> {
     let v: i64 = r.try_get("effect_value")?;
     let kind: String = r.try_get("effect_kind")?;
     let effect = match kind.as_str() {
@@ -111,14 +122,9 @@ pub(super) async fn load_menu(c: &ClientWrapper, cafe: CafeId) -> Result<MenuRec
         .await?
         .iter()
         .map(|r| {
-            let id: CategoryId = r.try_get("id")?;
-            let cat = Category {
-                id,
-                name: name(r)?,
-                sort_order: r.try_get("sort_order")?,
-                enabled: r.try_get("enabled")?,
-                allowed_groups: links.iter().filter(|l| l.0 == id).map(|l| l.1).collect(),
-            };
+            let mut cat = category_of(r)?;
+            let id = cat.id;
+            cat.allowed_groups = links.iter().filter(|l| l.0 == id).map(|l| l.1).collect();
             stamps(r, cat)
         })
         .collect::<Result<_>>()?;

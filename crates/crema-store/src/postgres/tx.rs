@@ -106,9 +106,38 @@ pub struct PgTx<'a> {
     day_locks: HashSet<(CafeId, NaiveDate)>,
 }
 
-impl PgTx<'_> {
-    fn block<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
+impl<'a> PgTx<'a> {
+    /// Runs one statement (or a few) to completion (see the module's documentation).
+    pub(super) fn block<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
         self.rt.block_on(f)
+    }
+
+    /// The transaction's connection.
+    pub(super) fn client(&self) -> &'a ClientWrapper {
+        self.client
+    }
+
+    /// Runs `op`, a write of the café's menu, settings or content, as one step of the
+    /// transaction that fails whole: inside a savepoint, rolled back to it when `op` fails.
+    /// On PostgreSQL a failed statement aborts the whole transaction; on SQLite it undoes only
+    /// itself and the job goes on (a delete refused as in use is an answer, not a failure), so
+    /// this keeps the SQLite writer's behaviour. The café's snapshot is forgotten either way,
+    /// so a later [`OrderTx::cafe`] in the transaction reads the café as it now is.
+    pub(super) fn write<T>(
+        &mut self,
+        cafe: CafeId,
+        op: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        self.snapshots.remove(&cafe);
+        let c = self.client;
+        self.block(async { Ok(c.batch_execute("SAVEPOINT crema_write").await?) })?;
+        let out = op(self);
+        let end = match out {
+            Ok(_) => "RELEASE SAVEPOINT crema_write",
+            Err(_) => "ROLLBACK TO SAVEPOINT crema_write; RELEASE SAVEPOINT crema_write",
+        };
+        self.block(async { Ok(c.batch_execute(end).await?) })?;
+        out
     }
 
     /// Locks the café's day counter for this transaction (see the module's documentation).
