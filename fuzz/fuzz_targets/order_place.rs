@@ -6,6 +6,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
+use crema_core::id::{GroupId, ItemId, OptionId};
 use crema_core::order::{place, LineRequest, SelectionRequest, MAX_LINES};
 use crema_fuzz::{check_placement, menu, rounding, MAX_MENU_ID};
 use libfuzzer_sys::fuzz_target;
@@ -66,7 +67,7 @@ struct Input {
 
 fn request(line: &Line) -> LineRequest {
     LineRequest {
-        item_id: line.item.get(),
+        item_id: ItemId(line.item.get()),
         quantity: match line.quantity {
             Quantity::Near(q) => i64::from(q) % 61 - 5,
             Quantity::Any(q) => q,
@@ -79,8 +80,8 @@ fn request(line: &Line) -> LineRequest {
             .modifiers
             .iter()
             .map(|s| SelectionRequest {
-                group_id: s.group.get(),
-                option_ids: s.options.iter().map(Id::get).collect(),
+                group_id: GroupId(s.group.get()),
+                option_ids: s.options.iter().map(|o| OptionId(o.get())).collect(),
             })
             .collect(),
     }

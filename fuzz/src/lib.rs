@@ -6,6 +6,7 @@
 //! The checks return `Err(description)` rather than panicking so a target can print the input
 //! next to the broken invariant before it aborts.
 
+use crema_core::id::{CategoryId, GroupId, ItemId, OptionId};
 use crema_core::menu::{
     Category, Item, Menu, ModifierGroup, ModifierOption, PriceEffect, SelectionMode, SelectionRule,
 };
@@ -41,11 +42,11 @@ fn group(
     enabled: bool,
 ) -> ModifierGroup {
     ModifierGroup {
-        id,
+        id: GroupId(id),
         name: name(n),
         label_color: None,
         rule,
-        default_option: default,
+        default_option: default.map(OptionId),
         enabled,
         sort_order: id,
     }
@@ -53,8 +54,8 @@ fn group(
 
 fn option(id: i64, group_id: i64, n: &str, effect: PriceEffect) -> ModifierOption {
     ModifierOption {
-        id,
-        group_id,
+        id: OptionId(id),
+        group_id: GroupId(group_id),
         name: name(n),
         effect,
         enabled: true,
@@ -66,8 +67,8 @@ fn option(id: i64, group_id: i64, n: &str, effect: PriceEffect) -> ModifierOptio
 
 fn item(id: i64, category_id: i64, n: &str, price: i64) -> Item {
     Item {
-        id,
-        category_id,
+        id: ItemId(id),
+        category_id: CategoryId(category_id),
         name: name(n),
         price: amount(price),
         image: None,
@@ -79,11 +80,11 @@ fn item(id: i64, category_id: i64, n: &str, price: i64) -> Item {
 
 fn category(id: i64, n: &str, enabled: bool, allowed_groups: Vec<i64>) -> Category {
     Category {
-        id,
+        id: CategoryId(id),
         name: name(n),
         sort_order: id,
         enabled,
-        allowed_groups,
+        allowed_groups: allowed_groups.into_iter().map(GroupId).collect(),
     }
 }
 
@@ -400,7 +401,7 @@ fn leaf(field: &str) -> &str {
 }
 
 /// The option id a `lines[i].modifiers[j].option_ids[k]` path points at.
-fn picked_option(line: &LineRequest, field: &str) -> Option<i64> {
+fn picked_option(line: &LineRequest, field: &str) -> Option<OptionId> {
     let mut p = Path(field);
     p.name()?;
     p.index()?;
@@ -590,14 +591,14 @@ mod tests {
 
     fn line(item_id: i64, quantity: i64, modifiers: &[(i64, &[i64])]) -> LineRequest {
         LineRequest {
-            item_id,
+            item_id: ItemId(item_id),
             quantity,
             notes: None,
             modifiers: modifiers
                 .iter()
                 .map(|(g, os)| SelectionRequest {
-                    group_id: *g,
-                    option_ids: os.to_vec(),
+                    group_id: GroupId(*g),
+                    option_ids: os.iter().copied().map(OptionId).collect(),
                 })
                 .collect(),
         }
