@@ -85,7 +85,7 @@ pub struct MessageRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StationRecord {
-    pub id: i64,
+    pub id: crema_core::id::StationId,
     pub cafe_id: CafeId,
     pub name: String,
     pub active: bool,

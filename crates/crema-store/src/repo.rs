@@ -31,7 +31,7 @@ pub trait ContentRepo: Send + Sync {
     async fn message(&self, cafe: CafeId, id: MessageId) -> Result<MessageRecord>;
     async fn stations(&self, cafe: CafeId) -> Result<Vec<StationRecord>>;
     /// A station by its id alone, whatever its café.
-    async fn station(&self, id: i64) -> Result<StationRecord>;
+    async fn station(&self, id: crema_core::id::StationId) -> Result<StationRecord>;
 }
 
 #[async_trait]

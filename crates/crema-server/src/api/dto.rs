@@ -497,7 +497,8 @@ impl From<&MessageRecord> for MessageOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StationOut {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: crema_core::id::StationId,
     pub name: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,

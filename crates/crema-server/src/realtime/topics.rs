@@ -127,7 +127,7 @@ pub async fn resolve_in(store: &dyn crema_store::Store, name: &str) -> Result<To
         }
         ["station", id] => {
             let id: crema_core::id::StationId = id.parse().map_err(|_| JoinError::Unmatched)?;
-            let station = store.station(id.get()).await?;
+            let station = store.station(id).await?;
             Ok(Topic::Station {
                 cafe: station.cafe_id,
                 id,

@@ -35,7 +35,7 @@ struct CafeLink {
 
 #[derive(Serialize)]
 struct StationLink {
-    id: i64,
+    id: crema_core::id::StationId,
     name: String,
 }
 
@@ -173,7 +173,7 @@ struct KitchenBoot {
 }
 
 /// `station=<id>` from the query; `Err` names a value that is not a number.
-fn station_param(q: Option<&str>) -> Result<Option<i64>, String> {
+fn station_param(q: Option<&str>) -> Result<Option<crema_core::id::StationId>, String> {
     let Some(v) = q.and_then(|q| {
         q.split('&')
             .filter_map(|kv| kv.split_once('='))
@@ -182,7 +182,9 @@ fn station_param(q: Option<&str>) -> Result<Option<i64>, String> {
     }) else {
         return Ok(None);
     };
-    v.parse::<i64>().map(Some).map_err(|_| v.to_owned())
+    v.parse::<crema_core::id::StationId>()
+        .map(Some)
+        .map_err(|_| v.to_owned())
 }
 
 /// The kitchen: a column per workflow step but the last, a tap moves an order on.
@@ -236,7 +238,10 @@ mod tests {
     fn the_station_comes_from_the_query() {
         assert_eq!(station_param(None), Ok(None));
         assert_eq!(station_param(Some("cafe=corner")), Ok(None));
-        assert_eq!(station_param(Some("cafe=corner&station=3")), Ok(Some(3)));
+        assert_eq!(
+            station_param(Some("cafe=corner&station=3")),
+            Ok(Some(crema_core::id::StationId(3)))
+        );
         assert_eq!(station_param(Some("station=x")), Err("x".into()));
     }
 

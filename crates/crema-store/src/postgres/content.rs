@@ -159,7 +159,7 @@ impl PgStore {
         .collect()
     }
 
-    pub async fn station(&self, id: i64) -> Result<StationRecord> {
+    pub async fn station(&self, id: crema_core::id::StationId) -> Result<StationRecord> {
         let c = self.client().await?;
         query_opt(&c, "SELECT * FROM stations WHERE id = $1", &[&id])
             .await?
@@ -344,7 +344,7 @@ impl ContentTx for PgTx<'_> {
 
     fn insert_station(&mut self, cafe: CafeId, name: &str, active: bool) -> Result<StationRecord> {
         let t = stamp();
-        let id: i64 = self.write(cafe, |tx| {
+        let id: crema_core::id::StationId = self.write(cafe, |tx| {
             tx.block(query_opt(
                 tx.client(),
                 "INSERT INTO stations (cafe_id, name, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",

@@ -553,7 +553,7 @@ async fn menu_and_content_writes_read_back_as_on_sqlite() {
         stations[0]
     );
     assert!(matches!(
-        pg.station(999).await,
+        pg.station(crema_core::id::StationId(999)).await,
         Err(StoreError::NotFound("station"))
     ));
     let cafe = pg.cafe_by_id(ids.a).await.expect("café");

@@ -107,7 +107,7 @@ impl ContentRepo for SqliteStore {
         .await
     }
 
-    async fn station(&self, id: i64) -> Result<StationRecord> {
+    async fn station(&self, id: crema_core::id::StationId) -> Result<StationRecord> {
         self.read(move |c| {
             opt(
                 c,
@@ -206,7 +206,7 @@ impl ContentTx for WriteCtx {
 
     fn insert_station(&mut self, cafe: CafeId, name: &str, active: bool) -> Result<StationRecord> {
         let t = now();
-        let id: i64 = one(
+        let id: crema_core::id::StationId = one(
             self.conn(),
             "INSERT INTO stations (cafe_id, name, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
             params![cafe, name, active, ts(t), ts(t)],
